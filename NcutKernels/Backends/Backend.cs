@@ -1,0 +1,52 @@
+// Backend: the primitive operations every algorithm (affinity, normalization, Lanczos) is written against.
+using System.Numerics;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Backends;
+
+/// <summary>
+/// One set of primitives, several implementations (managed CPU, ILGPU on CUDA or on ILGPU's CPU
+/// accelerator). Tall vectors are stored as rows of a <see cref="Block{T}"/> (contiguous, length n);
+/// small dense factors (≤ a few hundred) live on the host in float64.
+/// Every output is overwritten (=) unless the method says it accumulates.
+/// </summary>
+internal abstract class Backend : IDisposable
+{
+    /// <summary>Allocates a zero-filled buffer.</summary>
+    public abstract DeviceStorage<T> Allocate<T>(long length) where T : unmanaged;
+
+    /// <summary>w (n×n) = affinity of the rows of x (n×d). scale = 1/(2σ²).</summary>
+    public abstract void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>sums (1×n) = row sums of w (n×n).</summary>
+    public abstract void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>w = diag(d)^-1/2 · w · diag(d)^-1/2 + shift·I in place, d = degrees (1×n).</summary>
+    public abstract void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>y (b×n) = (m · vᵀ)ᵀ for symmetric m (n×n) and v (b×n): one pass over m for the whole block.</summary>
+    public abstract void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Returns G (p×q, float64 accumulation) with G[r, c] = a_r · b_c for a (p×n), b (q×n).</summary>
+    public abstract double[,] InnerProducts<T>(Block<T> a, Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>dst_c = beta·dst_c + Σ_r s[r, c]·a_r for dst (q×n), a (p×n), s (p×q); dst must not overlap a.</summary>
+    public abstract void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>dst = src (same shape).</summary>
+    public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Waits for queued work.</summary>
+    public abstract void Synchronize();
+
+    /// <summary>Releases the backend's resources.</summary>
+    public abstract void Dispose();
+
+    /// <summary>Checks the shapes every implementation relies on.</summary>
+    protected static void CheckSameCols<T>(Block<T> a, Block<T> b, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Cols != b.Cols)
+            throw new ArgumentException($"{what}: vector lengths differ ({a.Cols} vs {b.Cols}).");
+    }
+}

@@ -1,0 +1,197 @@
+// IlgpuBackend: launches the ILGPU kernels (CUDA, or ILGPU's CPU accelerator in tests); kernels are loaded once and cached.
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using NcutKernels.Kernels;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Backends;
+
+/// <summary>ILGPU storage: one dense device buffer.</summary>
+internal sealed class IlgpuStorage<T>(Accelerator accelerator, long length) : DeviceStorage<T>(length) where T : unmanaged
+{
+    private MemoryBuffer1D<T, Stride1D.Dense>? _buffer = accelerator.Allocate1D<T>(length);
+
+    public ArrayView<T> View => (_buffer ?? throw new ObjectDisposedException(nameof(IlgpuStorage<T>))).View;
+
+    public override void Upload(ReadOnlySpan<T> source, long offset) =>
+        View.SubView(offset, source.Length).CopyFromCPU(source);
+
+    public override void Download(Span<T> destination, long offset) =>
+        View.SubView(offset, destination.Length).CopyToCPU(destination);
+
+    public override void Dispose()
+    {
+        _buffer?.Dispose();
+        _buffer = null;
+    }
+}
+
+/// <summary>
+/// <see cref="Backend"/> on an ILGPU accelerator. The kernels are float32 (the production path);
+/// float64 matrices can be stored and moved but computing on them needs the managed CPU backend.
+/// </summary>
+internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
+{
+    private readonly Accelerator _acc = accelerator;
+
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _rowSq;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _normRows;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _affinity;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _rowSums;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, float>? _invSqrt;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, float>? _normalize;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _productPartial;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>? _reduceSlices;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>? _inner;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _combine;
+
+    public Accelerator Accelerator => _acc;
+
+    public override DeviceStorage<T> Allocate<T>(long length)
+    {
+        try
+        {
+            var s = new IlgpuStorage<T>(_acc, length);
+            s.View.MemSetToZero();
+            return s;
+        }
+        catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
+        {
+            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            throw new InsufficientMemoryException(
+                $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB ({length} × {typeof(T).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
+        }
+    }
+
+    private static ArrayView<float> F<T>(Block<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Float(b.Matrix).SubView(b.Offset, b.Length);
+
+    private static ArrayView<float> Float<T>(DeviceMatrix<T> m) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) != typeof(float))
+            throw new NotSupportedException($"The ILGPU kernels compute in float32; {typeof(T).Name} matrices need DeviceKind.Cpu.");
+        return ((IlgpuStorage<float>)(object)m.Storage).View;
+    }
+
+    private static void CheckSquare<T>(DeviceMatrix<T> w, int n, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (w.Rows != n || w.Cols != n)
+            throw new ArgumentException($"{name} must be {n}×{n}, got {w.Rows}×{w.Cols}.", name);
+    }
+
+    public override void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
+    {
+        int n = x.Rows, d = x.Cols;
+        CheckSquare(w, n, nameof(w));
+        var xv = F(x);
+        using var sq = _acc.Allocate1D<float>(n);
+        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
+        _rowSq(n, xv, sq.View, d);
+        MemoryBuffer1D<float, Stride1D.Dense>? xhat = null;
+        try
+        {
+            if (kind == AffinityKind.Cosine)
+            {
+                xhat = _acc.Allocate1D<float>((long)n * d);
+                _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(AffinityKernels.NormalizeRows);
+                _normRows(new Index2D(d, n), xv, sq.View, xhat.View, d, (float)AffinityMath.CosineNormFloor);
+                xv = xhat.View;
+            }
+            _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
+            int g = (n + AffinityKernels.TileEdge - 1) / AffinityKernels.TileEdge;
+            _affinity(new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge)),
+                xv, sq.View, Float(w), n, d, kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine,
+                (float)scale, (float)AffinityMath.CosineFloor);
+            _acc.Synchronize();
+        }
+        finally
+        {
+            xhat?.Dispose();
+        }
+    }
+
+    public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums)
+    {
+        int n = w.Cols;
+        _rowSums ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(NormalizeKernels.RowSumsWarp);
+        int ws = _acc.WarpSize, group = Math.Min(256, _acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
+        _rowSums(new KernelConfig((n + perGroup - 1) / perGroup, group), Float(w), F(sums), n);
+    }
+
+    public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
+    {
+        int n = w.Cols;
+        using var s = _acc.Allocate1D<float>(n);
+        _invSqrt ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(NormalizeKernels.InvSqrt);
+        _normalize ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, float>(NormalizeKernels.Normalize);
+        _invSqrt(n, F(degrees), s.View, (float)AffinityMath.DegreeFloor);
+        _normalize(new Index2D(n, n), Float(w), s.View, n, (float)shift);
+        _acc.Synchronize();
+    }
+
+    public override void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
+    {
+        int n = m.Cols, b = v.Rows;
+        CheckSameCols(v, y, nameof(SymmetricProduct));
+        int colGroups = (n + BlasKernels.ProductGroup - 1) / BlasKernels.ProductGroup;
+        int wanted = Math.Max(1, 4 * _acc.NumMultiprocessors / colGroups);
+        int steps = (n + BlasKernels.StepRows - 1) / BlasKernels.StepRows;
+        int sliceLen = (steps + Math.Min(wanted, steps) - 1) / Math.Min(wanted, steps) * BlasKernels.StepRows;
+        int slices = (n + sliceLen - 1) / sliceLen;
+        using var part = _acc.Allocate1D<float>((long)slices * BlasKernels.Panel * n);
+        _productPartial ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.SymmetricProductPartial);
+        _reduceSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(BlasKernels.ReduceSlices);
+        var mv = Float(m);
+        var vv = F(v);
+        var yv = F(y);
+        for (int c0 = 0; c0 < b; c0 += BlasKernels.Panel)
+        {
+            int cols = Math.Min(BlasKernels.Panel, b - c0);
+            _productPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part.View, n, b, c0, sliceLen);
+            _reduceSlices(new Index2D(n, cols), part.View, yv, n, c0, slices);
+        }
+        _acc.Synchronize();
+    }
+
+    public override double[,] InnerProducts<T>(Block<T> a, Block<T> b)
+    {
+        CheckSameCols(a, b, nameof(InnerProducts));
+        int p = a.Rows, q = b.Rows, n = a.Cols;
+        using var g = _acc.Allocate1D<double>((long)p * q);
+        _inner ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>(BlasKernels.InnerProducts);
+        _inner(new KernelConfig(new Index2D(q, p), new Index2D(BlasKernels.DotGroup, 1)), F(a), F(b), g.View, n, q);
+        var flat = new double[p * q];
+        g.View.CopyToCPU(flat);
+        var result = new double[p, q];
+        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(double));
+        return result;
+    }
+
+    public override void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s)
+    {
+        CheckSameCols(dst, a, nameof(Combine));
+        int p = a.Rows, q = dst.Rows, n = dst.Cols;
+        if (s.GetLength(0) != p || s.GetLength(1) != q)
+            throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
+        var coef = new float[p * q];
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < q; c++)
+                coef[r * q + c] = (float)s[r, c];
+        using var cb = _acc.Allocate1D(coef);
+        _combine ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BlasKernels.Combine);
+        _combine(new Index2D(n, q), F(dst), F(a), cb.View, n, p, q, (float)beta);
+        _acc.Synchronize();
+    }
+
+    public override void Copy<T>(Block<T> src, Block<T> dst)
+    {
+        CheckSameCols(src, dst, nameof(Copy));
+        F(src).CopyTo(F(dst));
+    }
+
+    public override void Synchronize() => _acc.Synchronize();
+
+    public override void Dispose() => _acc.Dispose();
+}

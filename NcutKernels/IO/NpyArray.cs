@@ -1,0 +1,39 @@
+// NpyArray: an array read from a .npy file (shape, element type, row-major data).
+namespace NcutKernels.IO;
+
+/// <summary>A float32 or float64 array read from .npy, stored row-major (C order).</summary>
+public sealed class NpyArray
+{
+    internal NpyArray(int[] shape, float[]? singles, double[]? doubles)
+    {
+        Shape = shape;
+        Singles = singles;
+        Doubles = doubles;
+    }
+
+    /// <summary>The shape (1 or 2 dimensions).</summary>
+    public int[] Shape { get; }
+
+    /// <summary>True when the file held float64 data.</summary>
+    public bool IsDouble => Doubles is not null;
+
+    /// <summary>The data when the file held float32, else null.</summary>
+    public float[]? Singles { get; }
+
+    /// <summary>The data when the file held float64, else null.</summary>
+    public double[]? Doubles { get; }
+
+    /// <summary>The array as an n×d matrix (a 1-D array becomes n×1), converted to <typeparamref name="T"/>.</summary>
+    public T[,] ToMatrix<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int rows = Shape[0], cols = Shape.Length == 2 ? Shape[1] : 1;
+        var m = new T[rows, cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                long o = (long)i * cols + j;
+                m[i, j] = Singles is not null ? T.CreateChecked(Singles[o]) : T.CreateChecked(Doubles![o]);
+            }
+        return m;
+    }
+}

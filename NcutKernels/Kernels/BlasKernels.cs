@@ -1,0 +1,101 @@
+// BlasKernels: block product with symmetric M, inner products, linear combinations of vectors. Rule: outputs written with =; Combine reads dst only when beta ≠ 0.
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace NcutKernels.Kernels;
+
+/// <summary>
+/// Level-2/3 kernels the Lanczos solver needs (float32). Vectors are rows of length n.
+/// Every reduction runs in a fixed order, so results are bit-identical run to run.
+/// </summary>
+internal static class BlasKernels
+{
+    /// <summary>Columns of the block handled by one pass of <see cref="SymmetricProductPartial"/>.</summary>
+    public const int Panel = 16;
+    /// <summary>Rows of M staged per step and threads per group of <see cref="SymmetricProductPartial"/>.</summary>
+    public const int StepRows = 64, ProductGroup = 256, PanelStride = Panel + 1;
+    /// <summary>Threads per group of <see cref="InnerProducts"/>.</summary>
+    public const int DotGroup = 256;
+
+    /// <summary>
+    /// part[s, c, j] = Σ_{i in slice s} v[c0 + c, i]·m[i, j] for c &lt; min(Panel, b − c0): thread j reads
+    /// column j of M (coalesced; M is symmetric so this is (M·v)_j), the panel of v is staged in shared memory.
+    /// Group 256, grid (⌈n/256⌉, slices); sliceLen is a multiple of <see cref="StepRows"/>.
+    /// </summary>
+    public static void SymmetricProductPartial(ArrayView<float> m, ArrayView<float> v, ArrayView<float> part, int n, int b, int c0, int sliceLen)
+    {
+        var vs = SharedMemory.Allocate<float>(StepRows * PanelStride);
+        int t = Group.IdxX, j = Grid.IdxX * ProductGroup + t, slice = Grid.IdxY;
+        int iBegin = slice * sliceLen, iEnd = iBegin + sliceLen < n ? iBegin + sliceLen : n;
+        int cols = b - c0 < Panel ? b - c0 : Panel;
+        Row8 a0 = default, a1 = default;
+        for (int i0 = iBegin; i0 < iEnd; i0 += StepRows)
+        {
+            for (int l = 0; l < StepRows * Panel / ProductGroup; l++)
+            {
+                int e = t + ProductGroup * l, c = e / StepRows, ii = e % StepRows, gi = i0 + ii;
+                vs[ii * PanelStride + c] = c < cols && gi < iEnd ? v[(long)(c0 + c) * n + gi] : 0f;
+            }
+            Group.Barrier();
+            int steps = iEnd - i0 < StepRows ? iEnd - i0 : StepRows;
+            if (j < n)
+            {
+                for (int ii = 0; ii < steps; ii++)
+                {
+                    float mv = m[(long)(i0 + ii) * n + j];
+                    int o = ii * PanelStride;
+                    a0 = Row8.Fma(a0, mv, new Row8(vs[o], vs[o + 1], vs[o + 2], vs[o + 3], vs[o + 4], vs[o + 5], vs[o + 6], vs[o + 7]));
+                    a1 = Row8.Fma(a1, mv, new Row8(vs[o + 8], vs[o + 9], vs[o + 10], vs[o + 11], vs[o + 12], vs[o + 13], vs[o + 14], vs[o + 15]));
+                }
+            }
+            Group.Barrier();
+        }
+        if (j >= n)
+            return;
+        long o0 = (long)slice * Panel * n + j;
+        for (int c = 0; c < cols; c++)
+            part[o0 + (long)c * n] = c < 8 ? a0.Get(c) : a1.Get(c - 8);
+    }
+
+    /// <summary>y[c0 + c, j] = Σ_s part[s, c, j] in slice order. Index (j, c).</summary>
+    public static void ReduceSlices(Index2D idx, ArrayView<float> part, ArrayView<float> y, int n, int c0, int slices)
+    {
+        int j = idx.X, c = idx.Y;
+        float s = 0f;
+        for (int sl = 0; sl < slices; sl++)
+            s += part[((long)sl * Panel + c) * n + j];
+        y[(long)(c0 + c) * n + j] = s;
+    }
+
+    /// <summary>g[r, c] = Σ_i a[r, i]·b[c, i] accumulated in float64; one group of 256 per (r, c), fixed tree. Grid (q, p).</summary>
+    public static void InnerProducts(ArrayView<float> a, ArrayView<float> b, ArrayView<double> g, int n, int q)
+    {
+        var sh = SharedMemory.Allocate<double>(DotGroup);
+        int r = Grid.IdxY, c = Grid.IdxX, t = Group.IdxX;
+        long ao = (long)r * n, bo = (long)c * n;
+        double acc = 0;
+        for (int i = t; i < n; i += DotGroup)
+            acc += (double)a[ao + i] * b[bo + i];
+        sh[t] = acc;
+        Group.Barrier();
+        for (int s = DotGroup / 2; s > 0; s >>= 1)
+        {
+            if (t < s)
+                sh[t] += sh[t + s];
+            Group.Barrier();
+        }
+        if (t == 0)
+            g[(long)r * q + c] = sh[0];
+    }
+
+    /// <summary>dst[c, i] = beta·dst[c, i] + Σ_r coef[r, c]·a[r, i] (dst not read when beta = 0). Index (i, c).</summary>
+    public static void Combine(Index2D idx, ArrayView<float> dst, ArrayView<float> a, ArrayView<float> coef, int n, int p, int q, float beta)
+    {
+        int i = idx.X, c = idx.Y;
+        long o = (long)c * n + i;
+        float s = beta == 0f ? 0f : beta * dst[o];
+        for (int r = 0; r < p; r++)
+            s += coef[r * q + c] * a[(long)r * n + i];
+        dst[o] = s;
+    }
+}

@@ -1,0 +1,327 @@
+// BlockLanczos: top-k eigenpairs of a symmetric matrix by thick-restarted block Lanczos with full reorthogonalization.
+using System.Numerics;
+using NcutKernels.Backends;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Solvers;
+
+/// <summary>
+/// Block Lanczos with full (classical Gram–Schmidt, twice) reorthogonalization, Rayleigh–Ritz on the
+/// explicitly projected matrix T = Qᵀ·M·Q (host, float64 Jacobi) and thick restart keeping the best
+/// Ritz vectors. A block of b vectors finds eigenvalues of multiplicity up to b (c disconnected
+/// components give eigenvalue 1 c times); exhausted directions are refilled with seeded random vectors.
+/// Stops when the explicit residual ‖M·u − λ·u‖ of every wanted pair meets the tolerance.
+/// </summary>
+internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ComputeDevice _device;
+    private readonly Backend _be;
+    private readonly DeviceMatrix<T> _m;
+    private readonly int _n, _k, _b, _maxBasis;
+    private readonly Random _random;
+    private readonly double _dropTol;
+    private DeviceMatrix<T> _q, _mq, _qAlt, _mqAlt;
+    private readonly DeviceMatrix<T> _c, _tmp;
+
+    private BlockLanczos(ComputeDevice device, DeviceMatrix<T> m, int k, int seed)
+    {
+        _device = device;
+        _be = device.Backend;
+        _m = m;
+        _n = m.Rows;
+        _k = k;
+        (_b, _maxBasis) = Shape(_n, k);
+        _random = new Random(seed);
+        _dropTol = 16 * double.CreateChecked(Eps);
+        _q = DeviceMatrix<T>.Allocate(device, _maxBasis, _n);
+        _mq = DeviceMatrix<T>.Allocate(device, _maxBasis, _n);
+        _qAlt = DeviceMatrix<T>.Allocate(device, _maxBasis, _n);
+        _mqAlt = DeviceMatrix<T>.Allocate(device, _maxBasis, _n);
+        _c = DeviceMatrix<T>.Allocate(device, _b, _n);
+        _tmp = DeviceMatrix<T>.Allocate(device, Math.Max(_b, k), _n);
+    }
+
+    private static T Eps => typeof(T) == typeof(float) ? T.CreateChecked(1.1920929e-7) : T.CreateChecked(2.220446049250313e-16);
+
+    /// <summary>Block size and largest basis for n and k.</summary>
+    internal static (int block, int maxBasis) Shape(int n, int k)
+    {
+        int b = Math.Clamp(k, 4, 16);
+        int basis = k + Math.Max(k, 32);
+        basis = (basis + b - 1) / b * b;
+        return (b, basis);
+    }
+
+    /// <summary>True when n is so small that a dense host solve is cheaper and exact.</summary>
+    internal static bool UseDense(int n, int k)
+    {
+        var (b, basis) = Shape(n, k);
+        return n <= 2 * (basis + b);
+    }
+
+    /// <summary>
+    /// Top-k eigenpairs of the symmetric <paramref name="m"/>: eigenvalues descending, eigenvectors as
+    /// rows of a k×n row-major array, and the report.
+    /// </summary>
+    public static (double[] values, T[] vectors, LanczosReport report) Solve(
+        ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
+    {
+        if (UseDense(m.Rows, k))
+            return SolveDense(m, k, tolerance);
+        using var solver = new BlockLanczos<T>(device, m, k, seed);
+        return solver.Run(tolerance, maxBlockProducts, progress);
+    }
+
+    private (double[], T[], LanczosReport) Run(double tol, int maxProducts, Action<string>? progress)
+    {
+        int cols = 0, products = 0, restarts = 0;
+        var t = new double[_maxBasis, _maxBasis];
+        FillRandom(_c.RowRange(0, _b), 0);
+        Orthonormalize(0);
+        _be.Copy(_c.RowRange(0, _b), _q.RowRange(0, _b));
+        cols = _b;
+        double[] theta;
+        double[,] y;
+        while (true)
+        {
+            var qNew = _q.RowRange(cols - _b, _b);
+            var mqNew = _mq.RowRange(cols - _b, _b);
+            _be.SymmetricProduct(_m, qNew, mqNew);
+            products++;
+            var h = _be.InnerProducts(_q.RowRange(0, cols), mqNew);
+            for (int r = 0; r < cols; r++)
+                for (int c = 0; c < _b; c++)
+                {
+                    int cc = cols - _b + c;
+                    double v = r >= cols - _b ? 0.5 * (h[r, c] + h[cols - _b + c, r - (cols - _b)]) : h[r, c];
+                    t[r, cc] = t[cc, r] = v;
+                }
+            (theta, y) = SymmetricEigen.Decompose(Sub(t, cols));
+
+            // Next block: the part of M·Q_new outside span(Q), which also carries every Ritz residual.
+            _be.Copy(mqNew, _c.RowRange(0, _b));
+            _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h));
+            var h2 = _be.InnerProducts(_q.RowRange(0, cols), _c.RowRange(0, _b));
+            _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h2));
+            var bFactor = Orthonormalize(cols);
+
+            double estimate = 0;
+            for (int j = 0; j < _k; j++)
+            {
+                double s = 0;
+                for (int r = 0; r < _b; r++)
+                {
+                    double acc = 0;
+                    for (int c = 0; c < _b; c++)
+                        acc += bFactor[r, c] * y[cols - _b + c, j];
+                    s += acc * acc;
+                }
+                estimate = Math.Max(estimate, Math.Sqrt(s));
+            }
+            bool exhausted = products >= maxProducts;
+            if (estimate <= tol || exhausted)
+            {
+                var residuals = ExplicitResiduals(cols, theta, y);
+                double worst = residuals.Max();
+                progress?.Invoke($"lanczos: {products} block products, basis {cols}, max residual {worst:E2}");
+                if (worst <= tol || exhausted)
+                    return (theta[.._k], DownloadVectors(), new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false));
+            }
+            if (cols + _b > _maxBasis)
+            {
+                int keep = Math.Max(_k, (_maxBasis + _k - _b) / 2);
+                var yKeep = Columns(y, cols, keep);
+                _be.Combine(_qAlt.RowRange(0, keep), 0, _q.RowRange(0, cols), yKeep);
+                _be.Combine(_mqAlt.RowRange(0, keep), 0, _mq.RowRange(0, cols), yKeep);
+                (_q, _qAlt) = (_qAlt, _q);
+                (_mq, _mqAlt) = (_mqAlt, _mq);
+                Array.Clear(t);
+                for (int i = 0; i < keep; i++)
+                    t[i, i] = theta[i];
+                cols = keep;
+                restarts++;
+                if (restarts % 10 == 0)
+                    progress?.Invoke($"lanczos: {products} block products, {restarts} restarts, residual estimate {estimate:E2}");
+            }
+            _be.Copy(_c.RowRange(0, _b), _q.RowRange(cols, _b));
+            cols += _b;
+        }
+    }
+
+    /// <summary>
+    /// Orthonormalizes the b rows of C (already orthogonal to Q[0..cols)) in place, refilling directions
+    /// whose norm is at rounding level with random vectors. Returns B with C_before = C_after·B.
+    /// </summary>
+    private double[,] Orthonormalize(int cols)
+    {
+        var c = _c.RowRange(0, _b);
+        var tmp = _tmp.RowRange(0, _b);
+        var (s2, w) = SymmetricEigen.Decompose(_be.InnerProducts(c, c));
+        var scale = new double[_b, _b];
+        var b1 = new double[_b, _b];
+        var dropped = new List<int>();
+        for (int i = 0; i < _b; i++)
+        {
+            double sigma = Math.Sqrt(Math.Max(s2[i], 0));
+            if (sigma <= _dropTol)
+            {
+                dropped.Add(i);
+                continue;
+            }
+            for (int r = 0; r < _b; r++)
+            {
+                scale[r, i] = w[r, i] / sigma;
+                b1[i, r] = sigma * w[r, i];
+            }
+        }
+        _be.Combine(tmp, 0, c, scale);
+        foreach (int i in dropped)
+            FillRandom(tmp, i);
+        if (cols > 0)
+        {
+            // Scaling by 1/σ magnifies what rounding left along Q: project it out again.
+            _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
+            if (dropped.Count > 0)
+                _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
+        }
+        // Second pass: symmetric (Löwdin) orthonormalization, C = tmp·G^-1/2, B = G^1/2·B1.
+        var (g, v) = SymmetricEigen.Decompose(_be.InnerProducts(tmp, tmp));
+        var invSqrt = new double[_b, _b];
+        var sqrtG = new double[_b, _b];
+        for (int r = 0; r < _b; r++)
+            for (int q = 0; q < _b; q++)
+            {
+                double a = 0, s = 0;
+                for (int e = 0; e < _b; e++)
+                {
+                    double ge = Math.Max(g[e], 1e-300);
+                    a += v[r, e] * v[q, e] / Math.Sqrt(ge);
+                    s += v[r, e] * v[q, e] * Math.Sqrt(ge);
+                }
+                invSqrt[r, q] = a;
+                sqrtG[r, q] = s;
+            }
+        _be.Combine(c, 0, tmp, invSqrt);
+        return Multiply(sqrtG, b1);
+    }
+
+    private double[] ExplicitResiduals(int cols, double[] theta, double[,] y)
+    {
+        var yk = Columns(y, cols, _k);
+        var u = _tmp.RowRange(0, _k);
+        using var mu = DeviceMatrix<T>.Allocate(_device, _k, _n);
+        _be.Combine(u, 0, _q.RowRange(0, cols), yk);
+        _be.Combine(mu.All, 0, _mq.RowRange(0, cols), yk);
+        var diag = new double[_k, _k];
+        for (int j = 0; j < _k; j++)
+            diag[j, j] = -theta[j];
+        _be.Combine(mu.All, 1, u, diag);
+        var g = _be.InnerProducts(mu.All, mu.All);
+        return Enumerable.Range(0, _k).Select(j => Math.Sqrt(Math.Max(g[j, j], 0))).ToArray();
+    }
+
+    private T[] DownloadVectors()
+    {
+        var result = new T[(long)_k * _n];
+        _tmp.Storage.Download(result, 0);
+        return result;
+    }
+
+    private void FillRandom(Block<T> block, int row)
+    {
+        var v = new T[_n];
+        double norm = 0;
+        var raw = new double[_n];
+        for (int i = 0; i < _n; i++)
+        {
+            double u1 = 1.0 - _random.NextDouble(), u2 = _random.NextDouble();
+            raw[i] = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            norm += raw[i] * raw[i];
+        }
+        norm = Math.Sqrt(norm);
+        for (int i = 0; i < _n; i++)
+            v[i] = T.CreateChecked(raw[i] / norm);
+        block.Matrix.Storage.Upload(v, block.Offset + (long)row * _n);
+    }
+
+    private static (double[], T[], LanczosReport) SolveDense(DeviceMatrix<T> m, int k, double tol)
+    {
+        int n = m.Rows;
+        var host = new T[(long)n * n];
+        m.Download(host);
+        var a = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                a[i, j] = 0.5 * (double.CreateChecked(host[i * n + j]) + double.CreateChecked(host[j * n + i]));
+        var (values, vectors) = SymmetricEigen.Decompose(a);
+        var u = new T[(long)k * n];
+        var residuals = new double[k];
+        for (int j = 0; j < k; j++)
+        {
+            for (int i = 0; i < n; i++)
+                u[j * n + i] = T.CreateChecked(vectors[i, j]);
+            double s = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double r = -values[j] * vectors[i, j];
+                for (int l = 0; l < n; l++)
+                    r += a[i, l] * vectors[l, j];
+                s += r * r;
+            }
+            residuals[j] = Math.Sqrt(s);
+        }
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true));
+    }
+
+    private static double[,] Sub(double[,] t, int size)
+    {
+        var s = new double[size, size];
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++)
+                s[i, j] = t[i, j];
+        return s;
+    }
+
+    private static double[,] Columns(double[,] y, int rows, int count)
+    {
+        var s = new double[rows, count];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < count; j++)
+                s[i, j] = y[i, j];
+        return s;
+    }
+
+    private static double[,] Negate(double[,] h)
+    {
+        var s = new double[h.GetLength(0), h.GetLength(1)];
+        for (int i = 0; i < h.GetLength(0); i++)
+            for (int j = 0; j < h.GetLength(1); j++)
+                s[i, j] = -h[i, j];
+        return s;
+    }
+
+    private static double[,] Multiply(double[,] a, double[,] b)
+    {
+        int p = a.GetLength(0), q = b.GetLength(1), r = a.GetLength(1);
+        var s = new double[p, q];
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < q; j++)
+            {
+                double acc = 0;
+                for (int l = 0; l < r; l++)
+                    acc += a[i, l] * b[l, j];
+                s[i, j] = acc;
+            }
+        return s;
+    }
+
+    public void Dispose()
+    {
+        _q.Dispose();
+        _mq.Dispose();
+        _qAlt.Dispose();
+        _mqAlt.Dispose();
+        _c.Dispose();
+        _tmp.Dispose();
+    }
+}

@@ -1,0 +1,150 @@
+// Ncut: exact Normalized Cut spectral embedding: affinity → normalization → top-k eigenvectors (block Lanczos).
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using NcutKernels.Runtime;
+using NcutKernels.Solvers;
+
+namespace NcutKernels.Spectral;
+
+/// <summary>
+/// Normalized Cut spectral embedding on a <see cref="ComputeDevice"/>, exact path (every point in the
+/// graph, no sampling): W = affinity(X), M = D^-1/2·W·D^-1/2 (+ a tiny diagonal shift), and the top-k
+/// eigenpairs of M. Sign convention: every eigenvector column is flipped so that its sum is ≥ 0
+/// (as ncut_pytorch does).
+/// </summary>
+public sealed class Ncut
+{
+    private readonly ComputeDevice _device;
+
+    /// <summary>Creates an embedding with <paramref name="options"/> (defaults when null).</summary>
+    public Ncut(ComputeDevice device, NcutOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        device.ThrowIfDisposed();
+        _device = device;
+        Options = options ?? new NcutOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public NcutOptions Options { get; }
+
+    /// <summary>Eigenvalues of D^-1/2·W·D^-1/2 from the last fit, descending (λ1 = 1 for a connected graph).</summary>
+    public double[] Eigenvalues { get; private set; } = [];
+
+    /// <summary>σ used by the last fit (given or chosen).</summary>
+    public double Sigma { get; private set; } = double.NaN;
+
+    /// <summary>Diagnostics of the last eigen-solve.</summary>
+    public LanczosReport? Report { get; private set; }
+
+    /// <summary>Stage timings of the last fit.</summary>
+    public NcutTimings? Timings { get; private set; }
+
+    /// <summary>Embeds the rows of <paramref name="x"/> (n×d): returns the n×k eigenvectors.</summary>
+    public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int n = x.GetLength(0), d = x.GetLength(1);
+        if (x.Length == 0)
+            throw new ArgumentException($"x must be non-empty, got {n}×{d}.", nameof(x));
+        return FitTransform(MemoryMarshal.CreateReadOnlySpan(ref x[0, 0], x.Length), n, d);
+    }
+
+    /// <summary>Embeds <paramref name="x"/> given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements: returns the n×k eigenvectors.</summary>
+    public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        _device.ThrowIfDisposed();
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"Ncut supports float and double features, not {typeof(T).Name}.");
+        if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
+            throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
+        ValidateInput(x, rows, cols);
+        int k = Options.EigenvectorCount;
+        var log = Options.Log;
+        var sw = Stopwatch.StartNew();
+
+        Sigma = ChooseSigma(x, rows, cols);
+        double sigmaMs = Lap(sw);
+        log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}");
+
+        using var xm = DeviceMatrix<T>.Upload(_device, x, rows, cols);
+        double uploadMs = Lap(sw);
+        using var w = DeviceMatrix<T>.Allocate(_device, rows, rows);
+        using var degrees = DeviceMatrix<T>.Allocate(_device, 1, rows);
+        var be = _device.Backend;
+        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * Sigma * Sigma));
+        be.Synchronize();
+        double affinityMs = Lap(sw);
+        be.RowSums(w, degrees.All);
+        be.Normalize(w, degrees.All, Options.DiagonalShift);
+        be.Synchronize();
+        double normalizeMs = Lap(sw);
+
+        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts,
+            log is null ? null : log.WriteLine);
+        double eigenMs = Lap(sw);
+        Report = report;
+        log?.WriteLine($"ncut: eigen-solve {report}");
+        if (!report.Converged)
+            log?.WriteLine($"ncut: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
+
+        Eigenvalues = values.Select(v => v - Options.DiagonalShift).ToArray();
+        var result = ToColumns(vectors, rows, k);
+        Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
+        log?.WriteLine($"ncut: {Timings}");
+        return result;
+    }
+
+    private double ChooseSigma<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Options.Sigma is { } s)
+            return s;
+        if (Options.Affinity == AffinityKind.Cosine && Options.Quantile is null)
+            return NcutOptions.DefaultCosineSigma;
+        return SigmaSelection.ByDegreeQuantile(x, rows, cols, Options.Affinity, Options.Quantile ?? NcutOptions.DefaultQuantile, Options.Seed);
+    }
+
+    private void ValidateInput<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rows < 2)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
+        if (cols < 1)
+            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
+        if (x.Length != (long)rows * cols)
+            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
+        if (Options.EigenvectorCount >= rows)
+            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), Options.EigenvectorCount,
+                $"EigenvectorCount must be less than the number of points n = {rows}.");
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!T.IsFinite(x[i]))
+                throw new ArgumentException($"x contains a non-finite value {x[i]} at row {i / cols}, column {i % cols}.", nameof(x));
+        }
+    }
+
+    /// <summary>k×n row-major eigenvectors → n×k columns, each flipped so that its sum is ≥ 0.</summary>
+    private static T[,] ToColumns<T>(T[] vectors, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var result = new T[n, k];
+        for (int j = 0; j < k; j++)
+        {
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                sum += double.CreateChecked(vectors[(long)j * n + i]);
+            T sign = sum < 0 ? -T.One : T.One;
+            for (int i = 0; i < n; i++)
+                result[i, j] = sign * vectors[(long)j * n + i];
+        }
+        return result;
+    }
+
+    private static double Lap(Stopwatch sw)
+    {
+        double ms = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        return ms;
+    }
+}

@@ -1,0 +1,62 @@
+// NcutOptions: the settings of an Ncut embedding, validated in one place.
+namespace NcutKernels.Spectral;
+
+/// <summary>Settings of <see cref="Ncut"/>. Validated when the <see cref="Ncut"/> is constructed.</summary>
+public sealed record NcutOptions
+{
+    /// <summary>Number of eigenvectors k (1 ≤ k &lt; n). Default 20.</summary>
+    public int EigenvectorCount { get; init; } = 20;
+
+    /// <summary>Affinity kind. Default RBF.</summary>
+    public AffinityKind Affinity { get; init; } = AffinityKind.Rbf;
+
+    /// <summary>
+    /// Fixed σ (&gt; 0). When null, σ is chosen by the degree-quantile rule (<see cref="Quantile"/>) for RBF,
+    /// and is 0.5 for cosine unless <see cref="Quantile"/> is set (ncut_pytorch's defaults).
+    /// </summary>
+    public double? Sigma { get; init; }
+
+    /// <summary>Degree quantile in (0, 1) for choosing σ; null means 0.25 (ncut_pytorch's default) for RBF.</summary>
+    public double? Quantile { get; init; }
+
+    /// <summary>Seed of the eigen-solver's start block and of σ's point sample. Same seed, same device → identical output.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Residual tolerance ‖M·u − λ·u‖ (&gt; 0); null means 1e-5 for float32 and 1e-9 for float64.</summary>
+    public double? Tolerance { get; init; }
+
+    /// <summary>Upper bound on block products M·V before the solver returns unconverged (report says so). Default 1000.</summary>
+    public int MaxBlockProducts { get; init; } = 1000;
+
+    /// <summary>Added to the diagonal of the normalized affinity (ncut_pytorch's 1e-8); reported eigenvalues exclude it.</summary>
+    public double DiagonalShift { get; init; } = 1e-8;
+
+    /// <summary>Where progress and timing lines go (null: silent).</summary>
+    public TextWriter? Log { get; init; }
+
+    /// <summary>σ used for cosine affinity when neither σ nor a quantile is given.</summary>
+    public const double DefaultCosineSigma = 0.5;
+
+    /// <summary>The default degree quantile.</summary>
+    public const double DefaultQuantile = 0.25;
+
+    internal void Validate()
+    {
+        if (EigenvectorCount < 1)
+            throw new ArgumentOutOfRangeException(nameof(EigenvectorCount), EigenvectorCount, "EigenvectorCount must be at least 1.");
+        if (!Enum.IsDefined(Affinity))
+            throw new ArgumentOutOfRangeException(nameof(Affinity), Affinity, "Unknown affinity kind.");
+        if (Sigma is { } s && !(s > 0 && double.IsFinite(s)))
+            throw new ArgumentOutOfRangeException(nameof(Sigma), s, "Sigma must be finite and > 0.");
+        if (Quantile is { } q && !(q > 0 && q < 1))
+            throw new ArgumentOutOfRangeException(nameof(Quantile), q, "Quantile must lie in (0, 1).");
+        if (Sigma is not null && Quantile is not null)
+            throw new ArgumentException($"Give either Sigma ({Sigma}) or Quantile ({Quantile}), not both.", nameof(Quantile));
+        if (Tolerance is { } t && !(t > 0 && double.IsFinite(t)))
+            throw new ArgumentOutOfRangeException(nameof(Tolerance), t, "Tolerance must be finite and > 0.");
+        if (MaxBlockProducts < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxBlockProducts), MaxBlockProducts, "MaxBlockProducts must be at least 1.");
+        if (!(DiagonalShift >= 0 && double.IsFinite(DiagonalShift)))
+            throw new ArgumentOutOfRangeException(nameof(DiagonalShift), DiagonalShift, "DiagonalShift must be finite and ≥ 0.");
+    }
+}
