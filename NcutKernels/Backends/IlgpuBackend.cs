@@ -36,6 +36,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 {
     private readonly Accelerator _acc = accelerator;
 
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _colMeans;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _rowSq;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _normRows;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _affinity;
@@ -87,29 +89,31 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         CheckSquare(w, n, nameof(w));
         var xv = F(x);
         using var sq = _acc.Allocate1D<float>(n);
-        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
-        _rowSq(n, xv, sq.View, d);
-        MemoryBuffer1D<float, Stride1D.Dense>? xhat = null;
-        try
+        using var prepared = _acc.Allocate1D<float>((long)n * d);
+        if (kind == AffinityKind.Rbf)
         {
-            if (kind == AffinityKind.Cosine)
-            {
-                xhat = _acc.Allocate1D<float>((long)n * d);
-                _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(AffinityKernels.NormalizeRows);
-                _normRows(new Index2D(d, n), xv, sq.View, xhat.View, d, (float)AffinityMath.CosineNormFloor);
-                xv = xhat.View;
-            }
-            _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
-            int g = (n + AffinityKernels.TileEdge - 1) / AffinityKernels.TileEdge;
-            _affinity(new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge)),
-                xv, sq.View, Float(w), n, d, kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine,
-                (float)scale, (float)AffinityMath.CosineFloor);
+            // Distances do not change under translation; centring keeps ‖x‖² + ‖y‖² − 2x·y from cancelling.
+            using var mean = _acc.Allocate1D<float>(d);
+            _colMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+            _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+            _colMeans(d, xv, mean.View, n, d);
+            _subtractMeans(new Index2D(d, n), xv, mean.View, prepared.View, d);
             _acc.Synchronize();
         }
-        finally
+        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
+        _rowSq(n, kind == AffinityKind.Rbf ? prepared.View : xv, sq.View, d);
+        if (kind == AffinityKind.Cosine)
         {
-            xhat?.Dispose();
+            _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(AffinityKernels.NormalizeRows);
+            _normRows(new Index2D(d, n), xv, sq.View, prepared.View, d, (float)AffinityMath.CosineNormFloor);
         }
+        xv = prepared.View;
+        _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
+        int g = (n + AffinityKernels.TileEdge - 1) / AffinityKernels.TileEdge;
+        _affinity(new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge)),
+            xv, sq.View, Float(w), n, d, kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine,
+            (float)scale, (float)AffinityMath.CosineFloor);
+        _acc.Synchronize();
     }
 
     public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums)

@@ -1,6 +1,7 @@
 // ManagedBackend: the CPU twins of every kernel (Parallel.For over fixed partitions + SIMD); = outputs, deterministic.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
@@ -33,6 +34,8 @@ internal sealed class ManagedBackend : Backend
     {
         int n = x.Rows, d = x.Cols;
         T[] xs = Data(x).ToArray();
+        if (kind == AffinityKind.Rbf)
+            CenterColumns(xs, n, d);
         var sq = new T[n];
         for (int i = 0; i < n; i++)
             sq[i] = TensorPrimitives.Dot<T>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
@@ -45,85 +48,92 @@ internal sealed class ManagedBackend : Backend
             }
         }
         T[] ws = Data(w);
+        Gram(xs, n, d, ws);
+        T s = T.CreateChecked(scale);
+        Parallel.For(0, n, i => AffinityRow(ws.AsSpan(i * n, n), i, sq, kind, s));
+    }
+
+    /// <summary>Turns row i of the Gram matrix into affinities (same formula as the GPU epilogue).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AffinityRow<T>(Span<T> row, int i, T[] sq, AffinityKind kind, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (kind == AffinityKind.Rbf)
+        {
+            // −max(0, sq_i + sq_j − 2g)·scale, exactly 0 on the diagonal
+            TensorPrimitives.Add(row, row, row);
+            TensorPrimitives.Subtract<T>(sq, row, row);
+            TensorPrimitives.Add(row, sq[i], row);
+            TensorPrimitives.Max(row, T.Zero, row);
+            row[i] = T.Zero;
+            TensorPrimitives.Multiply(row, -scale, row);
+            TensorPrimitives.Exp<T>(row, row);
+        }
+        else
+        {
+            // −(1 − g)²·scale, then exp and the floor
+            TensorPrimitives.Subtract(T.One, row, row);
+            TensorPrimitives.Multiply<T>(row, row, row);
+            TensorPrimitives.Multiply(row, -scale, row);
+            TensorPrimitives.Exp<T>(row, row);
+            TensorPrimitives.Add(row, T.CreateChecked(AffinityMath.CosineFloor), row);
+        }
+    }
+
+    /// <summary>g (n×n) = X·Xᵀ for row-major x (n×d): upper-triangle tiles in parallel, mirrored (exactly symmetric).</summary>
+    internal static void Gram<T>(T[] xs, int n, int d, T[] g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int nb = (n + Tile - 1) / Tile;
         var pairs = new List<(int, int)>(nb * (nb + 1) / 2);
         for (int bi = 0; bi < nb; bi++)
             for (int bj = bi; bj < nb; bj++)
                 pairs.Add((bi, bj));
-        T s = T.CreateChecked(scale);
         Parallel.For(0, pairs.Count, p =>
         {
             var (bi, bj) = pairs[p];
             int i0 = bi * Tile, i1 = Math.Min(n, i0 + Tile), j0 = bj * Tile, j1 = Math.Min(n, j0 + Tile);
-            GramTile(xs, d, ws, n, i0, i1, j0, j1);
-            for (int i = i0; i < i1; i++)
-            {
-                var seg = ws.AsSpan(i * n + j0, j1 - j0);
-                for (int j = j0; j < j1; j++)
-                {
-                    T g = seg[j - j0];
-                    seg[j - j0] = kind == AffinityKind.Rbf
-                        ? -(i == j ? T.Zero : T.Max(T.Zero, sq[i] + sq[j] - (g + g))) * s
-                        : -(T.One - g) * (T.One - g) * s;
-                }
-                TensorPrimitives.Exp<T>(seg, seg);
-                if (kind == AffinityKind.Cosine)
-                    TensorPrimitives.Add(seg, T.CreateChecked(AffinityMath.CosineFloor), seg);
-                if (bi != bj)
+            GramTile(xs, d, g, n, i0, i1, j0, j1);
+            if (bi != bj)
+                for (int i = i0; i < i1; i++)
                     for (int j = j0; j < j1; j++)
-                        ws[j * n + i] = seg[j - j0];
-            }
+                        g[j * n + i] = g[i * n + j];
         });
     }
 
-    /// <summary>g[i, j] = x_i · x_j for the tile, written into w; 2×2 register blocks of SIMD dot products.</summary>
-    private static void GramTile<T>(T[] xs, int d, T[] w, int n, int i0, int i1, int j0, int j1) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Subtracts the column means (float64): distances are unchanged and ‖x‖² + ‖y‖² − 2x·y cancels far less.</summary>
+    private static void CenterColumns<T>(T[] xs, int n, int d) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = i0; i < i1; i += 2)
+        var mean = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < d; k++)
+                mean[k] += double.CreateChecked(xs[i * d + k]);
+        var m = mean.Select(v => T.CreateChecked(v / n)).ToArray();
+        for (int i = 0; i < n; i++)
+            TensorPrimitives.Subtract<T>(xs.AsSpan(i * d, d), m, xs.AsSpan(i * d, d));
+    }
+
+    /// <summary>
+    /// w[i, j] = x_i · x_j for i in [i0, i1), j in [j0, j1): blocks of 4 rows × 2 rows through
+    /// <see cref="SimdKernels.Dot4x2"/>; ragged edges repeat the last row (same values, written twice).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GramTile<T>(T[] xs, int d, T[] w, int n, int i0, int i1, int j0, int j1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> dots = stackalloc T[8];
+        Span<int> rows = stackalloc int[4];
+        for (int i = i0; i < i1; i += 4)
         {
-            int ia = i, ib = Math.Min(i + 1, i1 - 1);
+            for (int r = 0; r < 4; r++)
+                rows[r] = Math.Min(i + r, i1 - 1);
             for (int j = j0; j < j1; j += 2)
             {
                 int ja = j, jb = Math.Min(j + 1, j1 - 1);
-                Dot2x2(xs, d, ia, ib, ja, jb, out T aa, out T ab, out T ba, out T bb);
-                w[ia * n + ja] = aa;
-                w[ia * n + jb] = ab;
-                w[ib * n + ja] = ba;
-                w[ib * n + jb] = bb;
+                SimdKernels.Dot4x2(xs, rows[0] * d, rows[1] * d, rows[2] * d, rows[3] * d, xs, ja * d, jb * d, d, dots);
+                for (int r = 0; r < 4; r++)
+                {
+                    w[rows[r] * n + ja] = dots[2 * r];
+                    w[rows[r] * n + jb] = dots[2 * r + 1];
+                }
             }
-        }
-    }
-
-    private static void Dot2x2<T>(T[] xs, int d, int ia, int ib, int ja, int jb, out T aa, out T ab, out T ba, out T bb)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var xa = xs.AsSpan(ia * d, d);
-        var xb = xs.AsSpan(ib * d, d);
-        var ya = xs.AsSpan(ja * d, d);
-        var yb = xs.AsSpan(jb * d, d);
-        Vector<T> saa = Vector<T>.Zero, sab = Vector<T>.Zero, sba = Vector<T>.Zero, sbb = Vector<T>.Zero;
-        int v = Vector<T>.Count, k = 0;
-        for (; k <= d - v; k += v)
-        {
-            var a0 = new Vector<T>(xa[k..]);
-            var a1 = new Vector<T>(xb[k..]);
-            var b0 = new Vector<T>(ya[k..]);
-            var b1 = new Vector<T>(yb[k..]);
-            saa += a0 * b0;
-            sab += a0 * b1;
-            sba += a1 * b0;
-            sbb += a1 * b1;
-        }
-        aa = Vector.Sum(saa);
-        ab = Vector.Sum(sab);
-        ba = Vector.Sum(sba);
-        bb = Vector.Sum(sbb);
-        for (; k < d; k++)
-        {
-            aa += xa[k] * ya[k];
-            ab += xa[k] * yb[k];
-            ba += xb[k] * ya[k];
-            bb += xb[k] * yb[k];
         }
     }
 
@@ -155,18 +165,25 @@ internal sealed class ManagedBackend : Backend
 
     public override void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
     {
+        CheckSameCols(v, y, nameof(SymmetricProduct));
         int n = m.Cols, b = v.Rows;
         T[] ms = Data(m);
         T[] vs = ((ManagedStorage<T>)v.Matrix.Storage).Array, ys = ((ManagedStorage<T>)y.Matrix.Storage).Array;
         int vo = (int)v.Offset, yo = (int)y.Offset;
-        const int rows = 16;
-        Parallel.For(0, (n + rows - 1) / rows, chunk =>
+        // y[c, i] = M_i · v_c (M symmetric): four rows of M against two vectors per pass.
+        Parallel.For(0, (n + 3) / 4, chunk =>
         {
-            for (int i = chunk * rows; i < Math.Min(n, chunk * rows + rows); i++)
+            Span<T> dots = stackalloc T[8];
+            int i = chunk * 4;
+            int r0 = i, r1 = Math.Min(i + 1, n - 1), r2 = Math.Min(i + 2, n - 1), r3 = Math.Min(i + 3, n - 1);
+            for (int c = 0; c < b; c += 2)
             {
-                var mi = new ReadOnlySpan<T>(ms, i * n, n);
-                for (int c = 0; c < b; c++)
-                    ys[yo + c * n + i] = TensorPrimitives.Dot(mi, new ReadOnlySpan<T>(vs, vo + c * n, n));
+                int c1 = Math.Min(c + 1, b - 1);
+                SimdKernels.Dot4x2(ms, r0 * n, r1 * n, r2 * n, r3 * n, vs, vo + c * n, vo + c1 * n, n, dots);
+                ys[yo + c * n + r0] = dots[0]; ys[yo + c1 * n + r0] = dots[1];
+                ys[yo + c * n + r1] = dots[2]; ys[yo + c1 * n + r1] = dots[3];
+                ys[yo + c * n + r2] = dots[4]; ys[yo + c1 * n + r2] = dots[5];
+                ys[yo + c * n + r3] = dots[6]; ys[yo + c1 * n + r3] = dots[7];
             }
         });
     }

@@ -14,6 +14,22 @@ internal static class AffinityKernels
     public const int TileEdge = 128, TileK = 8, ThreadsPerEdge = 16, Stride = TileEdge + 4;
     public const int KindRbf = 0, KindCosine = 1;
 
+    /// <summary>mean[k] = (1/n)·Σ_i x[i, k], accumulated in float64. One thread per column (coalesced across threads).</summary>
+    public static void ColumnMeans(Index1D k, ArrayView<float> x, ArrayView<float> mean, int n, int d)
+    {
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += x[(long)i * d + k];
+        mean[k] = (float)(s / n);
+    }
+
+    /// <summary>xc[i, k] = x[i, k] − mean[k]. Index (k, i).</summary>
+    public static void SubtractMeans(Index2D idx, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int d)
+    {
+        long o = (long)idx.Y * d + idx.X;
+        xc[o] = x[o] - mean[idx.X];
+    }
+
     /// <summary>sq[i] = ‖x_i‖². One thread per row.</summary>
     public static void RowSquaredNorms(Index1D i, ArrayView<float> x, ArrayView<float> sq, int d)
     {

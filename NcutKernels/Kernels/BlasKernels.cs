@@ -15,7 +15,7 @@ internal static class BlasKernels
     /// <summary>Rows of M staged per step and threads per group of <see cref="SymmetricProductPartial"/>.</summary>
     public const int StepRows = 64, ProductGroup = 256, PanelStride = Panel + 1;
     /// <summary>Threads per group of <see cref="InnerProducts"/>.</summary>
-    public const int DotGroup = 256;
+    public const int DotGroup = 32;
 
     /// <summary>
     /// part[s, c, j] = Σ_{i in slice s} v[c0 + c, i]·m[i, j] for c &lt; min(Panel, b − c0): thread j reads

@@ -62,12 +62,12 @@ internal static class SigmaSelection
         for (int i = 0; i < m; i++)
             sq[i] = TensorPrimitives.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
         var p = new double[m * m];
+        Backends.ManagedBackend.Gram(xs, m, d, p);
         Parallel.For(0, m, i =>
         {
-            var xi = new ReadOnlySpan<double>(xs, i * d, d);
             for (int j = 0; j < m; j++)
             {
-                double g = TensorPrimitives.Dot(xi, new ReadOnlySpan<double>(xs, j * d, d));
+                double g = p[i * m + j];
                 p[i * m + j] = kind == AffinityKind.Rbf
                     ? (i == j ? 0 : Math.Max(0, sq[i] + sq[j] - 2 * g))
                     : g / (Math.Max(Math.Sqrt(sq[i]), AffinityMath.CosineNormFloor) * Math.Max(Math.Sqrt(sq[j]), AffinityMath.CosineNormFloor));

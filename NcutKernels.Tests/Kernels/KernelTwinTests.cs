@@ -1,0 +1,140 @@
+// KernelTwinTests: every ILGPU kernel run on ILGPU's CPU accelerator at tiny sizes against its managed twin.
+using NcutKernels.Backends;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Kernels;
+
+[TestFixture]
+[NonParallelizable]
+public class KernelTwinTests
+{
+    private ComputeDevice _kernels = null!;
+    private ComputeDevice _managed = null!;
+
+    [OneTimeSetUp]
+    public void Setup()
+    {
+        _kernels = ComputeDevice.Create(DeviceKind.IlgpuCpu);
+        _managed = ComputeDevice.Create(DeviceKind.Cpu);
+    }
+
+    [OneTimeTearDown]
+    public void TearDown()
+    {
+        _kernels.Dispose();
+        _managed.Dispose();
+    }
+
+    private static float[] Random(int count, int seed, double lo = -1, double hi = 1)
+    {
+        var rng = new System.Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
+    }
+
+    private static float[] Run(ComputeDevice device, float[] data, int rows, int cols, Action<Backend, DeviceMatrix<float>> op)
+    {
+        using var m = DeviceMatrix<float>.Upload(device, data, rows, cols);
+        op(device.Backend, m);
+        device.Backend.Synchronize();
+        var result = new float[m.Length];
+        m.Download(result);
+        return result;
+    }
+
+    private static void AssertClose(float[] actual, float[] expected, double atol, double rtol, string what)
+    {
+        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
+        for (int i = 0; i < actual.Length; i++)
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(atol + rtol * Math.Abs(expected[i])), $"{what}[{i}]");
+    }
+
+    // n = 37 and d = 11 straddle no tile edge: every load and store bound is exercised.
+    [TestCase(AffinityKind.Rbf, 37, 11)]
+    [TestCase(AffinityKind.Cosine, 37, 11)]
+    [TestCase(AffinityKind.Rbf, 130, 9)]
+    public void Affinity_MatchesManagedTwin(AffinityKind kind, int n, int d)
+    {
+        var x = Random(n * d, 1);
+        float[] W(ComputeDevice dev)
+        {
+            using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
+            return Run(dev, new float[n * n], n, n, (be, w) => be.Affinity(xm.All, w, kind, 1 / (2 * 1.3 * 1.3)));
+        }
+        // float32 Gram expansion vs the same expansion in another summation order: a few ulps of ‖x‖².
+        AssertClose(W(_kernels), W(_managed), 2e-6, 2e-5, "W");
+    }
+
+    [Test]
+    public void RowSumsAndNormalize_MatchManagedTwin()
+    {
+        const int n = 45;
+        var w = Random(n * n, 2, 0.01, 1);
+        float[] Go(ComputeDevice dev, bool normalize)
+        {
+            using var deg = DeviceMatrix<float>.Allocate(dev, 1, n);
+            var result = Run(dev, w, n, n, (be, m) =>
+            {
+                be.RowSums(m, deg.All);
+                if (normalize)
+                    be.Normalize(m, deg.All, 1e-3);
+            });
+            return normalize ? result : deg.Download().Cast<float>().ToArray();
+        }
+        AssertClose(Go(_kernels, false), Go(_managed, false), 1e-6, 1e-6, "degrees");
+        AssertClose(Go(_kernels, true), Go(_managed, true), 1e-7, 1e-6, "M");
+    }
+
+    [TestCase(70, 5)]
+    [TestCase(70, 19)]
+    public void SymmetricProduct_MatchesManagedTwin(int n, int b)
+    {
+        var a = Random(n * n, 3);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++)
+                a[i * n + j] = a[j * n + i];
+        var v = Random(b * n, 4);
+        float[] Go(ComputeDevice dev)
+        {
+            using var m = DeviceMatrix<float>.Upload(dev, a, n, n);
+            return Run(dev, v, b, n, (be, vm) =>
+            {
+                using var y = DeviceMatrix<float>.Allocate(dev, b, n);
+                be.SymmetricProduct(m, vm.All, y.All);
+                be.Copy(y.All, vm.All);
+            });
+        }
+        AssertClose(Go(_kernels), Go(_managed), 1e-5, 1e-5, "M·V");
+    }
+
+    [Test]
+    public void InnerProductsAndCombine_MatchManagedTwin()
+    {
+        const int n = 300, p = 3, q = 4;
+        var a = Random(p * n, 5);
+        var b = Random(q * n, 6);
+        var s = new double[p, q];
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < q; c++)
+                s[r, c] = r - 0.5 * c;
+        double[,] G(ComputeDevice dev)
+        {
+            using var am = DeviceMatrix<float>.Upload(dev, a, p, n);
+            using var bm = DeviceMatrix<float>.Upload(dev, b, q, n);
+            return dev.Backend.InnerProducts(am.All, bm.All);
+        }
+        var gk = G(_kernels);
+        var gm = G(_managed);
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < q; c++)
+                Assert.That(gk[r, c], Is.EqualTo(gm[r, c]).Within(1e-9 * n), $"G[{r},{c}]");
+        float[] C(ComputeDevice dev, double beta)
+        {
+            using var am = DeviceMatrix<float>.Upload(dev, a, p, n);
+            return Run(dev, b, q, n, (be, dst) => be.Combine(dst.All, beta, am.All, s));
+        }
+        AssertClose(C(_kernels, 0.5), C(_managed, 0.5), 1e-6, 1e-6, "combine β=0.5");
+        AssertClose(C(_kernels, 0), C(_managed, 0), 1e-6, 1e-6, "combine β=0");
+    }
+}
