@@ -1,5 +1,6 @@
 // ComputeDevice: picks and owns a backend (CUDA through ILGPU, managed CPU, or ILGPU's CPU accelerator) and says why.
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -96,7 +97,7 @@ public sealed class ComputeDevice : IDisposable
     private static ComputeDevice CreateIlgpuCpu()
     {
         // 32-wide warps, 8 warps per group: the 256-thread groups the tile kernels use.
-        var context = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).Optimize(OptimizationLevel.O1));
+        var context = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O1));
         try
         {
             var acc = context.GetCPUDevice(0).CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
@@ -116,7 +117,7 @@ public sealed class ComputeDevice : IDisposable
         Context? context = null;
         try
         {
-            context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
+            context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
             var cuda = context.GetCudaDevices();
             if (cuda.Count == 0)
             {

@@ -47,7 +47,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     internal static (int block, int maxBasis) Shape(int n, int k)
     {
         int b = Math.Clamp(k, 4, 16);
-        int basis = k + Math.Max(k, 32);
+        int basis = k + Math.Max(2 * k, 48);
         basis = (basis + b - 1) / b * b;
         return (b, basis);
     }
@@ -105,8 +105,9 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h2));
             var bFactor = Orthonormalize(cols);
 
-            double estimate = 0;
-            for (int j = 0; j < _k; j++)
+            // Fewer basis vectors than wanted pairs: nothing to test yet.
+            double estimate = cols < _k ? double.PositiveInfinity : 0;
+            for (int j = 0; j < Math.Min(_k, cols); j++)
             {
                 double s = 0;
                 for (int r = 0; r < _b; r++)
@@ -118,7 +119,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 }
                 estimate = Math.Max(estimate, Math.Sqrt(s));
             }
-            bool exhausted = products >= maxProducts;
+            bool exhausted = products >= maxProducts && cols >= _k;
             if (estimate <= tol || exhausted)
             {
                 var residuals = ExplicitResiduals(cols, theta, y);
@@ -129,7 +130,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             }
             if (cols + _b > _maxBasis)
             {
-                int keep = Math.Max(_k, (_maxBasis + _k - _b) / 2);
+                // Keep the best Ritz vectors and room for three more blocks before the next restart.
+                int keep = Math.Max(_k, _maxBasis - 3 * _b);
                 var yKeep = Columns(y, cols, keep);
                 _be.Combine(_qAlt.RowRange(0, keep), 0, _q.RowRange(0, cols), yKeep);
                 _be.Combine(_mqAlt.RowRange(0, keep), 0, _mq.RowRange(0, cols), yKeep);

@@ -1,0 +1,165 @@
+// GpuCheck: the documented GPU timing and accuracy harness (`NcutKernels.Benchmarks gpu-check [--out DIR]`).
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using NcutKernels.Runtime;
+using NcutKernels.Solvers;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Benchmarks;
+
+/// <summary>
+/// Checks the CUDA backend against the managed CPU backend (float64 where it matters) and times the
+/// issue's GPU targets with Stopwatch + device synchronization (median of repeated runs after a warm-up).
+/// Prints a markdown report and writes it to --out DIR (default $OUT or the current folder).
+/// </summary>
+public static class GpuCheck
+{
+    private static readonly StringBuilder Report = new();
+    private static int _repeatCap = int.MaxValue;
+
+    public static int Run(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        int at = Array.IndexOf(args, "--out");
+        string outDir = at >= 0 && at + 1 < args.Length ? args[at + 1] : Environment.GetEnvironmentVariable("OUT") ?? ".";
+        // --quick: sizes ÷ 8 and two repeats, to dry-run the harness on a CPU-only machine.
+        int div = args.Contains("--quick") ? 8 : 1;
+        _repeatCap = div == 1 ? int.MaxValue : 2;
+        using var gpu = ComputeDevice.Create(DeviceKind.Auto, Console.Out);
+        using var cpu = ComputeDevice.Create(DeviceKind.Cpu);
+        Line($"# gpu-check {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z — {gpu.Name} ({gpu.Kind}); CPU: {Environment.ProcessorCount} cores");
+        int failures = 0;
+        void Check(string what, bool ok, string detail)
+        {
+            Line($"- [{(ok ? "ok" : "FAIL")}] {what}: {detail}");
+            if (!ok)
+                failures++;
+        }
+
+        Line("\n## Accuracy (CUDA float32 vs managed CPU)");
+        foreach (var kind in new[] { AffinityKind.Rbf, AffinityKind.Cosine })
+        {
+            var x = BenchData.Uniform(1000, 768, 1);
+            var (g, c) = (AffinityOf(gpu, x, 1000, 768, kind), AffinityOf(cpu, x, 1000, 768, kind));
+            double err = MaxAbsDiff(g, c);
+            Check($"{kind} affinity 1000×1000, d=768", err < 1e-5, $"max |ΔW| = {err:E2}");
+        }
+        {
+            var x = BenchData.Mixture(2048, 64, 20, 2);
+            var xd = x.Select(v => (double)v).ToArray();
+            // σ = 8 keeps the 20 clusters apart (a clear gap after λ20); the degree rule would pick a nearly complete graph.
+            var o = new NcutOptions { EigenvectorCount = 20, Sigma = 8 };
+            var ng = new Ncut(gpu, o);
+            var ug = ng.FitTransform<float>(x, 2048, 64);
+            var nc = new Ncut(cpu, o);
+            var uc = nc.FitTransform<double>(xd, 2048, 64);
+            double lam = Enumerable.Range(0, 20).Max(j => Math.Abs(ng.Eigenvalues[j] - nc.Eigenvalues[j]) / Math.Abs(nc.Eigenvalues[j]));
+            double sin = SubspaceSin(uc, ug, 2048, 20);
+            Check("FitTransform 2048×64 mixture k=20 eigenvalues vs float64", lam < 1e-5, $"max rel err {lam:E2}; σ {ng.Sigma:G5} vs {nc.Sigma:G5}");
+            Check("FitTransform subspace vs float64", sin < 1e-3, $"sin θ = {sin:E2}; {ng.Report}");
+            var again = new Ncut(gpu, o).FitTransform<float>(x, 2048, 64);
+            Check("same seed → identical bits on CUDA", again.Cast<float>().SequenceEqual(ug.Cast<float>()), "two runs compared");
+        }
+        {
+            int n = 4096;
+            var rng = new Random(5);
+            var x = new float[n * 8];
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < 8; k++)
+                    x[i * 8 + k] = (i % 5) * 100 + rng.NextSingle();
+            var ncut = new Ncut(gpu, new NcutOptions { EigenvectorCount = 8, Sigma = 1 });
+            ncut.FitTransform<float>(x, n, 8);
+            int ones = ncut.Eigenvalues.Count(v => Math.Abs(v - 1) < 1e-4);
+            Check("5 disconnected components → λ = 1 five times", ones == 5, $"eigenvalues {string.Join(" ", ncut.Eigenvalues.Select(v => v.ToString("F5")))}");
+        }
+
+        Line("\n## Timings (median of repeats after one warm-up; Stopwatch around device-synchronized calls)");
+        Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
+        {
+            int n = 10240 / div, d = 768;
+            using var xm = DeviceMatrix<float>.Upload(gpu, BenchData.Uniform(n, d), n, d);
+            using var w = DeviceMatrix<float>.Allocate(gpu, n, n);
+            var t = Time(10, () => { gpu.Backend.Affinity(xm.All, w, AffinityKind.Rbf, 1 / (2.0 * 128 * 128)); gpu.Backend.Synchronize(); });
+            Row($"RBF affinity {n}×{n}, d={d} (device-resident)", t, $"{2.0 * n * n * d / (t.median * 1e-3) / 1e12:F1} TFLOP/s (Gram part); target ≤ 10 ms");
+            using var v = DeviceMatrix<float>.Allocate(gpu, 16, n);
+            using var y = DeviceMatrix<float>.Allocate(gpu, 16, n);
+            var tp = Time(20, () => { gpu.Backend.SymmetricProduct(w, v.All, y.All); gpu.Backend.Synchronize(); });
+            Row($"block product M·V, n={n}, 16 vectors", tp, $"{4.0 * n * n / (tp.median * 1e-3) / 1e12:F2} TB/s reading M");
+        }
+        foreach (double? fixedSigma in new double?[] { null, 8 })
+        {
+            int n = 10240 / div;
+            using var m = LanczosBenchmarks.Prepare(gpu, n, out double sigma, fixedSigma);
+            LanczosReport? rep = null;
+            var t = Time(10, () => rep = BlockLanczos<float>.Solve(gpu, m, 20, 1e-5, 0, 1000).report);
+            Row($"top-20 eigenpairs of {n}² normalized affinity (mixture, d=64, σ={sigma:G4}{(fixedSigma is null ? " by degree rule" : "")}), tol 1e-5", t, $"{rep}; target ≤ 10 ms");
+        }
+        foreach (var (fullN, d, k, mixture) in new[] { (3000, 768, 10, false), (10240, 768, 20, false), (10240, 64, 20, true), (4096, 384, 20, false), (8192, 384, 20, false) })
+        {
+            int n = fullN / div;
+            var x = mixture ? BenchData.Mixture(n, d) : BenchData.Uniform(n, d);
+            Ncut? last = null;
+            var t = Time(5, () => { last = new Ncut(gpu, new NcutOptions { EigenvectorCount = k }); last.FitTransform<float>(x, n, d); });
+            Row($"FitTransform {n}×{d} {(mixture ? "mixture" : "uniform")} k={k} (host in/out)", t, $"{last!.Timings}; {last.Report}");
+        }
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "gpu-check.md"), Report.ToString());
+        Line($"\n{failures} check(s) failed");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static void Line(string s)
+    {
+        Console.WriteLine(s);
+        Report.AppendLine(s);
+    }
+
+    private static void Row(string what, (double median, double min) t, string notes) => Line($"| {what} | {t.median:F3} | {t.min:F3} | {notes} |");
+
+    private static (double median, double min) Time(int repeats, Action action)
+    {
+        action();
+        var times = new List<double>();
+        for (int r = 0; r < Math.Min(repeats, _repeatCap); r++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return (times[times.Count / 2], times[0]);
+    }
+
+    private static float[] AffinityOf(ComputeDevice device, float[] x, int n, int d, AffinityKind kind)
+    {
+        using var xm = DeviceMatrix<float>.Upload(device, x, n, d);
+        using var w = DeviceMatrix<float>.Allocate(device, n, n);
+        device.Backend.Affinity(xm.All, w, kind, 1 / (2.0 * 8 * 8));
+        var result = new float[n * n];
+        w.Download(result);
+        return result;
+    }
+
+    private static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs((double)p - q)).Max();
+
+    /// <summary>‖(I − A·Aᵀ)·B‖_F for n×k column sets A (reference) and B.</summary>
+    private static double SubspaceSin(double[,] a, float[,] b, int n, int k)
+    {
+        var proj = new double[k, k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
+                for (int r = 0; r < n; r++)
+                    proj[i, j] += a[r, i] * b[r, j];
+        double s = 0;
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < k; j++)
+            {
+                double v = b[r, j];
+                for (int i = 0; i < k; i++)
+                    v -= a[r, i] * proj[i, j];
+                s += v * v;
+            }
+        return Math.Sqrt(s);
+    }
+}

@@ -1,0 +1,35 @@
+// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX).
+using System.Reflection;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using NcutKernels.Kernels;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Kernels;
+
+[TestFixture]
+public class PtxCompileTests
+{
+    private static IEnumerable<MethodInfo> KernelMethods() =>
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels) }
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
+
+    [TestCaseSource(nameof(KernelMethods))]
+    public void Kernel_CompilesToPtx(MethodInfo kernel)
+    {
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_78, null!);
+        var first = kernel.GetParameters()[0].ParameterType;
+        var entry = first == typeof(Index1D) || first == typeof(Index2D) || first == typeof(Index3D)
+            ? EntryPointDescription.FromImplicitlyGroupedKernel(kernel)
+            : EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
+        var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
+        Assert.That(compiled.PTXAssembly, Does.Contain(".entry"));
+        Assert.That(compiled.PTXAssembly, Does.Not.Contain("call.uni"), "helper calls left in a kernel: inlining failed");
+    }
+}
