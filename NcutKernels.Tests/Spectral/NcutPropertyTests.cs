@@ -31,15 +31,18 @@ public class NcutPropertyTests
         // Blobs 60 apart with σ = 1: cross affinities exp(−1800) = 0 in float64, so M is block diagonal
         // and eigenvalue 1 has multiplicity exactly `components`.
         // ILGPU's CPU accelerator emulates every barrier: keep its case small (still above the dense fallback).
-        int n = kind == DeviceKind.Cpu ? 240 : 96;
+        int n = kind == DeviceKind.Cpu ? 240 : 130;
         var x = TestData.Blobs(n, 3, components, separation: 60, seed: 4, spread: 0.7);
         int k = components + 2;
         using var device = ComputeDevice.Create(kind);
         var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = k, Sigma = 1 });
         var u = kind == DeviceKind.Cpu ? TestData.Matrix(ncut.FitTransform(x)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(x)));
+        Assert.That(ncut.Report!.Dense, Is.False, "must exercise Lanczos");
         var m = TestData.Normalize(TestData.Affinity(x, false, 1));
         var (values, vectors) = TestData.TopK(m, k);
-        double tol = kind == DeviceKind.Cpu ? 1e-9 : 1e-5;
+        // float32: blobs 60 apart leave ‖x‖² ≈ 1e3 after centring, so the Gram expansion rounds d² by
+        // ~1e-4 at σ = 1 and the non-unit eigenvalues move by a few 1e-5 (the solver itself meets 1e-5).
+        double tol = kind == DeviceKind.Cpu ? 1e-9 : 1e-4;
         for (int j = 0; j < components; j++)
             Assert.That(ncut.Eigenvalues[j], Is.EqualTo(1.0).Within(tol), $"λ{j}");
         for (int j = components; j < k; j++)
@@ -53,7 +56,7 @@ public class NcutPropertyTests
     [TestCase(DeviceKind.IlgpuCpu)]
     public void SameSeed_GivesBitIdenticalOutput(DeviceKind kind)
     {
-        var x = TestData.ToFloat(TestData.Blobs(kind == DeviceKind.Cpu ? 200 : 90, 6, 4, separation: 4, seed: 3));
+        var x = TestData.ToFloat(TestData.Blobs(kind == DeviceKind.Cpu ? 200 : 120, 6, 4, separation: 4, seed: 3));
         float[,] Run(int seed)
         {
             using var device = ComputeDevice.Create(kind);
