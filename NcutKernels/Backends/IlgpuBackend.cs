@@ -49,7 +49,19 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>? _inner;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _combine;
 
-    public Accelerator Accelerator => _acc;
+    // Grow-only scratch buffers: a cudaMalloc per call would cost more than the small kernels themselves.
+    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _dots;
+
+    private ArrayView<TS> Scratch<TS>(ref MemoryBuffer1D<TS, Stride1D.Dense>? buffer, long length) where TS : unmanaged
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = _acc.Allocate1D<TS>(length);
+        }
+        return buffer.View.SubView(0, length);
+    }
 
     public override DeviceStorage<T> Allocate<T>(long length)
     {
@@ -144,7 +156,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         int steps = (n + BlasKernels.StepRows - 1) / BlasKernels.StepRows;
         int sliceLen = (steps + Math.Min(wanted, steps) - 1) / Math.Min(wanted, steps) * BlasKernels.StepRows;
         int slices = (n + sliceLen - 1) / sliceLen;
-        using var part = _acc.Allocate1D<float>((long)slices * BlasKernels.Panel * n);
+        var part = Scratch(ref _partials, (long)slices * BlasKernels.Panel * n);
         _productPartial ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.SymmetricProductPartial);
         _reduceSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(BlasKernels.ReduceSlices);
         var mv = Float(m);
@@ -153,8 +165,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         for (int c0 = 0; c0 < b; c0 += BlasKernels.Panel)
         {
             int cols = Math.Min(BlasKernels.Panel, b - c0);
-            _productPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part.View, n, b, c0, sliceLen);
-            _reduceSlices(new Index2D(n, cols), part.View, yv, n, c0, slices);
+            _productPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part, n, b, c0, sliceLen);
+            _reduceSlices(new Index2D(n, cols), part, yv, n, c0, slices);
         }
         _acc.Synchronize();
     }
@@ -163,11 +175,11 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     {
         CheckSameCols(a, b, nameof(InnerProducts));
         int p = a.Rows, q = b.Rows, n = a.Cols;
-        using var g = _acc.Allocate1D<double>((long)p * q);
+        var g = Scratch(ref _dots, (long)p * q);
         _inner ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>(BlasKernels.InnerProducts);
-        _inner(new KernelConfig(new Index2D(q, p), new Index2D(BlasKernels.DotGroup, 1)), F(a), F(b), g.View, n, q);
+        _inner(new KernelConfig(new Index2D(q, p), new Index2D(BlasKernels.DotGroup, 1)), F(a), F(b), g, n, q);
         var flat = new double[p * q];
-        g.View.CopyToCPU(flat);
+        g.CopyToCPU(flat);
         var result = new double[p, q];
         Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(double));
         return result;
@@ -183,9 +195,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         for (int r = 0; r < p; r++)
             for (int c = 0; c < q; c++)
                 coef[r * q + c] = (float)s[r, c];
-        using var cb = _acc.Allocate1D(coef);
+        var cb = Scratch(ref _coefficients, coef.Length);
+        cb.CopyFromCPU(coef);
         _combine ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BlasKernels.Combine);
-        _combine(new Index2D(n, q), F(dst), F(a), cb.View, n, p, q, (float)beta);
+        _combine(new Index2D(n, q), F(dst), F(a), cb, n, p, q, (float)beta);
         _acc.Synchronize();
     }
 
@@ -197,5 +210,11 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     public override void Synchronize() => _acc.Synchronize();
 
-    public override void Dispose() => _acc.Dispose();
+    public override void Dispose()
+    {
+        _partials?.Dispose();
+        _coefficients?.Dispose();
+        _dots?.Dispose();
+        _acc.Dispose();
+    }
 }

@@ -61,7 +61,12 @@ public static partial class Npy
             "<f8" => 8,
             _ => throw new InvalidDataException($"unsupported dtype '{descr}': only little-endian float32 ('<f4') and float64 ('<f8')."),
         };
-        var bytes = ReadExactly(stream, checked((int)(count * size)), "data");
+        long byteCount = count * size;
+        if (byteCount > Array.MaxLength)
+            throw new InvalidDataException($"array of {count} × {size}-byte elements ({byteCount} bytes) is too large.");
+        if (stream.CanSeek && stream.Length - stream.Position < byteCount)
+            throw new InvalidDataException($"file ends inside the data ({stream.Length - stream.Position} of {byteCount} bytes).");
+        var bytes = ReadExactly(stream, (int)byteCount, "data");
         float[]? singles = null;
         double[]? doubles = null;
         if (size == 4)

@@ -52,10 +52,14 @@ internal static class AffinityKernels
 
     /// <summary>
     /// W tile: g = x_i·x_j by register blocking, then RBF: exp(−max(0, sq_i + sq_j − 2g)·scale) (exactly 1 on the
-    /// diagonal) or cosine: exp(−(1 − g)²·scale) + cosineFloor. Group (16, 16), grid (⌈n/128⌉, ⌈n/128⌉).
+    /// diagonal) or cosine: exp(−(1 − g)²·scale) + cosineFloor. Group (16, 16), grid (⌈n/128⌉, ⌈n/128⌉): only
+    /// tiles on or above the diagonal compute, and write their mirror too, so W is exactly symmetric.
     /// </summary>
     public static void AffinityTile(ArrayView<float> x, ArrayView<float> sq, ArrayView<float> w, int n, int d, int kind, float scale, float cosineFloor)
     {
+        if (Grid.IdxX < Grid.IdxY)
+            return;
+        bool mirror = Grid.IdxX != Grid.IdxY;
         var As = SharedMemory.Allocate<float>(TileK * Stride);
         var Bs = SharedMemory.Allocate<float>(TileK * Stride);
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * ThreadsPerEdge + tx;
@@ -86,17 +90,17 @@ internal static class AffinityKernels
             }
             Group.Barrier();
         }
-        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, kind, scale, cosineFloor);
-        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, kind, scale, cosineFloor);
+        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
     }
 
-    private static void StoreRow(Row8 g, int row, int col0, ArrayView<float> sq, ArrayView<float> w, int n, int kind, float scale, float cosineFloor)
+    private static void StoreRow(Row8 g, int row, int col0, ArrayView<float> sq, ArrayView<float> w, int n, int kind, float scale, float cosineFloor, bool mirror)
     {
         if (row >= n)
             return;
@@ -105,7 +109,12 @@ internal static class AffinityKernels
         {
             int col = col0 + 16 * p;
             if (col < n)
-                w[(long)row * n + col] = Epilogue(g.Get(p), sqi, sq[col], row == col, kind, scale, cosineFloor);
+            {
+                float v = Epilogue(g.Get(p), sqi, sq[col], row == col, kind, scale, cosineFloor);
+                w[(long)row * n + col] = v;
+                if (mirror)
+                    w[(long)col * n + row] = v;
+            }
         }
     }
 

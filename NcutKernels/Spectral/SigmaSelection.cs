@@ -31,10 +31,7 @@ internal static class SigmaSelection
             return 1.0;
         var pair = PairTerm(xs, m, d, kind);
         var kernel = new double[m * m];
-        Evaluate(pair, kind, sigma0, kernel);
-        var degrees = new double[m];
-        for (int i = 0; i < m; i++)
-            degrees[i] = TensorPrimitives.Sum<double>(kernel.AsSpan(i * m, m)) / m;
+        var degrees = Evaluate(pair, kind, sigma0, kernel).Select(s => s / m).ToArray();
         double target = Quantile(degrees, quantile);
         double sigma = InitialSigma, low = 0, high = double.PositiveInfinity;
         double current = Mean(pair, kind, sigma, kernel);
@@ -76,29 +73,37 @@ internal static class SigmaSelection
         return p;
     }
 
-    private static void Evaluate(double[] pair, AffinityKind kind, double sigma, double[] kernel)
+    /// <summary>kernel = K(σ) from the pair terms, row by row in parallel; returns each row's sum.</summary>
+    private static double[] Evaluate(double[] pair, AffinityKind kind, double sigma, double[] kernel)
     {
         double scale = -1 / (2 * sigma * sigma);
-        if (kind == AffinityKind.Rbf)
+        int m = (int)Math.Sqrt(pair.Length);
+        var rowSums = new double[m];
+        Parallel.For(0, m, i =>
         {
-            TensorPrimitives.Multiply(pair, scale, kernel);
-            TensorPrimitives.Exp<double>(kernel, kernel);
-        }
-        else
-        {
-            TensorPrimitives.Subtract(pair, 1.0, kernel);
-            TensorPrimitives.Multiply<double>(kernel, kernel, kernel);
-            TensorPrimitives.Multiply(kernel, scale, kernel);
-            TensorPrimitives.Exp<double>(kernel, kernel);
-            TensorPrimitives.Add(kernel, AffinityMath.CosineFloor, kernel);
-        }
+            var p = new ReadOnlySpan<double>(pair, i * m, m);
+            var k = new Span<double>(kernel, i * m, m);
+            if (kind == AffinityKind.Rbf)
+            {
+                TensorPrimitives.Multiply(p, scale, k);
+                TensorPrimitives.Exp<double>(k, k);
+            }
+            else
+            {
+                TensorPrimitives.Subtract(p, 1.0, k);
+                TensorPrimitives.Multiply<double>(k, k, k);
+                TensorPrimitives.Multiply(k, scale, k);
+                TensorPrimitives.Exp<double>(k, k);
+                TensorPrimitives.Add(k, AffinityMath.CosineFloor, k);
+            }
+            rowSums[i] = TensorPrimitives.Sum<double>(k);
+        });
+        return rowSums;
     }
 
-    private static double Mean(double[] pair, AffinityKind kind, double sigma, double[] kernel)
-    {
-        Evaluate(pair, kind, sigma, kernel);
-        return TensorPrimitives.Sum<double>(kernel) / kernel.Length;
-    }
+    /// <summary>Mean of all m² affinities at σ (row sums added in row order: deterministic).</summary>
+    private static double Mean(double[] pair, AffinityKind kind, double sigma, double[] kernel) =>
+        Evaluate(pair, kind, sigma, kernel).Sum() / kernel.Length;
 
     /// <summary>Linear-interpolation quantile (numpy's and torch's default).</summary>
     internal static double Quantile(double[] values, double q)
@@ -150,35 +155,51 @@ internal static class SigmaSelection
             proj[i] = random.NextDouble() * 2 - 1;
         int c = candidates.Length;
         var y = new double[c * p];
+        var rows = new double[c * d];
         for (int r = 0; r < c; r++)
             for (int k = 0; k < d; k++)
-            {
-                double v = double.CreateChecked(x[candidates[r] * d + k]);
+                rows[r * d + k] = double.CreateChecked(x[candidates[r] * d + k]);
+        Parallel.For(0, c, r =>
+        {
+            for (int k = 0; k < d; k++)
                 for (int e = 0; e < p; e++)
-                    y[r * p + e] += v * proj[k * p + e];
-            }
+                    y[r * p + e] += rows[r * d + k] * proj[k * p + e];
+        });
         var chosen = new int[SubsetSize];
         var dist = new double[c];
         Array.Fill(dist, double.PositiveInfinity);
+        // Farthest-point sampling: candidates split into fixed chunks, each chunk's farthest point found in
+        // parallel, ties to the lowest index (deterministic).
+        const int chunk = 256;
+        int chunks = (c + chunk - 1) / chunk;
+        var bestOf = new int[chunks];
         int current = 0;
         for (int s = 0; s < SubsetSize; s++)
         {
             chosen[s] = candidates[current];
-            int best = 0;
-            for (int r = 0; r < c; r++)
+            int cur = current;
+            Parallel.For(0, chunks, b =>
             {
-                double dd = 0;
-                for (int e = 0; e < p; e++)
+                int r0 = b * chunk, r1 = Math.Min(c, r0 + chunk), best = r0;
+                for (int r = r0; r < r1; r++)
                 {
-                    double t = y[r * p + e] - y[current * p + e];
-                    dd += t * t;
+                    double dd = 0;
+                    for (int e = 0; e < p; e++)
+                    {
+                        double t = y[r * p + e] - y[cur * p + e];
+                        dd += t * t;
+                    }
+                    if (dd < dist[r])
+                        dist[r] = dd;
+                    if (dist[r] > dist[best])
+                        best = r;
                 }
-                if (dd < dist[r])
-                    dist[r] = dd;
-                if (dist[r] > dist[best])
-                    best = r;
-            }
-            current = best;
+                bestOf[b] = best;
+            });
+            current = bestOf[0];
+            for (int b = 1; b < chunks; b++)
+                if (dist[bestOf[b]] > dist[current])
+                    current = bestOf[b];
         }
         return chosen;
     }

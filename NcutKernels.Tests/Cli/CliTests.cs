@@ -1,0 +1,242 @@
+// CliTests: the `ncut` commands (embed, info, demo, usage) through Commands.Run: outputs against MathNet, one-line errors with exit code 2.
+using NcutKernels.Cli;
+using NcutKernels.IO;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Cli;
+
+[TestFixture]
+public class CliTests
+{
+    private const int N = 120, D = 4, Clusters = 3;
+    private const double Sigma = 2;
+
+    private string _dir = null!;
+    private string _input = null!;
+    private double[,] _x = null!;
+
+    [OneTimeSetUp]
+    public void OneTimeSetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "ncut-cli-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        _x = TestData.Blobs(N, D, Clusters, separation: 6, seed: 21);
+        _input = Path.Combine(_dir, "blobs.npy");
+        Npy.Write(_input, _x);
+        File.WriteAllBytes(Path.Combine(_dir, "garbage.npy"), [0x00, 0x13, 0x37, 0x42, 0xFF, 0xFE, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70]);
+        File.WriteAllBytes(Path.Combine(_dir, "cube.npy"), CubeNpy());
+    }
+
+    [OneTimeTearDown]
+    public void OneTimeTearDown()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>A valid 2×2×2 float64 .npy (v1.0, 64-byte aligned header).</summary>
+    private static byte[] CubeNpy()
+    {
+        string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }";
+        header += new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
+        using var ms = new MemoryStream();
+        ms.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        ms.Write(BitConverter.GetBytes((ushort)header.Length));
+        ms.Write(System.Text.Encoding.Latin1.GetBytes(header));
+        ms.Write(new byte[8 * 8]);
+        return ms.ToArray();
+    }
+
+    private static (int code, string stdout, string stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Commands.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void AssertOneErrorLine(string stderr, string mentions)
+    {
+        Assert.That(stderr, Does.EndWith("\n"), "the error line ends with a newline");
+        var lines = stderr.TrimEnd('\r', '\n').Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(1), $"exactly one stderr line, got: {stderr}");
+        Assert.That(lines[0], Does.StartWith("ncut: error:"));
+        Assert.That(lines[0], Does.Contain(mentions));
+    }
+
+    [Test]
+    public void Embed_Float64_MatchesMathNetDenseEvd()
+    {
+        string output = Path.Combine(_dir, "u.npy"), eigenvalues = Path.Combine(_dir, "lambda.npy");
+        const int k = 3;
+        var (code, stdout, stderr) = Run("embed", "--input", _input, "--n-eig", $"{k}", "--output", output,
+            "--eigenvalues", eigenvalues, "--device", "cpu", "--sigma", $"{Sigma}");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Is.Empty);
+        Assert.That(stdout, Does.Contain("wrote"));
+
+        var u = Npy.Read(output);
+        Assert.That(u.Shape, Is.EqualTo(new[] { N, k }));
+        Assert.That(u.IsDouble, Is.True, "float64 input on cpu gives float64 output");
+        var lambda = Npy.Read(eigenvalues);
+        Assert.That(lambda.Shape, Is.EqualTo(new[] { k }));
+        Assert.That(lambda.IsDouble, Is.True);
+
+        var m = TestData.Normalize(TestData.Affinity(_x, false, Sigma));
+        var (values, vectors) = TestData.TopK(m, k);
+        for (int j = 0; j < k; j++)
+            Assert.That(lambda.Doubles![j], Is.EqualTo(values[j]).Within(1e-9), $"λ{j}");
+        var um = TestData.Matrix(u.ToMatrix<double>());
+        Assert.That(TestData.SubspaceSin(vectors, um), Is.LessThan(1e-7));
+        for (int j = 0; j < k; j++)
+            Assert.That(um.Column(j).Sum(), Is.GreaterThanOrEqualTo(0), $"sign convention: column {j} sums to ≥ 0");
+    }
+
+    [Test]
+    public void Embed_Float32Input_WritesFloat32()
+    {
+        string input = Path.Combine(_dir, "blobs32.npy"), output = Path.Combine(_dir, "u32.npy");
+        Npy.Write(input, TestData.ToFloat(_x));
+        // k = 3 = number of blobs: λ1..λ3 ≈ 1 are nearly degenerate, so only the whole top-3 subspace is well defined in float32.
+        const int k = 3;
+        var (code, _, stderr) = Run("embed", "--input", input, "--n-eig", $"{k}", "--output", output, "--device", "cpu", "--sigma", $"{Sigma}");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var u = Npy.Read(output);
+        Assert.That(u.IsDouble, Is.False);
+        Assert.That(u.Shape, Is.EqualTo(new[] { N, k }));
+        var rounded = TestData.ToDouble(TestData.ToFloat(_x));
+        var (values, vectors) = TestData.TopK(TestData.Normalize(TestData.Affinity(rounded, false, Sigma)), k + 1);
+        Assert.That(values[k - 1] - values[k], Is.GreaterThan(0.1), "sanity: the top-k subspace is well separated");
+        vectors = vectors.SubMatrix(0, N, 0, k);
+        Assert.That(TestData.SubspaceSin(vectors, TestData.Matrix(u.ToMatrix<float>())), Is.LessThan(1e-4));
+    }
+
+    [TestCase("embed --output {out} --n-eig 3 --device cpu", "--input", TestName = "Embed_MissingInput")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --bogus-option 1", "--bogus-option", TestName = "Embed_UnknownOption")]
+    [TestCase("embed --input {in} --output {out} --n-eig three", "--n-eig", TestName = "Embed_NEigNotANumber")]
+    [TestCase("embed --input {in} --output {out} --n-eig 120 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigEqualToN")]
+    [TestCase("embed --input {in} --output {out} --n-eig 500 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigAboveN")]
+    [TestCase("embed --input {missing} --output {out} --n-eig 3 --device cpu", "no-such-file.npy", TestName = "Embed_NonexistentInput")]
+    [TestCase("embed --input {garbage} --output {out} --n-eig 3 --device cpu", "garbage.npy", TestName = "Embed_MalformedNpy")]
+    [TestCase("embed --input {cube} --output {out} --n-eig 3 --device cpu", "2-D", TestName = "Embed_ThreeDimensionalArray")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --device bogus", "bogus", TestName = "Embed_BogusDevice")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --device cpu --sigma -1", "Sigma", TestName = "Embed_NegativeSigma")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --device cpu --sigma 1 --quantile 0.3", "not both", TestName = "Embed_SigmaAndQuantile")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --n-eig 4", "twice", TestName = "Embed_RepeatedOption")]
+    [TestCase("embed --input {in} --output {out} --n-eig", "needs a value", TestName = "Embed_OptionWithoutValue")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --affinity laplace", "laplace", TestName = "Embed_UnknownAffinity")]
+    [TestCase("frobnicate", "frobnicate", TestName = "UnknownCommand")]
+    [TestCase("demo --clusters 6 --n-eig 4 --device cpu --out {dir}", "--clusters", TestName = "Demo_TooManyClusters")]
+    [TestCase("demo --size 4 --device cpu --out {dir}", "--size", TestName = "Demo_SizeTooSmall")]
+    public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, string mentions)
+    {
+        string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
+        var args = commandLine.Split(' ').Select(a => a
+            .Replace("{in}", _input)
+            .Replace("{out}", output)
+            .Replace("{dir}", Path.Combine(_dir, "bad-demo"))
+            .Replace("{missing}", Path.Combine(_dir, "no-such-file.npy"))
+            .Replace("{garbage}", Path.Combine(_dir, "garbage.npy"))
+            .Replace("{cube}", Path.Combine(_dir, "cube.npy"))).ToArray();
+        var (code, _, stderr) = Run(args);
+        Assert.That(code, Is.EqualTo(2));
+        AssertOneErrorLine(stderr, mentions);
+        Assert.That(File.Exists(output), Is.False, "no output written on error");
+    }
+
+    [Test]
+    public void Embed_HugeShapeHeader_ReturnsTwo_WithOneErrorLine()
+    {
+        string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }";
+        header += new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
+        using var ms = new MemoryStream();
+        ms.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        ms.Write(BitConverter.GetBytes((ushort)header.Length));
+        ms.Write(System.Text.Encoding.Latin1.GetBytes(header));
+        ms.Write(new byte[32]);
+        string path = Path.Combine(_dir, "huge.npy");
+        File.WriteAllBytes(path, ms.ToArray());
+        var (code, _, stderr) = Run("embed", "--input", path, "--output", Path.Combine(_dir, "huge-out.npy"), "--n-eig", "3", "--device", "cpu");
+        Assert.That(code, Is.EqualTo(2));
+        AssertOneErrorLine(stderr, "huge.npy");
+    }
+
+    [Test]
+    public void Info_ReturnsZero_AndSaysWhatAutoPicks()
+    {
+        var (code, stdout, stderr) = Run("info");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Is.Empty);
+        var lines = stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.That(lines.Count(l => l.StartsWith("Auto picks:", StringComparison.Ordinal)), Is.EqualTo(1), stdout);
+    }
+
+    [Test]
+    public void NoArguments_ReturnsTwo_AndPrintsUsage()
+    {
+        var (code, stdout, _) = Run();
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stdout, Does.Contain("usage:"));
+        Assert.That(stdout, Does.Contain("ncut embed"));
+    }
+
+    [TestCase("help")]
+    [TestCase("--help")]
+    [TestCase("-h")]
+    public void Help_ReturnsZero_AndPrintsUsage(string flag)
+    {
+        var (code, stdout, stderr) = Run(flag);
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(stdout, Does.Contain("usage:"));
+        Assert.That(stderr, Is.Empty);
+    }
+
+    /// <summary>The folder above the test assembly that holds ReferenceData/demo.jpg (the repository root), or null.</summary>
+    private static string? FindReferenceImage()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "ReferenceData", "demo.jpg");
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+
+    [Test]
+    public void Demo_WritesThreePngs()
+    {
+        string outDir = Path.Combine(_dir, "demo");
+        string besideAssembly = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
+        var args = new List<string> { "demo", "--out", outDir, "--size", "24", "--n-eig", "4", "--clusters", "3", "--device", "cpu" };
+        if (!File.Exists(besideAssembly))
+        {
+            // The Cli project copies the image to its own output; fall back to the repository copy.
+            string image = FindReferenceImage() ?? throw new AssertionException($"ReferenceData/demo.jpg not found above {AppContext.BaseDirectory}");
+            TestContext.Out.WriteLine($"demo.jpg not beside the test assembly; using {image}");
+            args.AddRange(["--image", image]);
+        }
+        var (code, stdout, stderr) = Run([.. args]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Is.Empty);
+        byte[] pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        foreach (var name in new[] { "clusters.png", "eigenvectors.png", "input.png" })
+        {
+            string path = Path.Combine(outDir, name);
+            Assert.That(File.Exists(path), Is.True, name);
+            var bytes = File.ReadAllBytes(path);
+            Assert.That(bytes, Has.Length.GreaterThan(pngSignature.Length), name);
+            Assert.That(bytes.Take(pngSignature.Length).ToArray(), Is.EqualTo(pngSignature), $"{name} is a PNG");
+        }
+        Assert.That(stdout, Does.Contain("cluster sizes"));
+    }
+
+    [Test]
+    public void Demo_MissingImage_ReturnsTwo()
+    {
+        var (code, _, stderr) = Run("demo", "--out", Path.Combine(_dir, "demo-missing"), "--size", "24", "--n-eig", "4", "--clusters", "3",
+            "--device", "cpu", "--image", Path.Combine(_dir, "no-such-image.jpg"));
+        Assert.That(code, Is.EqualTo(2));
+        AssertOneErrorLine(stderr, "no-such-image.jpg");
+    }
+}
