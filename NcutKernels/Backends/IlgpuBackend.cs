@@ -151,7 +151,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     {
         int n = m.Cols, b = v.Rows;
         CheckSameCols(v, y, nameof(SymmetricProduct));
-        int colGroups = (n + BlasKernels.ProductGroup - 1) / BlasKernels.ProductGroup;
+        int colGroups = (n + BlasKernels.ColumnsPerGroup - 1) / BlasKernels.ColumnsPerGroup;
         int wanted = Math.Max(1, 4 * _acc.NumMultiprocessors / colGroups);
         int steps = (n + BlasKernels.StepRows - 1) / BlasKernels.StepRows;
         int sliceLen = (steps + Math.Min(wanted, steps) - 1) / Math.Min(wanted, steps) * BlasKernels.StepRows;

@@ -13,22 +13,24 @@ internal static class BlasKernels
     /// <summary>Columns of the block handled by one pass of <see cref="SymmetricProductPartial"/>.</summary>
     public const int Panel = 16;
     /// <summary>Rows of M staged per step and threads per group of <see cref="SymmetricProductPartial"/>.</summary>
-    public const int StepRows = 64, ProductGroup = 256, PanelStride = Panel + 1;
+    public const int StepRows = 64, ProductGroup = 256, PanelStride = Panel + 1, ColumnsPerGroup = 2 * ProductGroup;
     /// <summary>Threads per group of <see cref="InnerProducts"/>.</summary>
     public const int DotGroup = 32;
 
     /// <summary>
-    /// part[s, c, j] = Σ_{i in slice s} v[c0 + c, i]·m[i, j] for c &lt; min(Panel, b − c0): thread j reads
-    /// column j of M (coalesced; M is symmetric so this is (M·v)_j), the panel of v is staged in shared memory.
-    /// Group 256, grid (⌈n/256⌉, slices); sliceLen is a multiple of <see cref="StepRows"/>.
+    /// part[s, c, j] = Σ_{i in slice s} v[c0 + c, i]·m[i, j] for c &lt; min(Panel, b − c0): each thread owns columns
+    /// j and j + 256 of M (coalesced reads; M is symmetric so this is (M·v)_j), so every value of v staged in
+    /// shared memory feeds two fused multiply-adds. Group 256, grid (⌈n/512⌉, slices); sliceLen is a multiple of
+    /// <see cref="StepRows"/>.
     /// </summary>
     public static void SymmetricProductPartial(ArrayView<float> m, ArrayView<float> v, ArrayView<float> part, int n, int b, int c0, int sliceLen)
     {
         var vs = SharedMemory.Allocate<float>(StepRows * PanelStride);
-        int t = Group.IdxX, j = Grid.IdxX * ProductGroup + t, slice = Grid.IdxY;
+        int t = Group.IdxX, j = Grid.IdxX * ColumnsPerGroup + t, j2 = j + ProductGroup, slice = Grid.IdxY;
         int iBegin = slice * sliceLen, iEnd = iBegin + sliceLen < n ? iBegin + sliceLen : n;
         int cols = b - c0 < Panel ? b - c0 : Panel;
-        Row8 a0 = default, a1 = default;
+        bool second = j2 < n;
+        Row8 a0 = default, a1 = default, e0 = default, e1 = default;
         for (int i0 = iBegin; i0 < iEnd; i0 += StepRows)
         {
             for (int l = 0; l < StepRows * Panel / ProductGroup; l++)
@@ -42,19 +44,29 @@ internal static class BlasKernels
             {
                 for (int ii = 0; ii < steps; ii++)
                 {
-                    float mv = m[(long)(i0 + ii) * n + j];
+                    long row = (long)(i0 + ii) * n;
+                    float mv = m[row + j];
+                    float mv2 = second ? m[row + j2] : 0f;
                     int o = ii * PanelStride;
-                    a0 = Row8.Fma(a0, mv, new Row8(vs[o], vs[o + 1], vs[o + 2], vs[o + 3], vs[o + 4], vs[o + 5], vs[o + 6], vs[o + 7]));
-                    a1 = Row8.Fma(a1, mv, new Row8(vs[o + 8], vs[o + 9], vs[o + 10], vs[o + 11], vs[o + 12], vs[o + 13], vs[o + 14], vs[o + 15]));
+                    var lo = new Row8(vs[o], vs[o + 1], vs[o + 2], vs[o + 3], vs[o + 4], vs[o + 5], vs[o + 6], vs[o + 7]);
+                    var hi = new Row8(vs[o + 8], vs[o + 9], vs[o + 10], vs[o + 11], vs[o + 12], vs[o + 13], vs[o + 14], vs[o + 15]);
+                    a0 = Row8.Fma(a0, mv, lo);
+                    a1 = Row8.Fma(a1, mv, hi);
+                    e0 = Row8.Fma(e0, mv2, lo);
+                    e1 = Row8.Fma(e1, mv2, hi);
                 }
             }
             Group.Barrier();
         }
         if (j >= n)
             return;
-        long o0 = (long)slice * Panel * n + j;
+        long o0 = (long)slice * Panel * n;
         for (int c = 0; c < cols; c++)
-            part[o0 + (long)c * n] = c < 8 ? a0.Get(c) : a1.Get(c - 8);
+        {
+            part[o0 + (long)c * n + j] = c < 8 ? a0.Get(c) : a1.Get(c - 8);
+            if (second)
+                part[o0 + (long)c * n + j2] = c < 8 ? e0.Get(c) : e1.Get(c - 8);
+        }
     }
 
     /// <summary>y[c0 + c, j] = Σ_s part[s, c, j] in slice order. Index (j, c).</summary>

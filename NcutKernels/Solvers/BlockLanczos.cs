@@ -21,7 +21,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     private readonly Random _random;
     private readonly double _dropTol;
     private DeviceMatrix<T> _q, _mq, _qAlt, _mqAlt;
-    private readonly DeviceMatrix<T> _c, _tmp;
+    private readonly DeviceMatrix<T> _c, _tmp, _mu;
+    private readonly System.Diagnostics.Stopwatch _total = new(), _products = new(), _hostEigen = new();
 
     private BlockLanczos(ComputeDevice device, DeviceMatrix<T> m, int k, int seed)
     {
@@ -39,6 +40,15 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         _mqAlt = DeviceMatrix<T>.Allocate(device, _maxBasis, _n);
         _c = DeviceMatrix<T>.Allocate(device, _b, _n);
         _tmp = DeviceMatrix<T>.Allocate(device, Math.Max(_b, k), _n);
+        _mu = DeviceMatrix<T>.Allocate(device, k, _n);
+    }
+
+    private (double[] values, double[,] vectors) HostEigen(double[,] a)
+    {
+        _hostEigen.Start();
+        var result = SymmetricEigen.Decompose(a);
+        _hostEigen.Stop();
+        return result;
     }
 
     private static T Eps => typeof(T) == typeof(float) ? T.CreateChecked(1.1920929e-7) : T.CreateChecked(2.220446049250313e-16);
@@ -74,6 +84,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
 
     private (double[], T[], LanczosReport) Run(double tol, int maxProducts, Action<string>? progress)
     {
+        _total.Start();
         int cols = 0, products = 0, restarts = 0;
         var t = new double[_maxBasis, _maxBasis];
         FillRandom(_c.RowRange(0, _b), 0);
@@ -86,7 +97,9 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         {
             var qNew = _q.RowRange(cols - _b, _b);
             var mqNew = _mq.RowRange(cols - _b, _b);
+            _products.Start();
             _be.SymmetricProduct(_m, qNew, mqNew);
+            _products.Stop();
             products++;
             var h = _be.InnerProducts(_q.RowRange(0, cols), mqNew);
             for (int r = 0; r < cols; r++)
@@ -96,18 +109,17 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                     double v = r >= cols - _b ? 0.5 * (h[r, c] + h[cols - _b + c, r - (cols - _b)]) : h[r, c];
                     t[r, cc] = t[cc, r] = v;
                 }
-            (theta, y) = SymmetricEigen.Decompose(Sub(t, cols));
+            (theta, y) = cols >= _k ? HostEigen(Sub(t, cols)) : (Array.Empty<double>(), new double[cols, 0]);
 
             // Next block: the part of M·Q_new outside span(Q), which also carries every Ritz residual.
+            // (Orthonormalize projects against Q once more: classical Gram–Schmidt, twice.)
             _be.Copy(mqNew, _c.RowRange(0, _b));
             _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h));
-            var h2 = _be.InnerProducts(_q.RowRange(0, cols), _c.RowRange(0, _b));
-            _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h2));
             var bFactor = Orthonormalize(cols);
 
             // Fewer basis vectors than wanted pairs: nothing to test yet.
             double estimate = cols < _k ? double.PositiveInfinity : 0;
-            for (int j = 0; j < Math.Min(_k, cols); j++)
+            for (int j = 0; j < (cols >= _k ? _k : 0); j++)
             {
                 double s = 0;
                 for (int r = 0; r < _b; r++)
@@ -126,7 +138,11 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 double worst = residuals.Max();
                 progress?.Invoke($"lanczos: {products} block products, basis {cols}, max residual {worst:E2}");
                 if (worst <= tol || exhausted)
-                    return (theta[.._k], DownloadVectors(), new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false));
+                {
+                    var vectors = DownloadVectors();
+                    return (theta[.._k], vectors, new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
+                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds));
+                }
             }
             if (cols + _b > _maxBasis)
             {
@@ -158,7 +174,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     {
         var c = _c.RowRange(0, _b);
         var tmp = _tmp.RowRange(0, _b);
-        var (s2, w) = SymmetricEigen.Decompose(_be.InnerProducts(c, c));
+        var (s2, w) = HostEigen(_be.InnerProducts(c, c));
         var scale = new double[_b, _b];
         var b1 = new double[_b, _b];
         var dropped = new List<int>();
@@ -181,13 +197,14 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             FillRandom(tmp, i);
         if (cols > 0)
         {
-            // Scaling by 1/σ magnifies what rounding left along Q: project it out again.
+            // The second Gram–Schmidt pass; it also removes what scaling by 1/σ magnified along Q.
+            // Random refills start with full components along Q and get a third pass.
             _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
             if (dropped.Count > 0)
                 _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
         }
         // Second pass: symmetric (Löwdin) orthonormalization, C = tmp·G^-1/2, B = G^1/2·B1.
-        var (g, v) = SymmetricEigen.Decompose(_be.InnerProducts(tmp, tmp));
+        var (g, v) = HostEigen(_be.InnerProducts(tmp, tmp));
         var invSqrt = new double[_b, _b];
         var sqrtG = new double[_b, _b];
         for (int r = 0; r < _b; r++)
@@ -211,7 +228,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     {
         var yk = Columns(y, cols, _k);
         var u = _tmp.RowRange(0, _k);
-        using var mu = DeviceMatrix<T>.Allocate(_device, _k, _n);
+        var mu = _mu;
         _be.Combine(u, 0, _q.RowRange(0, cols), yk);
         _be.Combine(mu.All, 0, _mq.RowRange(0, cols), yk);
         var diag = new double[_k, _k];
@@ -248,6 +265,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
 
     private static (double[], T[], LanczosReport) SolveDense(DeviceMatrix<T> m, int k, double tol)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         int n = m.Rows;
         var host = new T[(long)n * n];
         m.Download(host);
@@ -272,7 +290,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             }
             residuals[j] = Math.Sqrt(s);
         }
-        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true));
+        double ms = sw.Elapsed.TotalMilliseconds;
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms));
     }
 
     private static double[,] Sub(double[,] t, int size)
@@ -325,5 +344,6 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         _mqAlt.Dispose();
         _c.Dispose();
         _tmp.Dispose();
+        _mu.Dispose();
     }
 }

@@ -9,7 +9,11 @@ namespace NcutKernels.Solvers;
 /// <param name="Residuals">‖M·u_j − λ_j·u_j‖ of each returned eigenpair, computed explicitly at the end.</param>
 /// <param name="Tolerance">The residual tolerance asked for.</param>
 /// <param name="Dense">True when n was small enough to solve densely on the host instead.</param>
-public sealed record LanczosReport(int BlockProducts, int Restarts, int BlockSize, int MaxBasis, double[] Residuals, double Tolerance, bool Dense)
+/// <param name="ElapsedMs">Wall-clock milliseconds of the whole solve.</param>
+/// <param name="ProductMs">Milliseconds spent in the block products M·V (device-synchronized).</param>
+/// <param name="HostEigenMs">Milliseconds spent in the small dense eigenproblems on the host.</param>
+public sealed record LanczosReport(int BlockProducts, int Restarts, int BlockSize, int MaxBasis, double[] Residuals, double Tolerance, bool Dense,
+    double ElapsedMs, double ProductMs, double HostEigenMs)
 {
     /// <summary>Largest residual over the returned eigenpairs.</summary>
     public double MaxResidual => Residuals.Length == 0 ? 0 : Residuals.Max();
@@ -20,5 +24,5 @@ public sealed record LanczosReport(int BlockProducts, int Restarts, int BlockSiz
     /// <inheritdoc />
     public override string ToString() => Dense
         ? $"dense host solve, max residual {MaxResidual:E2}"
-        : $"{BlockProducts} block products (block {BlockSize}, basis ≤ {MaxBasis}, {Restarts} restarts), max residual {MaxResidual:E2} (tol {Tolerance:E1}) {(Converged ? "converged" : "NOT converged")}";
+        : $"{BlockProducts} block products (block {BlockSize}, basis ≤ {MaxBasis}, {Restarts} restarts), max residual {MaxResidual:E2} (tol {Tolerance:E1}) {(Converged ? "converged" : "NOT converged")}; {ElapsedMs:F1} ms = products {ProductMs:F1} + host eigen {HostEigenMs:F1} + other {ElapsedMs - ProductMs - HostEigenMs:F1}";
 }

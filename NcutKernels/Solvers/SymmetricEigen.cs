@@ -29,7 +29,11 @@ internal static class SymmetricEigen
         var d = new double[n];
         var e = new double[n];
         Tridiagonalize(v, d, e, n);
-        DiagonalizeTridiagonal(v, d, e, n);
+        var z = new double[n * n];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++)
+                z[c * n + r] = v[r * n + c];
+        DiagonalizeTridiagonal(z, d, e, n);
         var order = Enumerable.Range(0, n).OrderByDescending(i => d[i]).ThenBy(i => i).ToArray();
         var values = new double[n];
         var vectors = new double[n, n];
@@ -37,7 +41,7 @@ internal static class SymmetricEigen
         {
             values[c] = d[order[c]];
             for (int r = 0; r < n; r++)
-                vectors[r, c] = v[r * n + order[c]];
+                vectors[r, c] = z[order[c] * n + r];
         }
         return (values, vectors);
     }
@@ -140,8 +144,8 @@ internal static class SymmetricEigen
         e[0] = 0;
     }
 
-    /// <summary>Implicit QL iterations on (d, e), rotating the columns of v; d ends as the eigenvalues.</summary>
-    private static void DiagonalizeTridiagonal(double[] v, double[] d, double[] e, int n)
+    /// <summary>Implicit QL iterations on (d, e), rotating the rows of z (row i = vector i, contiguous); d ends as the eigenvalues.</summary>
+    private static void DiagonalizeTridiagonal(double[] z, double[] d, double[] e, int n)
     {
         for (int i = 1; i < n; i++)
             e[i - 1] = e[i];
@@ -184,12 +188,7 @@ internal static class SymmetricEigen
                         c = p / r;
                         p = c * d[i] - s * g;
                         d[i + 1] = h + s * (c * g + s * d[i]);
-                        for (int k = 0; k < n; k++)
-                        {
-                            h = v[k * n + i + 1];
-                            v[k * n + i + 1] = s * v[k * n + i] + c * h;
-                            v[k * n + i] = c * v[k * n + i] - s * h;
-                        }
+                        Rotate(z.AsSpan(i * n, n), z.AsSpan((i + 1) * n, n), c, s);
                     }
                     p = -s * s2 * c3 * el1 * e[l] / dl1;
                     e[l] = s * p;
@@ -199,6 +198,25 @@ internal static class SymmetricEigen
             }
             d[l] += f;
             e[l] = 0;
+        }
+    }
+
+    /// <summary>(a, b) ← (c·a − s·b, s·a + c·b) element-wise, SIMD.</summary>
+    private static void Rotate(Span<double> a, Span<double> b, double c, double s)
+    {
+        int k = 0, w = System.Numerics.Vector<double>.Count;
+        for (; k <= a.Length - w; k += w)
+        {
+            var va = new System.Numerics.Vector<double>(a[k..]);
+            var vb = new System.Numerics.Vector<double>(b[k..]);
+            (va * c - vb * s).CopyTo(a[k..]);
+            (va * s + vb * c).CopyTo(b[k..]);
+        }
+        for (; k < a.Length; k++)
+        {
+            double h = b[k];
+            b[k] = s * a[k] + c * h;
+            a[k] = c * a[k] - s * h;
         }
     }
 
