@@ -86,6 +86,14 @@ public static class GpuCheck
             using var y = DeviceMatrix<float>.Allocate(gpu, 16, n);
             var tp = Time(20, () => { gpu.Backend.SymmetricProduct(w, v.All, y.All); gpu.Backend.Synchronize(); });
             Row($"block product M·V, n={n}, 16 vectors", tp, $"{4.0 * n * n / (tp.median * 1e-3) / 1e12:F2} TB/s reading M");
+            using var q = DeviceMatrix<float>.Allocate(gpu, 80, n);
+            var coef = new double[80, 16];
+            var ti = Time(50, () => gpu.Backend.InnerProducts(q.All, v.All));
+            Row($"inner products 80×16 of length {n} (with download)", ti, "per call");
+            var tc = Time(50, () => gpu.Backend.Combine(y.All, 1, q.All, coef));
+            Row($"combine 16 ← 80 vectors of length {n} (with coefficient upload)", tc, "per call");
+            var ts = Time(50, () => gpu.Backend.Synchronize());
+            Row("empty synchronize", ts, "per call");
         }
         foreach (double? fixedSigma in new double?[] { null, 8 })
         {

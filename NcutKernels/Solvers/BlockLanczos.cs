@@ -22,7 +22,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     private readonly double _dropTol;
     private DeviceMatrix<T> _q, _mq, _qAlt, _mqAlt;
     private readonly DeviceMatrix<T> _c, _tmp, _mu;
-    private readonly System.Diagnostics.Stopwatch _total = new(), _products = new(), _hostEigen = new();
+    private readonly System.Diagnostics.Stopwatch _total = new(), _products = new(), _hostEigen = new(), _vectorOps = new();
 
     private BlockLanczos(ComputeDevice device, DeviceMatrix<T> m, int k, int seed)
     {
@@ -41,6 +41,28 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         _c = DeviceMatrix<T>.Allocate(device, _b, _n);
         _tmp = DeviceMatrix<T>.Allocate(device, Math.Max(_b, k), _n);
         _mu = DeviceMatrix<T>.Allocate(device, k, _n);
+    }
+
+    private double[,] Inner(Block<T> a, Block<T> b)
+    {
+        _vectorOps.Start();
+        var g = _be.InnerProducts(a, b);
+        _vectorOps.Stop();
+        return g;
+    }
+
+    private void Combine(Block<T> dst, double beta, Block<T> a, double[,] s)
+    {
+        _vectorOps.Start();
+        _be.Combine(dst, beta, a, s);
+        _vectorOps.Stop();
+    }
+
+    private void Copy(Block<T> src, Block<T> dst)
+    {
+        _vectorOps.Start();
+        _be.Copy(src, dst);
+        _vectorOps.Stop();
     }
 
     private (double[] values, double[,] vectors) HostEigen(double[,] a)
@@ -89,7 +111,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         var t = new double[_maxBasis, _maxBasis];
         FillRandom(_c.RowRange(0, _b), 0);
         Orthonormalize(0);
-        _be.Copy(_c.RowRange(0, _b), _q.RowRange(0, _b));
+        Copy(_c.RowRange(0, _b), _q.RowRange(0, _b));
         cols = _b;
         double[] theta;
         double[,] y;
@@ -101,7 +123,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             _be.SymmetricProduct(_m, qNew, mqNew);
             _products.Stop();
             products++;
-            var h = _be.InnerProducts(_q.RowRange(0, cols), mqNew);
+            var h = Inner(_q.RowRange(0, cols), mqNew);
             for (int r = 0; r < cols; r++)
                 for (int c = 0; c < _b; c++)
                 {
@@ -113,8 +135,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
 
             // Next block: the part of M·Q_new outside span(Q), which also carries every Ritz residual.
             // (Orthonormalize projects against Q once more: classical Gram–Schmidt, twice.)
-            _be.Copy(mqNew, _c.RowRange(0, _b));
-            _be.Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h));
+            Copy(mqNew, _c.RowRange(0, _b));
+            Combine(_c.RowRange(0, _b), 1, _q.RowRange(0, cols), Negate(h));
             var bFactor = Orthonormalize(cols);
 
             // Fewer basis vectors than wanted pairs: nothing to test yet.
@@ -141,7 +163,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 {
                     var vectors = DownloadVectors();
                     return (theta[.._k], vectors, new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
-                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds));
+                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds));
                 }
             }
             if (cols + _b > _maxBasis)
@@ -149,8 +171,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 // Keep the best Ritz vectors and room for three more blocks before the next restart.
                 int keep = Math.Max(_k, _maxBasis - 3 * _b);
                 var yKeep = Columns(y, cols, keep);
-                _be.Combine(_qAlt.RowRange(0, keep), 0, _q.RowRange(0, cols), yKeep);
-                _be.Combine(_mqAlt.RowRange(0, keep), 0, _mq.RowRange(0, cols), yKeep);
+                Combine(_qAlt.RowRange(0, keep), 0, _q.RowRange(0, cols), yKeep);
+                Combine(_mqAlt.RowRange(0, keep), 0, _mq.RowRange(0, cols), yKeep);
                 (_q, _qAlt) = (_qAlt, _q);
                 (_mq, _mqAlt) = (_mqAlt, _mq);
                 Array.Clear(t);
@@ -161,7 +183,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 if (restarts % 10 == 0)
                     progress?.Invoke($"lanczos: {products} block products, {restarts} restarts, residual estimate {estimate:E2}");
             }
-            _be.Copy(_c.RowRange(0, _b), _q.RowRange(cols, _b));
+            Copy(_c.RowRange(0, _b), _q.RowRange(cols, _b));
             cols += _b;
         }
     }
@@ -174,7 +196,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     {
         var c = _c.RowRange(0, _b);
         var tmp = _tmp.RowRange(0, _b);
-        var (s2, w) = HostEigen(_be.InnerProducts(c, c));
+        var (s2, w) = HostEigen(Inner(c, c));
         var scale = new double[_b, _b];
         var b1 = new double[_b, _b];
         var dropped = new List<int>();
@@ -192,19 +214,19 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 b1[i, r] = sigma * w[r, i];
             }
         }
-        _be.Combine(tmp, 0, c, scale);
+        Combine(tmp, 0, c, scale);
         foreach (int i in dropped)
             FillRandom(tmp, i);
         if (cols > 0)
         {
             // The second Gram–Schmidt pass; it also removes what scaling by 1/σ magnified along Q.
             // Random refills start with full components along Q and get a third pass.
-            _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
+            Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
             if (dropped.Count > 0)
-                _be.Combine(tmp, 1, _q.RowRange(0, cols), Negate(_be.InnerProducts(_q.RowRange(0, cols), tmp)));
+                Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
         }
         // Second pass: symmetric (Löwdin) orthonormalization, C = tmp·G^-1/2, B = G^1/2·B1.
-        var (g, v) = HostEigen(_be.InnerProducts(tmp, tmp));
+        var (g, v) = HostEigen(Inner(tmp, tmp));
         var invSqrt = new double[_b, _b];
         var sqrtG = new double[_b, _b];
         for (int r = 0; r < _b; r++)
@@ -220,7 +242,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 invSqrt[r, q] = a;
                 sqrtG[r, q] = s;
             }
-        _be.Combine(c, 0, tmp, invSqrt);
+        Combine(c, 0, tmp, invSqrt);
         return Multiply(sqrtG, b1);
     }
 
@@ -229,13 +251,13 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         var yk = Columns(y, cols, _k);
         var u = _tmp.RowRange(0, _k);
         var mu = _mu;
-        _be.Combine(u, 0, _q.RowRange(0, cols), yk);
-        _be.Combine(mu.All, 0, _mq.RowRange(0, cols), yk);
+        Combine(u, 0, _q.RowRange(0, cols), yk);
+        Combine(mu.All, 0, _mq.RowRange(0, cols), yk);
         var diag = new double[_k, _k];
         for (int j = 0; j < _k; j++)
             diag[j, j] = -theta[j];
-        _be.Combine(mu.All, 1, u, diag);
-        var g = _be.InnerProducts(mu.All, mu.All);
+        Combine(mu.All, 1, u, diag);
+        var g = Inner(mu.All, mu.All);
         return Enumerable.Range(0, _k).Select(j => Math.Sqrt(Math.Max(g[j, j], 0))).ToArray();
     }
 
@@ -246,18 +268,15 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return result;
     }
 
+    /// <summary>Row <paramref name="row"/> of the block = a seeded random unit vector (uniform entries: any direction with
+    /// components along every eigenvector will do, and it is ~50× cheaper than Gaussian sampling).</summary>
     private void FillRandom(Block<T> block, int row)
     {
-        var v = new T[_n];
-        double norm = 0;
         var raw = new double[_n];
         for (int i = 0; i < _n; i++)
-        {
-            double u1 = 1.0 - _random.NextDouble(), u2 = _random.NextDouble();
-            raw[i] = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-            norm += raw[i] * raw[i];
-        }
-        norm = Math.Sqrt(norm);
+            raw[i] = _random.NextDouble() - 0.5;
+        double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot<double>(raw, raw));
+        var v = new T[_n];
         for (int i = 0; i < _n; i++)
             v[i] = T.CreateChecked(raw[i] / norm);
         block.Matrix.Storage.Upload(v, block.Offset + (long)row * _n);
@@ -291,7 +310,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             residuals[j] = Math.Sqrt(s);
         }
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms));
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0));
     }
 
     private static double[,] Sub(double[,] t, int size)

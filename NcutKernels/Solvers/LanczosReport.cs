@@ -12,8 +12,9 @@ namespace NcutKernels.Solvers;
 /// <param name="ElapsedMs">Wall-clock milliseconds of the whole solve.</param>
 /// <param name="ProductMs">Milliseconds spent in the block products M·V (device-synchronized).</param>
 /// <param name="HostEigenMs">Milliseconds spent in the small dense eigenproblems on the host.</param>
+/// <param name="VectorOpsMs">Milliseconds spent in inner products, linear combinations and copies of basis vectors (device-synchronized).</param>
 public sealed record LanczosReport(int BlockProducts, int Restarts, int BlockSize, int MaxBasis, double[] Residuals, double Tolerance, bool Dense,
-    double ElapsedMs, double ProductMs, double HostEigenMs)
+    double ElapsedMs, double ProductMs, double HostEigenMs, double VectorOpsMs)
 {
     /// <summary>Largest residual over the returned eigenpairs.</summary>
     public double MaxResidual => Residuals.Length == 0 ? 0 : Residuals.Max();
@@ -24,5 +25,5 @@ public sealed record LanczosReport(int BlockProducts, int Restarts, int BlockSiz
     /// <inheritdoc />
     public override string ToString() => Dense
         ? $"dense host solve, max residual {MaxResidual:E2}"
-        : $"{BlockProducts} block products (block {BlockSize}, basis ≤ {MaxBasis}, {Restarts} restarts), max residual {MaxResidual:E2} (tol {Tolerance:E1}) {(Converged ? "converged" : "NOT converged")}; {ElapsedMs:F1} ms = products {ProductMs:F1} + host eigen {HostEigenMs:F1} + other {ElapsedMs - ProductMs - HostEigenMs:F1}";
+        : $"{BlockProducts} block products (block {BlockSize}, basis ≤ {MaxBasis}, {Restarts} restarts), max residual {MaxResidual:E2} (tol {Tolerance:E1}) {(Converged ? "converged" : "NOT converged")}; {ElapsedMs:F1} ms = products {ProductMs:F1} + vector ops {VectorOpsMs:F1} + host eigen {HostEigenMs:F1} + other {ElapsedMs - ProductMs - VectorOpsMs - HostEigenMs:F1}";
 }
