@@ -43,6 +43,13 @@ internal abstract class Backend : IDisposable
     /// <summary>Releases the backend's resources.</summary>
     public abstract void Dispose();
 
+    /// <summary>Checks that the coefficients of <see cref="Combine{T}"/> are p×q.</summary>
+    protected static void CheckCoefficients(double[,] s, int p, int q)
+    {
+        if (s.GetLength(0) != p || s.GetLength(1) != q)
+            throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
+    }
+
     /// <summary>Checks the shapes every implementation relies on.</summary>
     protected static void CheckSameCols<T>(Block<T> a, Block<T> b, string what) where T : unmanaged, IFloatingPointIeee754<T>
     {

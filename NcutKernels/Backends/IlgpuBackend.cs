@@ -43,7 +43,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _affinity;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _rowSums;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, float>? _invSqrt;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, float>? _normalize;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>? _normalize;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _productPartial;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>? _reduceSlices;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>? _inner;
@@ -141,9 +141,12 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         int n = w.Cols;
         using var s = _acc.Allocate1D<float>(n);
         _invSqrt ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(NormalizeKernels.InvSqrt);
-        _normalize ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, float>(NormalizeKernels.Normalize);
+        _normalize ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>(NormalizeKernels.Normalize);
         _invSqrt(n, F(degrees), s.View, (float)AffinityMath.DegreeFloor);
-        _normalize(new Index2D(n, n), Float(w), s.View, n, (float)shift);
+        // A launch covers at most int.MaxValue threads: split very large matrices into row bands.
+        int band = Math.Max(1, int.MaxValue / n);
+        for (int row0 = 0; row0 < n; row0 += band)
+            _normalize(new Index2D(n, Math.Min(band, n - row0)), Float(w), s.View, n, row0, (float)shift);
         _acc.Synchronize();
     }
 
@@ -189,8 +192,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     {
         CheckSameCols(dst, a, nameof(Combine));
         int p = a.Rows, q = dst.Rows, n = dst.Cols;
-        if (s.GetLength(0) != p || s.GetLength(1) != q)
-            throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
+        CheckCoefficients(s, p, q);
         var coef = new float[p * q];
         for (int r = 0; r < p; r++)
             for (int c = 0; c < q; c++)

@@ -228,8 +228,7 @@ internal sealed class ManagedBackend : Backend
     {
         CheckSameCols(dst, a, nameof(Combine));
         int n = dst.Cols, p = a.Rows, q = dst.Rows;
-        if (s.GetLength(0) != p || s.GetLength(1) != q)
-            throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
+        CheckCoefficients(s, p, q);
         T[] D = ((ManagedStorage<T>)dst.Matrix.Storage).Array, A = ((ManagedStorage<T>)a.Matrix.Storage).Array;
         int dOff = (int)dst.Offset, aOff = (int)a.Offset;
         int chunks = (n + Chunk - 1) / Chunk;
