@@ -86,6 +86,7 @@ internal static class SigmaSelection
             if (kind == AffinityKind.Rbf)
             {
                 TensorPrimitives.Multiply(p, scale, k);
+                TensorPrimitives.Max(k, AffinityMath.ExpFloor<double>(), k);
                 TensorPrimitives.Exp<double>(k, k);
             }
             else
@@ -93,6 +94,7 @@ internal static class SigmaSelection
                 TensorPrimitives.Subtract(p, 1.0, k);
                 TensorPrimitives.Multiply<double>(k, k, k);
                 TensorPrimitives.Multiply(k, scale, k);
+                TensorPrimitives.Max(k, AffinityMath.ExpFloor<double>(), k);
                 TensorPrimitives.Exp<double>(k, k);
                 TensorPrimitives.Add(k, AffinityMath.CosineFloor, k);
             }
