@@ -66,7 +66,6 @@ internal sealed class ManagedBackend : Backend
             TensorPrimitives.Max(row, T.Zero, row);
             row[i] = T.Zero;
             TensorPrimitives.Multiply(row, -scale, row);
-            TensorPrimitives.Max(row, AffinityMath.ExpFloor<T>(), row);
             TensorPrimitives.Exp<T>(row, row);
         }
         else
@@ -75,7 +74,6 @@ internal sealed class ManagedBackend : Backend
             TensorPrimitives.Subtract(T.One, row, row);
             TensorPrimitives.Multiply<T>(row, row, row);
             TensorPrimitives.Multiply(row, -scale, row);
-            TensorPrimitives.Max(row, AffinityMath.ExpFloor<T>(), row);
             TensorPrimitives.Exp<T>(row, row);
             TensorPrimitives.Add(row, T.CreateChecked(AffinityMath.CosineFloor), row);
         }

@@ -86,7 +86,6 @@ internal static class SigmaSelection
             if (kind == AffinityKind.Rbf)
             {
                 TensorPrimitives.Multiply(p, scale, k);
-                TensorPrimitives.Max(k, AffinityMath.ExpFloor<double>(), k);
                 TensorPrimitives.Exp<double>(k, k);
             }
             else
@@ -94,7 +93,6 @@ internal static class SigmaSelection
                 TensorPrimitives.Subtract(p, 1.0, k);
                 TensorPrimitives.Multiply<double>(k, k, k);
                 TensorPrimitives.Multiply(k, scale, k);
-                TensorPrimitives.Max(k, AffinityMath.ExpFloor<double>(), k);
                 TensorPrimitives.Exp<double>(k, k);
                 TensorPrimitives.Add(k, AffinityMath.CosineFloor, k);
             }
