@@ -109,7 +109,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         _total.Start();
         int cols = 0, products = 0, restarts = 0;
         var t = new double[_maxBasis, _maxBasis];
-        FillRandom(_c.RowRange(0, _b), 0);
+        FillRandom(_c.RowRange(0, _b), 0, _b);
         Orthonormalize(0);
         Copy(_c.RowRange(0, _b), _q.RowRange(0, _b));
         cols = _b;
@@ -199,15 +199,14 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         var (s2, w) = HostEigen(Inner(c, c));
         var scale = new double[_b, _b];
         var b1 = new double[_b, _b];
-        var dropped = new List<int>();
+        // s2 is sorted descending, so the directions at rounding level form a suffix [kept, b).
+        int kept = 0;
         for (int i = 0; i < _b; i++)
         {
             double sigma = Math.Sqrt(Math.Max(s2[i], 0));
             if (sigma <= _dropTol)
-            {
-                dropped.Add(i);
-                continue;
-            }
+                break;
+            kept = i + 1;
             for (int r = 0; r < _b; r++)
             {
                 scale[r, i] = w[r, i] / sigma;
@@ -215,14 +214,15 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             }
         }
         Combine(tmp, 0, c, scale);
-        foreach (int i in dropped)
-            FillRandom(tmp, i);
+        int dropped = _b - kept;
+        if (dropped > 0)
+            FillRandom(tmp, kept, dropped);
         if (cols > 0)
         {
             // The second Gram–Schmidt pass; it also removes what scaling by 1/σ magnified along Q.
             // Random refills start with full components along Q and get a third pass.
             Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
-            if (dropped.Count > 0)
+            if (dropped > 0)
                 Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
         }
         // Second pass: symmetric (Löwdin) orthonormalization, C = tmp·G^-1/2, B = G^1/2·B1.
@@ -268,23 +268,28 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return result;
     }
 
-    /// <summary>Row <paramref name="row"/> of the block = a seeded random unit vector: uniform entries from SplitMix64
-    /// (any direction with components along every eigenvector will do, and this costs ~1 ns an entry).</summary>
-    private void FillRandom(Block<T> block, int row)
+    /// <summary>
+    /// Rows [first, first + count) of the block = seeded random unit vectors, uploaded in one transfer: uniform
+    /// entries from SplitMix64 (any direction with components along every eigenvector will do; ~1 ns an entry).
+    /// </summary>
+    private void FillRandom(Block<T> block, int first, int count)
     {
+        var v = new T[(long)count * _n];
         var raw = new double[_n];
-        for (int i = 0; i < _n; i++)
+        for (int r = 0; r < count; r++)
         {
-            ulong z = _randomState += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
+            for (int i = 0; i < _n; i++)
+            {
+                ulong z = _randomState += 0x9E3779B97F4A7C15UL;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+                raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
+            }
+            double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot<double>(raw, raw));
+            for (int i = 0; i < _n; i++)
+                v[(long)r * _n + i] = T.CreateChecked(raw[i] / norm);
         }
-        double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot<double>(raw, raw));
-        var v = new T[_n];
-        for (int i = 0; i < _n; i++)
-            v[i] = T.CreateChecked(raw[i] / norm);
-        block.Matrix.Storage.Upload(v, block.Offset + (long)row * _n);
+        block.Matrix.Storage.Upload(v, block.Offset + (long)first * _n);
     }
 
     private static (double[], T[], LanczosReport) SolveDense(DeviceMatrix<T> m, int k, double tol)
