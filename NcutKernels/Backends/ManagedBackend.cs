@@ -1,6 +1,5 @@
 // ManagedBackend: the CPU twins of every kernel (Parallel.For over fixed partitions + SIMD); = outputs, deterministic.
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
@@ -38,13 +37,13 @@ internal sealed class ManagedBackend : Backend
             CenterColumns(xs, n, d);
         var sq = new T[n];
         for (int i = 0; i < n; i++)
-            sq[i] = TensorPrimitives.Dot<T>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
+            sq[i] = SimdMath.Dot<T>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
         if (kind == AffinityKind.Cosine)
         {
             for (int i = 0; i < n; i++)
             {
                 var row = xs.AsSpan(i * d, d);
-                TensorPrimitives.Divide(row, T.Max(T.Sqrt(sq[i]), T.CreateChecked(AffinityMath.CosineNormFloor)), row);
+                SimdMath.Scale(row, T.One / T.Max(T.Sqrt(sq[i]), T.CreateChecked(AffinityMath.CosineNormFloor)));
             }
         }
         T[] ws = Data(w);
@@ -59,23 +58,12 @@ internal sealed class ManagedBackend : Backend
     {
         if (kind == AffinityKind.Rbf)
         {
-            // −max(0, sq_i + sq_j − 2g)·scale, exactly 0 on the diagonal
-            TensorPrimitives.Add(row, row, row);
-            TensorPrimitives.Subtract<T>(sq, row, row);
-            TensorPrimitives.Add(row, sq[i], row);
-            TensorPrimitives.Max(row, T.Zero, row);
-            row[i] = T.Zero;
-            TensorPrimitives.Multiply(row, -scale, row);
-            TensorPrimitives.Exp<T>(row, row);
+            SimdMath.RbfRow<T>(row, sq, sq[i], scale);
+            row[i] = T.One;
         }
         else
         {
-            // −(1 − g)²·scale, then exp and the floor
-            TensorPrimitives.Subtract(T.One, row, row);
-            TensorPrimitives.Multiply<T>(row, row, row);
-            TensorPrimitives.Multiply(row, -scale, row);
-            TensorPrimitives.Exp<T>(row, row);
-            TensorPrimitives.Add(row, T.CreateChecked(AffinityMath.CosineFloor), row);
+            SimdMath.CosineRow<T>(row, row, scale, T.CreateChecked(AffinityMath.CosineFloor));
         }
     }
 
@@ -108,7 +96,7 @@ internal sealed class ManagedBackend : Backend
                 mean[k] += double.CreateChecked(xs[i * d + k]);
         var m = mean.Select(v => T.CreateChecked(v / n)).ToArray();
         for (int i = 0; i < n; i++)
-            TensorPrimitives.Subtract<T>(xs.AsSpan(i * d, d), m, xs.AsSpan(i * d, d));
+            SimdMath.Subtract<T>(xs.AsSpan(i * d, d), m);
     }
 
     /// <summary>
@@ -143,7 +131,7 @@ internal sealed class ManagedBackend : Backend
         T[] ws = Data(w);
         T[] outp = ((ManagedStorage<T>)sums.Matrix.Storage).Array;
         int o = (int)sums.Offset;
-        Parallel.For(0, w.Rows, i => outp[o + i] = TensorPrimitives.Sum<T>(ws.AsSpan(i * n, n)));
+        Parallel.For(0, w.Rows, i => outp[o + i] = SimdMath.Sum<T>(ws.AsSpan(i * n, n)));
     }
 
     public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
@@ -151,14 +139,13 @@ internal sealed class ManagedBackend : Backend
         int n = w.Cols;
         T[] ws = Data(w);
         var s = Data(degrees).ToArray();
-        TensorPrimitives.Max(s, T.CreateChecked(AffinityMath.DegreeFloor), s);
-        TensorPrimitives.ReciprocalSqrt<T>(s, s);
+        for (int i = 0; i < s.Length; i++)
+            s[i] = T.One / T.Sqrt(T.Max(s[i], T.CreateChecked(AffinityMath.DegreeFloor)));
         T sh = T.CreateChecked(shift);
         Parallel.For(0, n, i =>
         {
             var row = ws.AsSpan(i * n, n);
-            TensorPrimitives.Multiply<T>(row, s, row);
-            TensorPrimitives.Multiply(row, s[i], row);
+            SimdMath.ScaleBySides<T>(row, s, s[i]);
             row[i] += sh;
         });
     }
@@ -204,10 +191,11 @@ internal sealed class ManagedBackend : Backend
     }
 
     /// <summary>Dot product accumulated in float64 (float inputs are widened before multiplying).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double WideDot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(double))
-            return double.CreateTruncating(TensorPrimitives.Dot(a, b));
+            return double.CreateTruncating(SimdMath.Dot(a, b));
         var af = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(a);
         var bf = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(b);
         Vector<double> acc = Vector<double>.Zero;
@@ -240,12 +228,12 @@ internal sealed class ManagedBackend : Backend
             if (beta == 0)
                 dc.Clear();
             else if (beta != 1)
-                TensorPrimitives.Multiply(dc, tb, dc);
+                SimdMath.Scale(dc, tb);
             for (int r = 0; r < p; r++)
             {
                 double coef = s[r, c];
                 if (coef != 0)
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(A, aOff + r * n + i0, len), T.CreateChecked(coef), dc, dc);
+                    SimdMath.MultiplyAdd(new ReadOnlySpan<T>(A, aOff + r * n + i0, len), T.CreateChecked(coef), dc);
             }
         });
     }

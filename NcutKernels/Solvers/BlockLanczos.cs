@@ -285,7 +285,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
                 raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
             }
-            double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot<double>(raw, raw));
+            double norm = Math.Sqrt(Backends.SimdMath.Dot<double>(raw, raw));
             for (int i = 0; i < _n; i++)
                 v[(long)r * _n + i] = T.CreateChecked(raw[i] / norm);
         }

@@ -1,6 +1,6 @@
 // SigmaSelection: ncut_pytorch's degree-quantile rule for choosing the affinity bandwidth σ (host, float64).
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace NcutKernels.Spectral;
 
@@ -57,10 +57,10 @@ internal static class SigmaSelection
     {
         var sq = new double[m];
         for (int i = 0; i < m; i++)
-            sq[i] = TensorPrimitives.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
+            sq[i] = Backends.SimdMath.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
         var p = new double[m * m];
         Backends.ManagedBackend.Gram(xs, m, d, p);
-        Parallel.For(0, m, i =>
+        Parallel.For(0, m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i) =>
         {
             for (int j = 0; j < m; j++)
             {
@@ -79,24 +79,15 @@ internal static class SigmaSelection
         double scale = -1 / (2 * sigma * sigma);
         int m = (int)Math.Sqrt(pair.Length);
         var rowSums = new double[m];
-        Parallel.For(0, m, i =>
+        Parallel.For(0, m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i) =>
         {
             var p = new ReadOnlySpan<double>(pair, i * m, m);
             var k = new Span<double>(kernel, i * m, m);
             if (kind == AffinityKind.Rbf)
-            {
-                TensorPrimitives.Multiply(p, scale, k);
-                TensorPrimitives.Exp<double>(k, k);
-            }
+                Backends.SimdMath.ExpScaled(p, scale, k);
             else
-            {
-                TensorPrimitives.Subtract(p, 1.0, k);
-                TensorPrimitives.Multiply<double>(k, k, k);
-                TensorPrimitives.Multiply(k, scale, k);
-                TensorPrimitives.Exp<double>(k, k);
-                TensorPrimitives.Add(k, AffinityMath.CosineFloor, k);
-            }
-            rowSums[i] = TensorPrimitives.Sum<double>(k);
+                Backends.SimdMath.CosineRow(p, k, -scale, AffinityMath.CosineFloor);
+            rowSums[i] = Backends.SimdMath.Sum<double>(k);
         });
         return rowSums;
     }
@@ -159,7 +150,7 @@ internal static class SigmaSelection
         for (int r = 0; r < c; r++)
             for (int k = 0; k < d; k++)
                 rows[r * d + k] = double.CreateChecked(x[candidates[r] * d + k]);
-        Parallel.For(0, c, r =>
+        Parallel.For(0, c, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r) =>
         {
             for (int k = 0; k < d; k++)
                 for (int e = 0; e < p; e++)
@@ -178,7 +169,7 @@ internal static class SigmaSelection
         {
             chosen[s] = candidates[current];
             int cur = current;
-            Parallel.For(0, chunks, b =>
+            Parallel.For(0, chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
             {
                 int r0 = b * chunk, r1 = Math.Min(c, r0 + chunk), best = r0;
                 for (int r = r0; r < r1; r++)
