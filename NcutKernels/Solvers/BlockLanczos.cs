@@ -7,7 +7,7 @@ namespace NcutKernels.Solvers;
 
 /// <summary>
 /// Block Lanczos with full (classical Gram–Schmidt, twice) reorthogonalization, Rayleigh–Ritz on the
-/// explicitly projected matrix T = Qᵀ·M·Q (host, float64 Jacobi) and thick restart keeping the best
+/// explicitly projected matrix T = Qᵀ·M·Q (host, float64 Householder + QL) and thick restart keeping the best
 /// Ritz vectors. A block of b vectors finds eigenvalues of multiplicity up to b (c disconnected
 /// components give eigenvalue 1 c times); exhausted directions are refilled with seeded random vectors.
 /// Stops when the explicit residual ‖M·u − λ·u‖ of every wanted pair meets the tolerance.
