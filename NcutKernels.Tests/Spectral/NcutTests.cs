@@ -52,4 +52,24 @@ public class NcutTests
             Assert.That(r.L2Norm(), Is.LessThan(2e-5), $"residual {j}");
         }
     }
+
+    [Test]
+    public void ThickRestarts_StillMatchMathNet()
+    {
+        // Uniform noise has a nearly flat spectrum after λ1: small relative gaps force several restarts.
+        var x = TestData.Uniform(600, 3, seed: 17);
+        const int k = 10;
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = k, Sigma = 0.15, Tolerance = 1e-11 });
+        var u = TestData.Matrix(ncut.FitTransform(x));
+        Assert.That(ncut.Report!.Restarts, Is.GreaterThan(0), ncut.Report.ToString());
+        Assert.That(ncut.Report.Converged, Is.True, ncut.Report.ToString());
+        var m = TestData.Normalize(TestData.Affinity(x, false, 0.15));
+        var (values, vectors) = TestData.TopK(m, k + 1);
+        for (int j = 0; j < k; j++)
+            Assert.That(ncut.Eigenvalues[j], Is.EqualTo(values[j]).Within(1e-10 * Math.Abs(values[j])), $"λ{j}");
+        // Davis–Kahan: the angle is bounded by residual / gap to λ(k+1).
+        double gap = values[k - 1] - values[k];
+        Assert.That(TestData.SubspaceSin(vectors.SubMatrix(0, 600, 0, k), u), Is.LessThan(10 * Math.Sqrt(k) * 1e-11 / gap + 1e-12));
+    }
 }
