@@ -42,6 +42,42 @@ public sealed class Ncut
     /// <summary>Stage timings of the last fit.</summary>
     public NcutTimings? Timings { get; private set; }
 
+    private Ops.SpectralOps.TopKSaved? _lastTopK;
+
+    /// <summary>Diagnostics of the last backward pass through a differentiable fit (null before one ran).</summary>
+    public EigenGradientReport? GradientReport => _lastTopK?.Report;
+
+    /// <summary>
+    /// Differentiable embedding: records affinity → normalization → top-k eigenpairs on <paramref name="x"/>'s tape
+    /// (σ is chosen without gradient, as ncut_pytorch does) and returns the n×k eigenvectors and the 1×k eigenvalues
+    /// as variables. After <c>tape.Backward(loss)</c>, <c>x.Gradient</c> holds dLoss/dX; the eigen backward needs no
+    /// full spectrum (see <see cref="GradientReport"/>). Backward rules run on the host in float64.
+    /// </summary>
+    public (Autodiff.Variable<T> eigenvectors, Autodiff.Variable<T> eigenvalues) FitTransform<T>(Autodiff.Variable<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var tape = x.Tape;
+        tape.Check(x, nameof(x));
+        if (tape.Device != _device)
+            throw new ArgumentException("x lives on another device than this Ncut.", nameof(x));
+        var host = x.ToArray();
+        int rows = x.Rows, cols = x.Cols;
+        var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
+        ValidateInput(span, rows, cols);
+        Sigma = ChooseSigma(span, rows, cols);
+        var w = Ops.SpectralOps.Affinity(tape, x, Options.Affinity, Sigma);
+        var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
+        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+        double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
+        var (u, lambda, saved, report) = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
+            Options.DiagonalShift, cgTol, Options.MaxGradientIterations, Options.Log is null ? null : Options.Log.WriteLine);
+        Report = report;
+        _lastTopK = saved;
+        Eigenvalues = lambda.Host.ToArray();
+        return (u, lambda);
+    }
+
     /// <summary>Embeds the rows of <paramref name="x"/> (n×d): returns the n×k eigenvectors.</summary>
     public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T>
     {

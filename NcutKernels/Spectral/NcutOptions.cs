@@ -31,6 +31,12 @@ public sealed record NcutOptions
     /// <summary>Added to the diagonal of the normalized affinity (ncut_pytorch's 1e-8); reported eigenvalues exclude it.</summary>
     public double DiagonalShift { get; init; } = 1e-8;
 
+    /// <summary>Relative residual at which the backward pass's conjugate gradients stop (&gt; 0); null means 1e-6 for float32 and 1e-11 for float64.</summary>
+    public double? GradientTolerance { get; init; }
+
+    /// <summary>Iteration cap of the backward pass's conjugate gradients. Default 2000.</summary>
+    public int MaxGradientIterations { get; init; } = 2000;
+
     /// <summary>Where progress and timing lines go (null: silent).</summary>
     public TextWriter? Log { get; init; }
 
@@ -54,6 +60,10 @@ public sealed record NcutOptions
             throw new ArgumentException($"Give either Sigma ({Sigma}) or Quantile ({Quantile}), not both.", nameof(Quantile));
         if (Tolerance is { } t && !(t > 0 && double.IsFinite(t)))
             throw new ArgumentOutOfRangeException(nameof(Tolerance), t, "Tolerance must be finite and > 0.");
+        if (GradientTolerance is { } gt && !(gt > 0 && double.IsFinite(gt)))
+            throw new ArgumentOutOfRangeException(nameof(GradientTolerance), gt, "GradientTolerance must be finite and > 0.");
+        if (MaxGradientIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxGradientIterations), MaxGradientIterations, "MaxGradientIterations must be at least 1.");
         if (MaxBlockProducts < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxBlockProducts), MaxBlockProducts, "MaxBlockProducts must be at least 1.");
         if (!(DiagonalShift >= 0 && double.IsFinite(DiagonalShift)))

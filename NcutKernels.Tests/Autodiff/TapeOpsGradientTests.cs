@@ -1,0 +1,95 @@
+// TapeOpsGradientTests: every small tape operation alone against float64 finite differences, and the engine's rules (no-grad, missing rule, disposal).
+using NcutKernels.Autodiff;
+using NcutKernels.Ops;
+using NcutKernels.Runtime;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Autodiff;
+
+[TestFixture]
+public class TapeOpsGradientTests
+{
+    private static double[,] Random(int r, int c, int seed, double offset = 0)
+    {
+        var rng = new Random(seed);
+        var a = new double[r, c];
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < c; j++)
+                a[i, j] = offset + TestData.Gaussian(rng);
+        return a;
+    }
+
+    private static readonly double[,] B = Random(4, 3, 7);
+    private static readonly double[,] C = Random(5, 4, 8);
+
+    private static IEnumerable<TestCaseData> Cases()
+    {
+        yield return new TestCaseData("matmul x·B", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) => t.Sum(t.Square(t.MatMul(x, t.Constant(B))))));
+        yield return new TestCaseData("matmul A·A (both operands variables)", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) =>
+        {
+            var a = t.GatherRows(x, [0, 1, 2, 3]);
+            return t.Sum(t.Square(t.MatMul(a, t.Scale(a, 0.5))));
+        }));
+        yield return new TestCaseData("gather", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) => t.Sum(t.Square(t.GatherRows(x, [4, 0, 4, 2])))));
+        yield return new TestCaseData("abs", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) => t.Mean(t.Multiply(t.Abs(x), t.Constant(C)))));
+        yield return new TestCaseData("multiply + add", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) => t.Sum(t.Add(t.Multiply(x, x), t.Scale(x, -3)))));
+        yield return new TestCaseData("column sums and means", (Func<Tape<double>, Variable<double>, Variable<double>>)((t, x) =>
+            t.Sum(t.Add(t.Square(t.SumColumns(x)), t.Scale(t.Square(t.MeanColumns(x)), 2)))));
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Op_MatchesFiniteDifferences(string name, Func<Tape<double>, Variable<double>, Variable<double>> f) =>
+        GradientCheck.Assert(Random(5, 4, 3, offset: 0.3), f);
+
+    [Test]
+    public void NoGradScope_RecordsNothing()
+    {
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        using var tape = new Tape<double>(device);
+        var x = tape.Input(Random(3, 3, 1));
+        Variable<double> y;
+        using (tape.NoGrad())
+            y = tape.Square(x);
+        Assert.That(tape.Count, Is.Zero);
+        Assert.That(y.RequiresGrad, Is.False);
+        Assert.That(() => tape.Backward(tape.Sum(y)), Throws.ArgumentException.With.Message.Contains("does not depend"));
+    }
+
+    [Test]
+    public void InputGradients_AccumulateOverBackwardCalls_AndUnusedInputsGetZeros()
+    {
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        using var tape = new Tape<double>(device);
+        var x = tape.Input(new double[,] { { 1, 2 } });
+        var unused = tape.Input(new double[,] { { 5 } });
+        var loss = tape.Sum(tape.Square(x));
+        tape.Backward(loss);
+        tape.Backward(loss);
+        Assert.That(x.Gradient, Is.EqualTo(new double[,] { { 4, 8 } }));
+        Assert.That(unused.Gradient, Is.EqualTo(new double[,] { { 0 } }));
+    }
+
+    [Test]
+    public void BadUse_ThrowsClearly()
+    {
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        var tape = new Tape<double>(device);
+        var x = tape.Input(Random(2, 3, 1));
+        using var other = new Tape<double>(device);
+        Assert.That(() => tape.Backward(x), Throws.ArgumentException.With.Message.Contains("1×1"));
+        Assert.That(() => tape.MatMul(x, x), Throws.ArgumentException.With.Message.Contains("2×3"));
+        Assert.That(() => tape.Square(other.Input(Random(1, 1, 2))), Throws.ArgumentException.With.Message.Contains("another tape"));
+        Assert.That(() => tape.GatherRows(x, [2]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => tape.Constant(Random(1, 1, 3)).Gradient, Throws.InvalidOperationException);
+        tape.Dispose();
+        Assert.That(() => tape.Square(x), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => x.Gradient, Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public void EveryRecordedOperation_HasARule()
+    {
+        foreach (var op in new[] { "matmul", "gather", "abs", "square", "scale", "multiply", "add", "sum", "sum-columns", "affinity", "normalize", "top-k-eigen" })
+            Assert.That(BackwardRules<double>.Table.ContainsKey(op), Is.True, op);
+    }
+}

@@ -1,0 +1,89 @@
+// Variable: a value on the tape (device matrix) with its gradient, accumulated by Tape.Backward.
+using System.Numerics;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Autodiff;
+
+/// <summary>
+/// A matrix recorded on a <see cref="Tape{T}"/>: its value lives on the tape's device; its gradient
+/// (same shape) is allocated on first accumulation during <see cref="Tape{T}.Backward"/>.
+/// </summary>
+public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private double[]? _value;
+
+    internal Variable(Tape<T> tape, DeviceMatrix<T> value, bool requiresGrad, string origin)
+    {
+        Tape = tape;
+        Value = value;
+        RequiresGrad = requiresGrad;
+        Origin = origin;
+    }
+
+    /// <summary>The tape that owns this variable.</summary>
+    public Tape<T> Tape { get; }
+
+    /// <summary>The value (owned and freed by the tape).</summary>
+    public DeviceMatrix<T> Value { get; }
+
+    /// <summary>Rows of the value.</summary>
+    public int Rows => Value.Rows;
+
+    /// <summary>Columns of the value.</summary>
+    public int Cols => Value.Cols;
+
+    /// <summary>True when a gradient flows to this variable.</summary>
+    public bool RequiresGrad { get; }
+
+    /// <summary>The operation that produced it ("input", "constant", or an op name).</summary>
+    public string Origin { get; }
+
+    /// <summary>dLoss/dValue after <see cref="Tape{T}.Backward"/> (zeros where the loss does not depend on it).</summary>
+    /// <exception cref="InvalidOperationException">The variable does not require a gradient.</exception>
+    public T[,] Gradient
+    {
+        get
+        {
+            if (!RequiresGrad)
+                throw new InvalidOperationException($"This {Origin} variable was created without requiresGrad, so it has no gradient.");
+            Tape.ThrowIfDisposed();
+            var g = new T[Rows, Cols];
+            if (Grad is { } acc)
+                for (int i = 0; i < Rows; i++)
+                    for (int j = 0; j < Cols; j++)
+                        g[i, j] = T.CreateChecked(acc[(long)i * Cols + j]);
+            return g;
+        }
+    }
+
+    /// <summary>The value downloaded as a host array.</summary>
+    public T[,] ToArray()
+    {
+        Tape.ThrowIfDisposed();
+        return Value.Download();
+    }
+
+    /// <summary>Accumulated gradient, row-major float64 (null until something flows in).</summary>
+    internal double[]? Grad { get; private set; }
+
+    /// <summary>The value as row-major float64 on the host (downloaded once, then cached; values never change).</summary>
+    internal double[] Host
+    {
+        get
+        {
+            if (_value is null)
+            {
+                var t = new T[Value.Length];
+                Value.Download(t);
+                _value = t.Select(double.CreateChecked).ToArray();
+            }
+            return _value;
+        }
+    }
+
+    /// <summary>Drops the gradient (intermediate values start every backward pass from zero).</summary>
+    internal void ClearGrad() => Grad = null;
+
+    /// <summary>Gradient buffer for accumulation (+=), allocated on first use.</summary>
+    internal double[] GradForAccumulation() => Grad ??= new double[Value.Length];
+}

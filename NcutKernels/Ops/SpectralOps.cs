@@ -1,0 +1,184 @@
+// SpectralOps: differentiable affinity, normalization and top-k eigenpairs — each forward (device backend) beside its backward (host, float64, += into input gradients).
+using System.Numerics;
+using NcutKernels.Autodiff;
+using NcutKernels.Runtime;
+using NcutKernels.Solvers;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Ops;
+
+/// <summary>The three operations of an Ncut embedding on a <see cref="Tape{T}"/>; σ is a constant, as in ncut_pytorch.</summary>
+internal static class SpectralOps
+{
+    internal sealed record AffinitySaved(AffinityKind Kind, double Sigma);
+
+    internal sealed record NormalizeSaved(double[] Degrees);
+
+    /// <summary>What the top-k backward needs; <see cref="Report"/> is filled by the backward pass.</summary>
+    internal sealed class TopKSaved(double[] theta, double cgTolerance, int cgMaxIterations)
+    {
+        public double[] Theta { get; } = theta;
+        public double CgTolerance { get; } = cgTolerance;
+        public int CgMaxIterations { get; } = cgMaxIterations;
+        public EigenGradientReport? Report { get; set; }
+    }
+
+    // ---- affinity ---------------------------------------------------------------------------------------
+
+    public static Variable<T> Affinity<T>(Tape<T> tape, Variable<T> x, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Rows;
+        var w = DeviceMatrix<T>.Allocate(tape.Device, n, n);
+        tape.Device.Backend.Affinity(x.Value.All, w, kind, 1 / (2 * sigma * sigma));
+        return tape.Record("affinity", [x], [w], new AffinitySaved(kind, sigma))[0];
+    }
+
+    /// <summary>
+    /// RBF: S = (W̄ + W̄ᵀ)∘W, X̄ += −(1/σ²)·(diag(S·1) − S)·X. Cosine: Ŝ̄ = W̄∘(−(Ŝ − 1)/σ²)·(W − floor),
+    /// X̂̄ = (Ŝ̄ + Ŝ̄ᵀ)·X̂, x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖.
+    /// </summary>
+    public static void AffinityBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (x, wv, saved) = (e.Inputs[0], e.Outputs[0], (AffinitySaved)e.Saved!);
+        int n = x.Rows, d = x.Cols;
+        double[] xs = x.Host, w = wv.Host, wb = wv.Grad!;
+        double inv = 1 / (saved.Sigma * saved.Sigma);
+        var gx = x.GradForAccumulation();
+        if (saved.Kind == AffinityKind.Rbf)
+        {
+            Parallel.For(0, n, i =>
+            {
+                double rowSum = 0;
+                var acc = new double[d];
+                for (int j = 0; j < n; j++)
+                {
+                    double s = (wb[i * n + j] + wb[j * n + i]) * w[i * n + j];
+                    rowSum += s;
+                    for (int c = 0; c < d; c++)
+                        acc[c] += s * xs[j * d + c];
+                }
+                for (int c = 0; c < d; c++)
+                    gx[i * d + c] += -inv * (rowSum * xs[i * d + c] - acc[c]);
+            });
+            return;
+        }
+        var norm = new double[n];
+        var xh = new double[n * d];
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < d; c++)
+                s += xs[i * d + c] * xs[i * d + c];
+            norm[i] = Math.Max(Math.Sqrt(s), AffinityMath.CosineNormFloor);
+            for (int c = 0; c < d; c++)
+                xh[i * d + c] = xs[i * d + c] / norm[i];
+        }
+        Parallel.For(0, n, i =>
+        {
+            var xhBar = new double[d];
+            for (int j = 0; j < n; j++)
+            {
+                double g = 0;
+                for (int c = 0; c < d; c++)
+                    g += xh[i * d + c] * xh[j * d + c];
+                double gj = 0;
+                for (int c = 0; c < d; c++)
+                    gj += xh[j * d + c] * xh[i * d + c];
+                // Ŝ̄_ij + Ŝ̄_ji with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab
+                double sBar = wb[i * n + j] * -(g - 1) * inv * (w[i * n + j] - AffinityMath.CosineFloor)
+                            + wb[j * n + i] * -(gj - 1) * inv * (w[j * n + i] - AffinityMath.CosineFloor);
+                for (int c = 0; c < d; c++)
+                    xhBar[c] += sBar * xh[j * d + c];
+            }
+            double dot = 0;
+            for (int c = 0; c < d; c++)
+                dot += xh[i * d + c] * xhBar[c];
+            for (int c = 0; c < d; c++)
+                gx[i * d + c] += (xhBar[c] - dot * xh[i * d + c]) / norm[i];
+        });
+    }
+
+    // ---- normalization ----------------------------------------------------------------------------------
+
+    public static Variable<T> Normalize<T>(Tape<T> tape, Variable<T> w, double shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = w.Rows;
+        var be = tape.Device.Backend;
+        var m = DeviceMatrix<T>.Allocate(tape.Device, n, n);
+        be.Copy(w.Value.All, m.All);
+        using var degrees = DeviceMatrix<T>.Allocate(tape.Device, 1, n);
+        be.RowSums(m, degrees.All);
+        be.Normalize(m, degrees.All, shift);
+        var d = new T[n];
+        degrees.Download(d);
+        return tape.Record("normalize", [w], [m], new NormalizeSaved(d.Select(double.CreateChecked).ToArray()))[0];
+    }
+
+    /// <summary>
+    /// W̄ += M̄∘(s·sᵀ) + d̄·1ᵀ, d̄_i = −½·d_i^(−3/2)·Σ_j (M̄_ij·W_ij + M̄_ji·W_ji)·s_j (0 where the degree was clamped);
+    /// for the symmetric W of an affinity this is MATH.md's Σ_j (M̄_ij + M̄_ji)·W_ij·s_j.
+    /// </summary>
+    public static void NormalizeBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (wv, mv, saved) = (e.Inputs[0], e.Outputs[0], (NormalizeSaved)e.Saved!);
+        int n = wv.Rows;
+        double[] w = wv.Host, mb = mv.Grad!, deg = saved.Degrees;
+        var s = deg.Select(v => 1 / Math.Sqrt(Math.Max(v, AffinityMath.DegreeFloor))).ToArray();
+        var gw = wv.GradForAccumulation();
+        Parallel.For(0, n, i =>
+        {
+            double acc = 0;
+            for (int j = 0; j < n; j++)
+                acc += (mb[i * n + j] * w[i * n + j] + mb[j * n + i] * w[j * n + i]) * s[j];
+            double dBar = deg[i] > AffinityMath.DegreeFloor ? -0.5 * Math.Pow(deg[i], -1.5) * acc : 0;
+            for (int j = 0; j < n; j++)
+                gw[i * n + j] += mb[i * n + j] * s[i] * s[j] + dBar;
+        });
+    }
+
+    // ---- top-k eigenpairs -------------------------------------------------------------------------------
+
+    /// <summary>Outputs U (n×k, columns with sum ≥ 0) and λ (1×k, descending, shift removed).</summary>
+    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) TopK<T>(Tape<T> tape, Variable<T> m, int k, double tolerance,
+        int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = m.Rows;
+        var (theta, vectors, report) = BlockLanczos<T>.Solve(tape.Device, m.Value, k, tolerance, seed, maxProducts, log);
+        var u = new T[n * k];
+        for (int j = 0; j < k; j++)
+        {
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                sum += double.CreateChecked(vectors[(long)j * n + i]);
+            T sign = sum < 0 ? -T.One : T.One;
+            for (int i = 0; i < n; i++)
+                u[i * k + j] = sign * vectors[(long)j * n + i];
+        }
+        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
+        var saved = new TopKSaved(theta, cgTolerance, cgMaxIterations);
+        var outs = tape.Record("top-k-eigen", [m],
+            [DeviceMatrix<T>.Upload(tape.Device, u, n, k), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
+        return (outs[0], outs[1], saved, report);
+    }
+
+    /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>
+    public static void TopKBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (mv, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (TopKSaved)e.Saved!);
+        int n = uv.Rows, k = uv.Cols;
+        double[] u = uv.Host;
+        var (y, report) = EigenBackward.Solve(mv.Host, u, saved.Theta, uv.Grad, lv.Grad, n, k, saved.CgTolerance, saved.CgMaxIterations);
+        saved.Report = report;
+        var gm = mv.GradForAccumulation();
+        Parallel.For(0, n, i =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int c = 0; c < k; c++)
+                    s += y[i * k + c] * u[j * k + c] + u[i * k + c] * y[j * k + c];
+                gm[i * n + j] += 0.5 * s;
+            }
+        });
+    }
+}

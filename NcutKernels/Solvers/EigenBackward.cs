@@ -1,0 +1,205 @@
+// EigenBackward: adjoint of the top-k eigenpairs without the full spectrum (in-subspace F term + block CG for the rest), float64 on the host.
+namespace NcutKernels.Solvers;
+
+/// <summary>
+/// Given M·U = U·Λ (top k, orthonormal U) and adjoints Ū, λ̄, returns Y with the symmetric adjoint
+/// M̄ = ½(Y·Uᵀ + U·Yᵀ), Y = U·C + Ξ (MATH.md):
+/// C = diag(λ̄) + F∘skew(UᵀŪ), F_ij = 1/(λ_j − λ_i); Ξ = [ξ_j], ξ_j ∈ range(P) solving
+/// P(λ_j·I − M)P·ξ_j = P·ū_j by conjugate gradients, all k systems in lockstep (one M·[p_1…p_k] per iteration).
+/// Near-equal kept eigenvalues: when UᵀŪ is symmetric the loss only sees span(U) and F drops out; otherwise
+/// pairs closer than <see cref="DegenerateGap"/> use F_ij = Δ/(Δ² + δ²) (Lorentzian broadening) and the
+/// report says so. Nothing here divides by a gap smaller than δ, so the result is finite for finite input.
+/// </summary>
+internal static class EigenBackward
+{
+    /// <summary>δ: kept eigenvalues closer than this are treated as degenerate.</summary>
+    public const double DegenerateGap = 1e-8;
+
+    /// <summary>‖skew(K)‖ below this fraction of ‖K‖ counts as a rotation-invariant loss.</summary>
+    public const double SkewTolerance = 1e-10;
+
+    /// <param name="m">M, n×n row-major (symmetric).</param>
+    /// <param name="u">U, n×k row-major.</param>
+    /// <param name="lambda">λ (k), eigenvalues of M itself.</param>
+    /// <param name="uBar">Ū, n×k, or null.</param>
+    /// <param name="lambdaBar">λ̄ (k), or null.</param>
+    /// <param name="n">n.</param>
+    /// <param name="k">k.</param>
+    /// <param name="cgTolerance">Relative residual at which CG stops.</param>
+    /// <param name="maxIterations">CG iteration cap.</param>
+    public static (double[] y, EigenGradientReport report) Solve(double[] m, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
+        int n, int k, double cgTolerance, int maxIterations)
+    {
+        var kMat = new double[k * k];
+        if (uBar is not null)
+            for (int i = 0; i < n; i++)
+                for (int a = 0; a < k; a++)
+                    for (int b = 0; b < k; b++)
+                        kMat[a * k + b] += u[i * k + a] * uBar[i * k + b];
+        double kNorm = Math.Sqrt(kMat.Sum(v => v * v)), skewNorm = 0;
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++)
+                skewNorm += Math.Pow(0.5 * (kMat[a * k + b] - kMat[b * k + a]), 2);
+        bool rotationDependent = Math.Sqrt(skewNorm) > SkewTolerance * Math.Max(kNorm, double.Epsilon);
+
+        var c = new double[k * k];
+        double smallestGap = double.PositiveInfinity;
+        int broadened = 0;
+        for (int a = 0; a < k; a++)
+        {
+            c[a * k + a] = lambdaBar?[a] ?? 0;
+            for (int b = 0; b < k; b++)
+            {
+                if (a == b)
+                    continue;
+                double delta = lambda[b] - lambda[a];
+                smallestGap = Math.Min(smallestGap, Math.Abs(delta));
+                if (!rotationDependent)
+                    continue;
+                double skew = 0.5 * (kMat[a * k + b] - kMat[b * k + a]);
+                double f;
+                if (Math.Abs(delta) >= DegenerateGap)
+                    f = 1 / delta;
+                else
+                {
+                    f = delta / (delta * delta + DegenerateGap * DegenerateGap);
+                    if (a < b)
+                        broadened++;
+                }
+                c[a * k + b] = f * skew;
+            }
+        }
+
+        var y = new double[n * k];
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < k; a++)
+            {
+                double s = 0;
+                for (int b = 0; b < k; b++)
+                    s += u[i * k + b] * c[b * k + a];
+                y[i * k + a] = s;
+            }
+        var (xi, iterations, residual) = uBar is null ? (new double[n * k], 0, 0.0) : SolveOutOfSubspace(m, u, lambda, uBar, n, k, cgTolerance, maxIterations);
+        for (int i = 0; i < y.Length; i++)
+            y[i] += xi[i];
+        return (y, new EigenGradientReport(iterations, residual, residual <= cgTolerance, k > 1 ? smallestGap : double.PositiveInfinity,
+            rotationDependent, broadened));
+    }
+
+    /// <summary>Block CG for P(λ_j − M)P ξ_j = P ū_j, j = 1..k, in lockstep.</summary>
+    private static (double[] xi, int iterations, double residual) SolveOutOfSubspace(double[] m, double[] u, double[] lambda, double[] uBar,
+        int n, int k, double tol, int maxIterations)
+    {
+        var r = (double[])uBar.Clone();
+        Project(r, u, n, k);
+        var x = new double[n * k];
+        var p = (double[])r.Clone();
+        var rr = ColumnDots(r, r, n, k);
+        var target = rr.Select(v => tol * tol * v).ToArray();
+        var done = rr.Select((v, j) => v <= target[j] || v == 0).ToArray();
+        int it = 0;
+        for (; it < maxIterations && done.Contains(false); it++)
+        {
+            // ap_j = P(λ_j·p_j − M·p_j): one product with M for the whole block.
+            var mp = MultiplySymmetric(m, p, n, k);
+            var ap = new double[n * k];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++)
+                    ap[i * k + j] = lambda[j] * p[i * k + j] - mp[i * k + j];
+            Project(ap, u, n, k);
+            var pap = ColumnDots(p, ap, n, k);
+            for (int j = 0; j < k; j++)
+            {
+                if (done[j])
+                    continue;
+                if (!(pap[j] > 0))
+                {
+                    done[j] = true; // breakdown: the operator is not positive on this direction (gap ≤ 0)
+                    continue;
+                }
+                double alpha = rr[j] / pap[j];
+                for (int i = 0; i < n; i++)
+                {
+                    x[i * k + j] += alpha * p[i * k + j];
+                    r[i * k + j] -= alpha * ap[i * k + j];
+                }
+            }
+            var rrNew = ColumnDots(r, r, n, k);
+            for (int j = 0; j < k; j++)
+            {
+                if (done[j])
+                    continue;
+                if (rrNew[j] <= target[j])
+                    done[j] = true;
+                double beta = rrNew[j] / rr[j];
+                for (int i = 0; i < n; i++)
+                    p[i * k + j] = r[i * k + j] + beta * p[i * k + j];
+                rr[j] = rrNew[j];
+            }
+        }
+        // Report the true residual ‖P·ū − A·ξ‖ / ‖P·ū‖ of the returned solution.
+        var rhs = (double[])uBar.Clone();
+        Project(rhs, u, n, k);
+        var mx = MultiplySymmetric(m, x, n, k);
+        var res = new double[n * k];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++)
+                res[i * k + j] = rhs[i * k + j] - (lambda[j] * x[i * k + j] - mx[i * k + j]);
+        Project(res, u, n, k);
+        var rn = ColumnDots(res, res, n, k);
+        var bn = ColumnDots(rhs, rhs, n, k);
+        double worst = 0;
+        for (int j = 0; j < k; j++)
+            if (bn[j] > 0)
+                worst = Math.Max(worst, Math.Sqrt(rn[j] / bn[j]));
+        return (x, it, worst);
+    }
+
+    /// <summary>v ← (I − U·Uᵀ)·v, twice (classical Gram–Schmidt is not enough in finite precision).</summary>
+    private static void Project(double[] v, double[] u, int n, int k)
+    {
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var h = new double[k * k];
+            for (int i = 0; i < n; i++)
+                for (int a = 0; a < k; a++)
+                    for (int j = 0; j < k; j++)
+                        h[a * k + j] += u[i * k + a] * v[i * k + j];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++)
+                {
+                    double s = 0;
+                    for (int a = 0; a < k; a++)
+                        s += u[i * k + a] * h[a * k + j];
+                    v[i * k + j] -= s;
+                }
+        }
+    }
+
+    private static double[] ColumnDots(double[] a, double[] b, int n, int k)
+    {
+        var d = new double[k];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++)
+                d[j] += a[i * k + j] * b[i * k + j];
+        return d;
+    }
+
+    /// <summary>M·V for symmetric n×n M and n×k V (row-major).</summary>
+    internal static double[] MultiplySymmetric(double[] m, double[] v, int n, int k)
+    {
+        var r = new double[n * k];
+        Parallel.For(0, n, i =>
+        {
+            for (int l = 0; l < n; l++)
+            {
+                double a = m[i * n + l];
+                if (a == 0)
+                    continue;
+                for (int j = 0; j < k; j++)
+                    r[i * k + j] += a * v[l * k + j];
+            }
+        });
+        return r;
+    }
+}
