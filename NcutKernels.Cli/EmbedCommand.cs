@@ -8,7 +8,8 @@ namespace NcutKernels.Cli;
 
 internal static class EmbedCommand
 {
-    private static readonly HashSet<string> Known = ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed"];
+    private static readonly HashSet<string> Known =
+        ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -28,9 +29,19 @@ internal static class EmbedCommand
         var array = Npy.Read(input);
         if (array.Shape.Length != 2)
             throw new InvalidDataException($"{input}: features must be a 2-D array (n × d), got shape ({string.Join(", ", array.Shape)}).");
+        string? vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
+        if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
+            throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var device = ComputeDevice.Create(kind, stdout);
         var ncut = new Ncut(device, options);
-        if (array.IsDouble && device.Kind == DeviceKind.Cpu)
+        if (gradOutput is not null)
+        {
+            if (array.IsDouble && device.Kind == DeviceKind.Cpu)
+                Backpropagate(ncut, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
+            else
+                Backpropagate(ncut, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
+        }
+        else if (array.IsDouble && device.Kind == DeviceKind.Cpu)
             Npy.Write(output, ncut.FitTransform(array.ToMatrix<double>()));
         else
         {
@@ -42,6 +53,65 @@ internal static class EmbedCommand
             Npy.Write(eigenvaluesPath, ncut.Eigenvalues);
         stdout.WriteLine($"ncut: wrote {output}{(eigenvaluesPath is null ? "" : " and " + eigenvaluesPath)}; eigenvalues {string.Join(" ", ncut.Eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(ncut.Eigenvalues.Length > 5 ? " …" : "")}");
         return 0;
+    }
+
+    /// <summary>
+    /// Embeds x on a tape and back-propagates the upstream adjoints dU (n×k, same sign convention as the output) and
+    /// dλ (k) to dX = Σ dU∘∂U/∂X + Σ dλ∘∂λ/∂X, written to <paramref name="gradOutput"/> (n×d).
+    /// </summary>
+    private static void Backpropagate<T>(Ncut ncut, T[,] x, string? vjp, string? eigenVjp, string output, string gradOutput, TextWriter stdout)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int n = x.GetLength(0), k = ncut.Options.EigenvectorCount;
+        var du = vjp is null ? null : ReadAdjoint<T>(vjp, n, k, "--vjp");
+        var dl = eigenVjp is null ? null : ReadAdjoint<T>(eigenVjp, 1, k, "--eigenvalue-vjp");
+        using var tape = new Autodiff.Tape<T>(ncut.Device);
+        var xv = tape.Input(x);
+        var (u, lambda) = ncut.FitTransform(xv);
+        // The loss ⟨dU, U⟩ + ⟨dλ, λ⟩ is linear in the outputs, so its gradient is exactly the vector-Jacobian product.
+        Autodiff.Variable<T>? loss = null;
+        if (du is not null)
+            loss = Ops.TapeOps.Sum(tape, Ops.TapeOps.Multiply(tape, u, tape.Constant(du)));
+        if (dl is not null)
+        {
+            var term = Ops.TapeOps.Sum(tape, Ops.TapeOps.Multiply(tape, lambda, tape.Constant(dl)));
+            loss = loss is null ? term : Ops.TapeOps.Add(tape, loss, term);
+        }
+        tape.Backward(loss!);
+        WriteMatrix(output, u.ToArray());
+        WriteMatrix(gradOutput, xv.Gradient);
+        stdout.WriteLine($"ncut: backward {ncut.GradientReport}; wrote {gradOutput}");
+        if (ncut.GradientReport is { Reliable: false } r)
+            stdout.WriteLine($"ncut: warning: the gradient may be inaccurate ({r})");
+    }
+
+    private static T[,] ReadAdjoint<T>(string path, int rows, int cols, string option) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var a = Npy.Read(path);
+        int r = a.Shape[0], c = a.Shape.Length == 2 ? a.Shape[1] : 1;
+        bool vector = rows == 1 && a.Shape.Length == 1 && r == cols;
+        if (!vector && (r != rows || c != cols))
+            throw new InvalidDataException($"{option} {path}: expected shape ({rows}, {cols}){(rows == 1 ? $" or ({cols},)" : "")}, got ({string.Join(", ", a.Shape)}).");
+        var m = a.ToMatrix<T>();
+        if (vector)
+        {
+            var row = new T[1, cols];
+            for (int j = 0; j < cols; j++)
+                row[0, j] = m[j, 0];
+            m = row;
+        }
+        foreach (var v in m)
+            if (!T.IsFinite(v))
+                throw new InvalidDataException($"{option} {path}: contains a non-finite value {v}.");
+        return m;
+    }
+
+    private static void WriteMatrix<T>(string path, T[,] m) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (m is double[,] d)
+            Npy.Write(path, d);
+        else
+            Npy.Write(path, (float[,])(object)m);
     }
 
     private static T[,] ToMatrix<T>(T[] data, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>

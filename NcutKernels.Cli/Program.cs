@@ -17,6 +17,7 @@ namespace NcutKernels.Cli
               ncut demo [--out DIR] [--size PIXELS] [--clusters C] [--n-eig K] [--device auto|cuda|cpu]
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
+                         [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
               ncut info
             """;
 

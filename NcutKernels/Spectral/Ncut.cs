@@ -30,6 +30,9 @@ public sealed class Ncut
     /// <summary>The settings.</summary>
     public NcutOptions Options { get; }
 
+    /// <summary>The device the embedding runs on.</summary>
+    public ComputeDevice Device => _device;
+
     /// <summary>Eigenvalues of D^-1/2·W·D^-1/2 from the last fit, descending (λ1 = 1 for a connected graph).</summary>
     public double[] Eigenvalues { get; private set; } = [];
 
