@@ -74,6 +74,54 @@ public static class GpuCheck
             Check("5 disconnected components → λ = 1 five times", ones == 5, $"eigenvalues {string.Join(" ", ncut.Eigenvalues.Select(v => v.ToString("F5")))}");
         }
 
+        Line("\n## Gradient (tape on CUDA float32 vs managed CPU float64)");
+        foreach (var (fullN, d) in new[] { (1024, 64), (4096, 384) })
+        {
+            int n = fullN / div;
+            var x = BenchData.Mixture(n, d, 20, 3);
+            var weights = new float[n, 20];
+            var rng = new Random(1);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < 20; j++)
+                    weights[i, j] = rng.NextSingle() + 0.5f;
+            (double[] grad, double fwd, double bwd, string report) Run<T>(ComputeDevice dev, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                using var tape = new Autodiff.Tape<T>(dev);
+                var v = tape.Input(input);
+                // σ = √d keeps the 20 clusters apart but connected (within-cluster d² ≈ 2d).
+                var ncut = new Ncut(dev, new NcutOptions { EigenvectorCount = 20, Sigma = Math.Sqrt(d) });
+                var sw = Stopwatch.StartNew();
+                var (u, _) = ncut.FitTransform(v);
+                double f = sw.Elapsed.TotalMilliseconds;
+                var w = new T[n, 20];
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < 20; j++)
+                        w[i, j] = T.CreateChecked(weights[i, j]);
+                sw.Restart();
+                tape.Backward(Ops.TapeOps.Sum(tape, Ops.TapeOps.Multiply(tape, Ops.TapeOps.Square(tape, u), tape.Constant(w))));
+                var g = v.Gradient;
+                double b = sw.Elapsed.TotalMilliseconds;
+                return (g.Cast<T>().Select(double.CreateChecked).ToArray(), f, b, ncut.GradientReport!.ToString());
+            }
+            var xf = new float[n, d];
+            var xd = new double[n, d];
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < d; c++)
+                    xd[i, c] = xf[i, c] = x[i * d + c];
+            Run(gpu, xf); // warm-up: kernel compilation
+            var g32 = Run(gpu, xf);
+            var g64 = Run(cpu, xd);
+            double num = 0, den = 0;
+            for (int i = 0; i < g32.grad.Length; i++)
+            {
+                num += (g32.grad[i] - g64.grad[i]) * (g32.grad[i] - g64.grad[i]);
+                den += g64.grad[i] * g64.grad[i];
+            }
+            double rel = Math.Sqrt(num / den);
+            Check($"dX of Σ w∘U², {n}×{d} mixture, k=20, σ=√d: CUDA float32 vs CPU float64", rel < 1e-3 && g32.grad.All(double.IsFinite),
+                $"relative error {rel:E2}; CUDA forward {g32.fwd:F1} ms, backward {g32.bwd:F1} ms (host float64 rules); {g32.report}");
+        }
+
         Line("\n## Timings (median of repeats after one warm-up; Stopwatch around device-synchronized calls)");
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
         {
