@@ -65,4 +65,53 @@ internal static class SimdKernels
         dots[0] = d00; dots[1] = d01; dots[2] = d10; dots[3] = d11;
         dots[4] = d20; dots[5] = d21; dots[6] = d30; dots[7] = d31;
     }
+
+    /// <summary>A·Z for row-major square A (n×n) and Z (n×d), float64: rows of A against rows of Zᵀ, 4×2 at a time.</summary>
+    public static double[] SquareTimes(double[] a, int n, double[] z, int d)
+    {
+        var zt = new double[d * n];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < d; c++)
+                zt[c * n + i] = z[i * d + c];
+        var result = new double[n * d];
+        Parallel.For(0, (n + 3) / 4, block =>
+        {
+            Span<double> dots = stackalloc double[8];
+            int i = block * 4;
+            int r0 = i, r1 = Math.Min(i + 1, n - 1), r2 = Math.Min(i + 2, n - 1), r3 = Math.Min(i + 3, n - 1);
+            for (int c = 0; c < d; c += 2)
+            {
+                int c1 = Math.Min(c + 1, d - 1);
+                Dot4x2(a, r0 * n, r1 * n, r2 * n, r3 * n, zt, c * n, c1 * n, n, dots);
+                result[r0 * d + c] = dots[0]; result[r0 * d + c1] = dots[1];
+                result[r1 * d + c] = dots[2]; result[r1 * d + c1] = dots[3];
+                result[r2 * d + c] = dots[4]; result[r2 * d + c1] = dots[5];
+                result[r3 * d + c] = dots[6]; result[r3 * d + c1] = dots[7];
+            }
+        });
+        return result;
+    }
+
+    /// <summary>g[i, j] += a_i · b_j for row-major A, B (n×len each) and g (n×n), float64.</summary>
+    public static void AccumulateRowDots(double[] a, double[] b, int n, int len, double[] g)
+    {
+        Parallel.For(0, (n + 3) / 4, block =>
+        {
+            Span<double> dots = stackalloc double[8];
+            int i = block * 4;
+            Span<int> rows = [i, Math.Min(i + 1, n - 1), Math.Min(i + 2, n - 1), Math.Min(i + 3, n - 1)];
+            int count = Math.Min(4, n - i);
+            for (int j = 0; j < n; j += 2)
+            {
+                int j1 = Math.Min(j + 1, n - 1);
+                Dot4x2(a, rows[0] * len, rows[1] * len, rows[2] * len, rows[3] * len, b, j * len, j1 * len, len, dots);
+                for (int r = 0; r < count; r++)
+                {
+                    g[rows[r] * n + j] += dots[2 * r];
+                    if (j1 != j)
+                        g[rows[r] * n + j1] += dots[2 * r + 1];
+                }
+            }
+        });
+    }
 }

@@ -44,21 +44,22 @@ internal static class SpectralOps
         double[] xs = x.Host, w = wv.Host, wb = wv.Grad!;
         double inv = 1 / (saved.Sigma * saved.Sigma);
         var gx = x.GradForAccumulation();
+        var sMat = new double[n * n];
         if (saved.Kind == AffinityKind.Rbf)
         {
             Parallel.For(0, n, i =>
             {
-                double rowSum = 0;
-                var acc = new double[d];
                 for (int j = 0; j < n; j++)
-                {
-                    double s = (wb[i * n + j] + wb[j * n + i]) * w[i * n + j];
-                    rowSum += s;
-                    for (int c = 0; c < d; c++)
-                        acc[c] += s * xs[j * d + c];
-                }
+                    sMat[i * n + j] = (wb[i * n + j] + wb[j * n + i]) * w[i * n + j];
+            });
+            var sx = Backends.SimdKernels.SquareTimes(sMat, n, xs, d);
+            Parallel.For(0, n, i =>
+            {
+                double rowSum = 0;
+                for (int j = 0; j < n; j++)
+                    rowSum += sMat[i * n + j];
                 for (int c = 0; c < d; c++)
-                    gx[i * d + c] += -inv * (rowSum * xs[i * d + c] - acc[c]);
+                    gx[i * d + c] += -inv * (rowSum * xs[i * d + c] - sx[i * d + c]);
             });
             return;
         }
@@ -66,35 +67,30 @@ internal static class SpectralOps
         var xh = new double[n * d];
         for (int i = 0; i < n; i++)
         {
-            double s = 0;
+            double sq = 0;
             for (int c = 0; c < d; c++)
-                s += xs[i * d + c] * xs[i * d + c];
-            norm[i] = Math.Max(Math.Sqrt(s), AffinityMath.CosineNormFloor);
+                sq += xs[i * d + c] * xs[i * d + c];
+            norm[i] = Math.Max(Math.Sqrt(sq), AffinityMath.CosineNormFloor);
             for (int c = 0; c < d; c++)
                 xh[i * d + c] = xs[i * d + c] / norm[i];
         }
+        var gram = new double[n * n];
+        Backends.ManagedBackend.Gram(xh, n, d, gram);
+        // Ŝ̄ + Ŝ̄ᵀ with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab = W̄_ab·(−(Ŝ_ab − 1)/σ²)·(W_ab − floor)
         Parallel.For(0, n, i =>
         {
-            var xhBar = new double[d];
             for (int j = 0; j < n; j++)
-            {
-                double g = 0;
-                for (int c = 0; c < d; c++)
-                    g += xh[i * d + c] * xh[j * d + c];
-                double gj = 0;
-                for (int c = 0; c < d; c++)
-                    gj += xh[j * d + c] * xh[i * d + c];
-                // Ŝ̄_ij + Ŝ̄_ji with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab
-                double sBar = wb[i * n + j] * -(g - 1) * inv * (w[i * n + j] - AffinityMath.CosineFloor)
-                            + wb[j * n + i] * -(gj - 1) * inv * (w[j * n + i] - AffinityMath.CosineFloor);
-                for (int c = 0; c < d; c++)
-                    xhBar[c] += sBar * xh[j * d + c];
-            }
+                sMat[i * n + j] = -inv * ((gram[i * n + j] - 1) * (wb[i * n + j] * (w[i * n + j] - AffinityMath.CosineFloor)
+                                                                  + wb[j * n + i] * (w[j * n + i] - AffinityMath.CosineFloor)));
+        });
+        var xhBar = Backends.SimdKernels.SquareTimes(sMat, n, xh, d);
+        Parallel.For(0, n, i =>
+        {
             double dot = 0;
             for (int c = 0; c < d; c++)
-                dot += xh[i * d + c] * xhBar[c];
+                dot += xh[i * d + c] * xhBar[i * d + c];
             for (int c = 0; c < d; c++)
-                gx[i * d + c] += (xhBar[c] - dot * xh[i * d + c]) / norm[i];
+                gx[i * d + c] += (xhBar[i * d + c] - dot * xh[i * d + c]) / norm[i];
         });
     }
 
@@ -169,16 +165,18 @@ internal static class SpectralOps
         double[] u = uv.Host;
         var (y, report) = EigenBackward.Solve(mv.Host, u, saved.Theta, uv.Grad, lv.Grad, n, k, saved.CgTolerance, saved.CgMaxIterations);
         saved.Report = report;
-        var gm = mv.GradForAccumulation();
-        Parallel.For(0, n, i =>
-        {
-            for (int j = 0; j < n; j++)
+        // M̄_ij += ½·[y_i, u_i]·[u_j, y_j]: dot products of length 2k between rows of A = [Y U] and B = [U Y].
+        var a = new double[n * 2 * k];
+        var b = new double[n * 2 * k];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < k; c++)
             {
-                double s = 0;
-                for (int c = 0; c < k; c++)
-                    s += y[i * k + c] * u[j * k + c] + u[i * k + c] * y[j * k + c];
-                gm[i * n + j] += 0.5 * s;
+                a[i * 2 * k + c] = 0.5 * y[i * k + c];
+                a[i * 2 * k + k + c] = 0.5 * u[i * k + c];
+                b[i * 2 * k + c] = u[i * k + c];
+                b[i * 2 * k + k + c] = y[i * k + c];
             }
-        });
+        var gm = mv.GradForAccumulation();
+        Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, gm);
     }
 }

@@ -101,7 +101,7 @@ internal static class EigenBackward
         for (; it < maxIterations && done.Contains(false); it++)
         {
             // ap_j = P(λ_j·p_j − M·p_j): one product with M for the whole block.
-            var mp = MultiplySymmetric(m, p, n, k);
+            var mp = Backends.SimdKernels.SquareTimes(m, n, p, k);
             var ap = new double[n * k];
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < k; j++)
@@ -140,7 +140,7 @@ internal static class EigenBackward
         // Report the true residual ‖P·ū − A·ξ‖ / ‖P·ū‖ of the returned solution.
         var rhs = (double[])uBar.Clone();
         Project(rhs, u, n, k);
-        var mx = MultiplySymmetric(m, x, n, k);
+        var mx = Backends.SimdKernels.SquareTimes(m, n, x, k);
         var res = new double[n * k];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < k; j++)
@@ -183,23 +183,5 @@ internal static class EigenBackward
             for (int j = 0; j < k; j++)
                 d[j] += a[i * k + j] * b[i * k + j];
         return d;
-    }
-
-    /// <summary>M·V for symmetric n×n M and n×k V (row-major).</summary>
-    internal static double[] MultiplySymmetric(double[] m, double[] v, int n, int k)
-    {
-        var r = new double[n * k];
-        Parallel.For(0, n, i =>
-        {
-            for (int l = 0; l < n; l++)
-            {
-                double a = m[i * n + l];
-                if (a == 0)
-                    continue;
-                for (int j = 0; j < k; j++)
-                    r[i * k + j] += a * v[l * k + j];
-            }
-        });
-        return r;
     }
 }
