@@ -172,4 +172,20 @@ public class SpectralGradientTests
         var g32 = TestData.Matrix(Grad(TestData.ToFloat(x)));
         Assert.That((g32 - g64).FrobeniusNorm() / g64.FrobeniusNorm(), Is.LessThan(1e-3));
     }
+
+    [Test]
+    public void CgIterationCap_IsReported_AndTheGradientStaysFinite()
+    {
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        using var tape = new Tape<double>(device);
+        var v = tape.Input(Points(60));
+        var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = 3, Sigma = Sigma, MaxGradientIterations = 1 });
+        var (u, _) = ncut.FitTransform(v);
+        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(Weights(60, 3, 6)))));
+        Assert.That(v.Gradient.Cast<double>().All(double.IsFinite), Is.True);
+        Assert.That(ncut.GradientReport!.CgIterations, Is.EqualTo(1));
+        Assert.That(ncut.GradientReport.CgConverged, Is.False);
+        Assert.That(ncut.GradientReport.Reliable, Is.False);
+        Assert.That(ncut.GradientReport.ToString(), Does.Contain("NOT converged"));
+    }
 }
