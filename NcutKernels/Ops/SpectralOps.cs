@@ -140,20 +140,11 @@ internal static class SpectralOps
     {
         int n = m.Rows;
         var (theta, vectors, report) = BlockLanczos<T>.Solve(tape.Device, m.Value, k, tolerance, seed, maxProducts, log);
-        var u = new T[n * k];
-        for (int j = 0; j < k; j++)
-        {
-            double sum = 0;
-            for (int i = 0; i < n; i++)
-                sum += double.CreateChecked(vectors[(long)j * n + i]);
-            T sign = sum < 0 ? -T.One : T.One;
-            for (int i = 0; i < n; i++)
-                u[i * k + j] = sign * vectors[(long)j * n + i];
-        }
+        var u = Ncut.ToColumns(vectors, n, k);
         var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
         var saved = new TopKSaved(theta, cgTolerance, cgMaxIterations);
         var outs = tape.Record("top-k-eigen", [m],
-            [DeviceMatrix<T>.Upload(tape.Device, u, n, k), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
+            [DeviceMatrix<T>.Upload(tape.Device, u), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
         return (outs[0], outs[1], saved, report);
     }
 

@@ -165,7 +165,7 @@ public sealed class Ncut
     }
 
     /// <summary>k×n row-major eigenvectors → n×k columns, each flipped so that its sum is ≥ 0.</summary>
-    private static T[,] ToColumns<T>(T[] vectors, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static T[,] ToColumns<T>(T[] vectors, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var result = new T[n, k];
         for (int j = 0; j < k; j++)
