@@ -105,7 +105,8 @@ public class SpectralGradientTests
         full = 0.5 * (full + full.Transpose());
 
         var u = v.SubMatrix(0, n, 0, k);
-        var (y, report) = EigenBackward.Solve(mm.ToRowMajorArray(), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
+        var mArr = mm.ToRowMajorArray();
+        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
         var ym = Matrix<double>.Build.Dense(n, k, (r, c) => y[r * k + c]);
         var truncated = 0.5 * (ym * u.Transpose() + u * ym.Transpose());
         Assert.That(report.CgConverged, Is.True, report.ToString());
@@ -187,5 +188,36 @@ public class SpectralGradientTests
         Assert.That(ncut.GradientReport.CgConverged, Is.False);
         Assert.That(ncut.GradientReport.Reliable, Is.False);
         Assert.That(ncut.GradientReport.ToString(), Does.Contain("NOT converged"));
+    }
+
+    [TestCase(60)]
+    [TestCase(150)]
+    public void FusedRbfBackward_EqualsTheComposedRules(int n)
+    {
+        // Ncut.FitTransform(Variable) records one fused "ncut-embedding" op for RBF; composing the three ops by hand
+        // runs the separate affinity, normalization and top-k rules. Both must give the same dX.
+        var x = Points(n);
+        var c = Weights(n, 3, 6);
+        double[,] Grad(bool fused)
+        {
+            using var device = ComputeDevice.Create(DeviceKind.Cpu);
+            using var tape = new Tape<double>(device);
+            var v = tape.Input(x);
+            Variable<double> u;
+            if (fused)
+                u = Embedding(device, 3).FitTransform(v).eigenvectors;
+            else
+            {
+                var w = SpectralOps.Affinity(tape, v, AffinityKind.Rbf, Sigma);
+                var m = SpectralOps.Normalize(tape, w, 1e-8);
+                u = SpectralOps.TopK(tape, m, 3, 1e-13, 0, 1000, 1e-8, 1e-11, 2000, null).u;
+            }
+            Assert.That(tape.Count, Is.EqualTo(fused ? 1 : 3));
+            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(c))));
+            return v.Gradient;
+        }
+        var a = TestData.Matrix(Grad(true));
+        var b = TestData.Matrix(Grad(false));
+        Assert.That((a - b).FrobeniusNorm() / b.FrobeniusNorm(), Is.LessThan(1e-9));
     }
 }

@@ -25,5 +25,6 @@ internal static class BackwardRules<T> where T : unmanaged, IFloatingPointIeee75
         ["affinity"] = SpectralOps.AffinityBackward,  // X̄ from W̄ (σ constant)
         ["normalize"] = SpectralOps.NormalizeBackward,// W̄ from M̄ through s = d^-1/2
         ["top-k-eigen"] = SpectralOps.TopKBackward,   // M̄ = ½(Y·Uᵀ + U·Yᵀ), no full spectrum
+        ["ncut-embedding"] = SpectralOps.RbfEmbeddingBackward, // X̄ from (Y, U) through normalization and RBF affinity, fused
     };
 }

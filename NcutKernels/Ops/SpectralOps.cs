@@ -132,6 +132,64 @@ internal static class SpectralOps
         });
     }
 
+    // ---- the whole RBF embedding, fused ------------------------------------------------------------------
+
+    /// <summary>
+    /// RBF affinity → normalization → top-k as one recorded operation ("ncut-embedding"): the backward never forms
+    /// W̄ or M̄ (<see cref="NcutBackward"/>), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
+    /// </summary>
+    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) RbfEmbedding<T>(Tape<T> tape, Variable<T> x, double sigma,
+        int k, double tolerance, int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Rows;
+        var be = tape.Device.Backend;
+        var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity");
+        be.Affinity(x.Value.All, w.Value, AffinityKind.Rbf, 1 / (2 * sigma * sigma));
+        using var m = DeviceMatrix<T>.Allocate(tape.Device, n, n);
+        be.Copy(w.Value.All, m.All);
+        using var degrees = DeviceMatrix<T>.Allocate(tape.Device, 1, n);
+        be.RowSums(m, degrees.All);
+        be.Normalize(m, degrees.All, shift);
+        var deg = new T[n];
+        degrees.Download(deg);
+        var (theta, vectors, report) = BlockLanczos<T>.Solve(tape.Device, m, k, tolerance, seed, maxProducts, log);
+        var u = Ncut.ToColumns(vectors, n, k);
+        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
+        var topK = new TopKSaved(theta, cgTolerance, cgMaxIterations);
+        var saved = new RbfEmbeddingSaved<T>(topK, w, sigma, shift, deg.Select(double.CreateChecked).ToArray());
+        var outs = tape.Record("ncut-embedding", [x], [DeviceMatrix<T>.Upload(tape.Device, u), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
+        return (outs[0], outs[1], topK, report);
+    }
+
+    /// <summary>What the fused backward needs: the top-k state, W (owned by the tape), σ, the shift and the degrees.</summary>
+    internal sealed record RbfEmbeddingSaved<T>(TopKSaved TopK, Variable<T> W, double Sigma, double Shift, double[] Degrees)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Y from <see cref="EigenBackward"/>, then X̄ += the fused affinity + normalization backward.</summary>
+    public static void RbfEmbeddingBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (x, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (RbfEmbeddingSaved<T>)e.Saved!);
+        int n = x.Rows, d = x.Cols, k = uv.Cols;
+        double[] w = saved.W.Host, u = uv.Host, deg = saved.Degrees;
+        var s = deg.Select(v => 1 / Math.Sqrt(Math.Max(v, AffinityMath.DegreeFloor))).ToArray();
+        double[] Multiply(double[] v)
+        {
+            var sv = new double[n * k];
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < k; c++)
+                    sv[i * k + c] = s[i] * v[i * k + c];
+            var wsv = Backends.SimdKernels.SquareTimes(w, n, sv, k);
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < k; c++)
+                    wsv[i * k + c] = s[i] * wsv[i * k + c] + saved.Shift * v[i * k + c];
+            return wsv;
+        }
+        var (y, report) = EigenBackward.Solve(Multiply, u, saved.TopK.Theta, uv.Grad, lv.Grad, n, k, saved.TopK.CgTolerance, saved.TopK.CgMaxIterations);
+        saved.TopK.Report = report;
+        NcutBackward.AccumulateRbf(x.Host, w, deg, y, u, saved.Sigma, AffinityMath.DegreeFloor, n, d, k, x.GradForAccumulation());
+    }
+
     // ---- top-k eigenpairs -------------------------------------------------------------------------------
 
     /// <summary>Outputs U (n×k, columns with sum ≥ 0) and λ (1×k, descending, shift removed).</summary>
@@ -154,7 +212,9 @@ internal static class SpectralOps
         var (mv, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (TopKSaved)e.Saved!);
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
-        var (y, report) = EigenBackward.Solve(mv.Host, u, saved.Theta, uv.Grad, lv.Grad, n, k, saved.CgTolerance, saved.CgMaxIterations);
+        var m = mv.Host;
+        var (y, report) = EigenBackward.Solve(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, saved.Theta, uv.Grad, lv.Grad, n, k,
+            saved.CgTolerance, saved.CgMaxIterations);
         saved.Report = report;
         // M̄_ij += ½·[y_i, u_i]·[u_j, y_j]: dot products of length 2k between rows of A = [Y U] and B = [U Y].
         var a = new double[n * 2 * k];

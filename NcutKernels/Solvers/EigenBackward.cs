@@ -18,7 +18,7 @@ internal static class EigenBackward
     /// <summary>‖skew(K)‖ below this fraction of ‖K‖ counts as a rotation-invariant loss.</summary>
     public const double SkewTolerance = 1e-10;
 
-    /// <param name="m">M, n×n row-major (symmetric).</param>
+    /// <param name="multiply">V ↦ M·V for n×k row-major V (M symmetric).</param>
     /// <param name="u">U, n×k row-major.</param>
     /// <param name="lambda">λ (k), eigenvalues of M itself.</param>
     /// <param name="uBar">Ū, n×k, or null.</param>
@@ -27,7 +27,7 @@ internal static class EigenBackward
     /// <param name="k">k.</param>
     /// <param name="cgTolerance">Relative residual at which CG stops.</param>
     /// <param name="maxIterations">CG iteration cap.</param>
-    public static (double[] y, EigenGradientReport report) Solve(double[] m, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
+    public static (double[] y, EigenGradientReport report) Solve(Func<double[], double[]> multiply, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
         int n, int k, double cgTolerance, int maxIterations)
     {
         var kMat = new double[k * k];
@@ -79,7 +79,7 @@ internal static class EigenBackward
                     s += u[i * k + b] * c[b * k + a];
                 y[i * k + a] = s;
             }
-        var (xi, iterations, residual) = uBar is null ? (new double[n * k], 0, 0.0) : SolveOutOfSubspace(m, u, lambda, uBar, n, k, cgTolerance, maxIterations);
+        var (xi, iterations, residual) = uBar is null ? (new double[n * k], 0, 0.0) : SolveOutOfSubspace(multiply, u, lambda, uBar, n, k, cgTolerance, maxIterations);
         for (int i = 0; i < y.Length; i++)
             y[i] += xi[i];
         return (y, new EigenGradientReport(iterations, residual, residual <= cgTolerance, k > 1 ? smallestGap : double.PositiveInfinity,
@@ -87,7 +87,7 @@ internal static class EigenBackward
     }
 
     /// <summary>Block CG for P(λ_j − M)P ξ_j = P ū_j, j = 1..k, in lockstep.</summary>
-    private static (double[] xi, int iterations, double residual) SolveOutOfSubspace(double[] m, double[] u, double[] lambda, double[] uBar,
+    private static (double[] xi, int iterations, double residual) SolveOutOfSubspace(Func<double[], double[]> multiply, double[] u, double[] lambda, double[] uBar,
         int n, int k, double tol, int maxIterations)
     {
         var r = (double[])uBar.Clone();
@@ -101,7 +101,7 @@ internal static class EigenBackward
         for (; it < maxIterations && done.Contains(false); it++)
         {
             // ap_j = P(λ_j·p_j − M·p_j): one product with M for the whole block.
-            var mp = Backends.SimdKernels.SquareTimes(m, n, p, k);
+            var mp = multiply(p);
             var ap = new double[n * k];
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < k; j++)
@@ -140,7 +140,7 @@ internal static class EigenBackward
         // Report the true residual ‖P·ū − A·ξ‖ / ‖P·ū‖ of the returned solution.
         var rhs = (double[])uBar.Clone();
         Project(rhs, u, n, k);
-        var mx = Backends.SimdKernels.SquareTimes(m, n, x, k);
+        var mx = multiply(x);
         var res = new double[n * k];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < k; j++)

@@ -69,12 +69,21 @@ public sealed class Ncut
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
         ValidateInput(span, rows, cols);
         Sigma = ChooseSigma(span, rows, cols);
-        var w = Ops.SpectralOps.Affinity(tape, x, Options.Affinity, Sigma);
-        var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
-        var (u, lambda, saved, report) = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
-            Options.DiagonalShift, cgTol, Options.MaxGradientIterations, Options.Log is null ? null : Options.Log.WriteLine);
+        Action<string>? progress = Options.Log is null ? null : Options.Log.WriteLine;
+        (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
+        if (Options.Affinity == AffinityKind.Rbf)
+            r = Ops.SpectralOps.RbfEmbedding(tape, x, Sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
+                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
+        else
+        {
+            var w = Ops.SpectralOps.Affinity(tape, x, Options.Affinity, Sigma);
+            var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
+            r = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
+                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
+        }
+        var (u, lambda, saved, report) = r;
         Report = report;
         _lastTopK = saved;
         Eigenvalues = lambda.Host.ToArray();
