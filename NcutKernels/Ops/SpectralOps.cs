@@ -1,4 +1,4 @@
-// SpectralOps: differentiable affinity, normalization and top-k eigenpairs — each forward (device backend) beside its backward (host, float64, += into input gradients).
+// SpectralOps: differentiable affinity, normalization, top-k eigenpairs and the fused RBF embedding — each forward (device backend) beside its backward (host, float64, += into input gradients).
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Runtime;
@@ -7,7 +7,10 @@ using NcutKernels.Spectral;
 
 namespace NcutKernels.Ops;
 
-/// <summary>The three operations of an Ncut embedding on a <see cref="Tape{T}"/>; σ is a constant, as in ncut_pytorch.</summary>
+/// <summary>
+/// The operations of an Ncut embedding on a <see cref="Tape{T}"/> — affinity, normalization, top-k eigenpairs, and the
+/// three fused for RBF — with σ a constant, as in ncut_pytorch.
+/// </summary>
 internal static class SpectralOps
 {
     internal sealed record AffinitySaved(AffinityKind Kind, double Sigma);
