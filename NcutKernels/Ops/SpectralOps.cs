@@ -101,16 +101,24 @@ internal static class SpectralOps
 
     public static Variable<T> Normalize<T>(Tape<T> tape, Variable<T> w, double shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
+        return tape.Record("normalize", [w], [m], new NormalizeSaved(degrees))[0];
+    }
+
+    /// <summary>M = D^-1/2·W·D^-1/2 + shift·I as a new device matrix (W untouched), and the degrees d = W·1.</summary>
+    private static (DeviceMatrix<T> m, double[] degrees) NormalizedCopy<T>(ComputeDevice device, DeviceMatrix<T> w, double shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int n = w.Rows;
-        var be = tape.Device.Backend;
-        var m = DeviceMatrix<T>.Allocate(tape.Device, n, n);
-        be.Copy(w.Value.All, m.All);
-        using var degrees = DeviceMatrix<T>.Allocate(tape.Device, 1, n);
+        var be = device.Backend;
+        var m = DeviceMatrix<T>.Allocate(device, n, n);
+        be.Copy(w.All, m.All);
+        using var degrees = DeviceMatrix<T>.Allocate(device, 1, n);
         be.RowSums(m, degrees.All);
         be.Normalize(m, degrees.All, shift);
         var d = new T[n];
         degrees.Download(d);
-        return tape.Record("normalize", [w], [m], new NormalizeSaved(d.Select(double.CreateChecked).ToArray()))[0];
+        return (m, d.Select(double.CreateChecked).ToArray());
     }
 
     /// <summary>
@@ -122,7 +130,7 @@ internal static class SpectralOps
         var (wv, mv, saved) = (e.Inputs[0], e.Outputs[0], (NormalizeSaved)e.Saved!);
         int n = wv.Rows;
         double[] w = wv.Host, mb = mv.Grad!, deg = saved.Degrees;
-        var s = deg.Select(v => 1 / Math.Sqrt(Math.Max(v, AffinityMath.DegreeFloor))).ToArray();
+        var s = AffinityMath.InvSqrtDegrees(deg);
         var gw = wv.GradForAccumulation();
         Parallel.For(0, n, i =>
         {
@@ -149,20 +157,13 @@ internal static class SpectralOps
         var be = tape.Device.Backend;
         var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity");
         be.Affinity(x.Value.All, w.Value, AffinityKind.Rbf, 1 / (2 * sigma * sigma));
-        using var m = DeviceMatrix<T>.Allocate(tape.Device, n, n);
-        be.Copy(w.Value.All, m.All);
-        using var degrees = DeviceMatrix<T>.Allocate(tape.Device, 1, n);
-        be.RowSums(m, degrees.All);
-        be.Normalize(m, degrees.All, shift);
-        var deg = new T[n];
-        degrees.Download(deg);
-        var (theta, vectors, report) = BlockLanczos<T>.Solve(tape.Device, m, k, tolerance, seed, maxProducts, log);
-        var u = Ncut.ToColumns(vectors, n, k);
-        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
-        var topK = new TopKSaved(theta, cgTolerance, cgMaxIterations);
-        var saved = new RbfEmbeddingSaved<T>(topK, w, sigma, shift, deg.Select(double.CreateChecked).ToArray());
-        var outs = tape.Record("ncut-embedding", [x], [DeviceMatrix<T>.Upload(tape.Device, u), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
-        return (outs[0], outs[1], topK, report);
+        var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
+        using (m)
+        {
+            var topK = SolveTopK(tape.Device, m, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
+            var outs = tape.Record("ncut-embedding", [x], outputs, new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees));
+            return (outs[0], outs[1], topK, report);
+        }
     }
 
     /// <summary>What the fused backward needs: the top-k state, W (owned by the tape), σ, the shift and the degrees.</summary>
@@ -175,7 +176,7 @@ internal static class SpectralOps
         var (x, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (RbfEmbeddingSaved<T>)e.Saved!);
         int n = x.Rows, d = x.Cols, k = uv.Cols;
         double[] w = saved.W.Host, u = uv.Host, deg = saved.Degrees;
-        var s = deg.Select(v => 1 / Math.Sqrt(Math.Max(v, AffinityMath.DegreeFloor))).ToArray();
+        var s = AffinityMath.InvSqrtDegrees(deg);
         double[] Multiply(double[] v)
         {
             var sv = new double[n * k];
@@ -190,7 +191,7 @@ internal static class SpectralOps
         }
         var (y, report) = EigenBackward.Solve(Multiply, u, saved.TopK.Theta, uv.Grad, lv.Grad, n, k, saved.TopK.CgTolerance, saved.TopK.CgMaxIterations);
         saved.TopK.Report = report;
-        NcutBackward.AccumulateRbf(x.Host, w, deg, y, u, saved.Sigma, AffinityMath.DegreeFloor, n, d, k, x.GradForAccumulation());
+        NcutBackward.AccumulateRbf(x.Host, w, deg, y, u, saved.Sigma, n, d, k, x.GradForAccumulation());
     }
 
     // ---- top-k eigenpairs -------------------------------------------------------------------------------
@@ -199,14 +200,20 @@ internal static class SpectralOps
     public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) TopK<T>(Tape<T> tape, Variable<T> m, int k, double tolerance,
         int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = m.Rows;
-        var (theta, vectors, report) = BlockLanczos<T>.Solve(tape.Device, m.Value, k, tolerance, seed, maxProducts, log);
-        var u = Ncut.ToColumns(vectors, n, k);
-        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
-        var saved = new TopKSaved(theta, cgTolerance, cgMaxIterations);
-        var outs = tape.Record("top-k-eigen", [m],
-            [DeviceMatrix<T>.Upload(tape.Device, u), DeviceMatrix<T>.Upload(tape.Device, lambda, 1, k)], saved);
+        var saved = SolveTopK(tape.Device, m.Value, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
+        var outs = tape.Record("top-k-eigen", [m], outputs, saved);
         return (outs[0], outs[1], saved, report);
+    }
+
+    /// <summary>Lanczos on M; the outputs to record are U (n×k, columns with sum ≥ 0) and λ (1×k, shift removed).</summary>
+    private static TopKSaved SolveTopK<T>(ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxProducts, double shift,
+        double cgTolerance, int cgMaxIterations, Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (double[] theta, T[] vectors, report) = BlockLanczos<T>.Solve(device, m, k, tolerance, seed, maxProducts, log);
+        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
+        outputs = [DeviceMatrix<T>.Upload(device, Ncut.ToColumns(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
+        return new TopKSaved(theta, cgTolerance, cgMaxIterations);
     }
 
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>
@@ -219,18 +226,7 @@ internal static class SpectralOps
         var (y, report) = EigenBackward.Solve(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, saved.Theta, uv.Grad, lv.Grad, n, k,
             saved.CgTolerance, saved.CgMaxIterations);
         saved.Report = report;
-        // M̄_ij += ½·[y_i, u_i]·[u_j, y_j]: dot products of length 2k between rows of A = [Y U] and B = [U Y].
-        var a = new double[n * 2 * k];
-        var b = new double[n * 2 * k];
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < k; c++)
-            {
-                a[i * 2 * k + c] = 0.5 * y[i * k + c];
-                a[i * 2 * k + k + c] = 0.5 * u[i * k + c];
-                b[i * 2 * k + c] = u[i * k + c];
-                b[i * 2 * k + k + c] = y[i * k + c];
-            }
-        var gm = mv.GradForAccumulation();
-        Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, gm);
+        var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
+        Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
     }
 }

@@ -16,15 +16,16 @@ internal static class NcutBackward
     /// <param name="y">Y, n×k (from <see cref="EigenBackward"/>).</param>
     /// <param name="u">U, n×k.</param>
     /// <param name="sigma">σ of the affinity (held constant).</param>
-    /// <param name="degreeFloor">Degrees below this were clamped in the forward pass (no gradient through them).</param>
     /// <param name="n">Points.</param>
     /// <param name="d">Features.</param>
     /// <param name="k">Eigenvectors.</param>
     /// <param name="gx">X̄, n×d, accumulated (+=).</param>
-    public static void AccumulateRbf(double[] x, double[] w, double[] degrees, double[] y, double[] u, double sigma, double degreeFloor,
+    public static void AccumulateRbf(double[] x, double[] w, double[] degrees, double[] y, double[] u, double sigma,
         int n, int d, int k, double[] gx)
     {
-        var s = degrees.Select(v => 1 / Math.Sqrt(Math.Max(v, degreeFloor))).ToArray();
+        // Degrees clamped in the forward pass carry no gradient.
+        double degreeFloor = Spectral.AffinityMath.DegreeFloor;
+        var s = Spectral.AffinityMath.InvSqrtDegrees(degrees);
         var su = new double[n * k];
         var sy = new double[n * k];
         for (int i = 0; i < n; i++)
@@ -44,18 +45,8 @@ internal static class NcutBackward
             dBar[i] = degrees[i] > degreeFloor ? -Math.Pow(degrees[i], -1.5) * 0.5 * t : 0;
         }
 
-        // Rows of A = ½[Y U] and B = [U Y]: M̄_ij = a_i·b_j (length 2k).
         int k2 = 2 * k;
-        var a = new double[n * k2];
-        var b = new double[n * k2];
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < k; c++)
-            {
-                a[i * k2 + c] = 0.5 * y[i * k + c];
-                a[i * k2 + k + c] = 0.5 * u[i * k + c];
-                b[i * k2 + c] = u[i * k + c];
-                b[i * k2 + k + c] = y[i * k + c];
-            }
+        var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         var xt = new double[d * n];
         for (int i = 0; i < n; i++)
             for (int c = 0; c < d; c++)

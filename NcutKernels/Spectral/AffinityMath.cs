@@ -12,4 +12,7 @@ internal static class AffinityMath
 
     /// <summary>Degrees are clamped from below at this value before D^-1/2 (ncut_pytorch's clamp).</summary>
     public const double DegreeFloor = 1e-8;
+
+    /// <summary>s = 1/√max(d, floor): the scaling of D^-1/2·W·D^-1/2 as the forward pass applied it.</summary>
+    public static double[] InvSqrtDegrees(double[] degrees) => degrees.Select(v => 1 / Math.Sqrt(Math.Max(v, DegreeFloor))).ToArray();
 }
