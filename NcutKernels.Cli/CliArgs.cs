@@ -3,13 +3,13 @@ using System.Globalization;
 
 namespace NcutKernels.Cli;
 
-/// <summary>Parsed "--name value" options; unknown or repeated options are errors.</summary>
+/// <summary>Parsed "--name value" options; unknown options, and repeats of options not declared repeatable, are errors.</summary>
 internal sealed class CliArgs
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
 
-    public CliArgs(IEnumerable<string> args, IReadOnlySet<string> known)
+    public CliArgs(IEnumerable<string> args, IReadOnlySet<string> known, IReadOnlySet<string>? repeatable = null)
     {
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
@@ -19,16 +19,20 @@ internal sealed class CliArgs
                 throw new UsageException($"unknown argument '{a}' (known: {string.Join(", ", known.Order().Select(k => "--" + k))})");
             if (i + 1 >= list.Count)
                 throw new UsageException($"option '{a}' needs a value");
+            if (repeatable?.Contains(a[2..]) == true)
+            {
+                (_lists.TryGetValue(a[2..], out var values) ? values : _lists[a[2..]] = []).Add(list[++i]);
+                continue;
+            }
             if (!_values.TryAdd(a[2..], list[++i]))
                 throw new UsageException($"option '{a}' given twice");
         }
     }
 
-    public string? String(string name)
-    {
-        _used.Add(name);
-        return _values.GetValueOrDefault(name);
-    }
+    public string? String(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Every value of a repeatable option, in order (empty when not given).</summary>
+    public IReadOnlyList<string> Strings(string name) => _lists.TryGetValue(name, out var values) ? values : [];
 
     public string Required(string name) => String(name) ?? throw new UsageException($"missing required option --{name}");
 

@@ -1,4 +1,4 @@
-// Png: renders eigenvectors and segmentations to bitmaps and writes them as PNG (SkiaSharp).
+// Png: the cluster palette, and writing bitmaps as PNG (SkiaSharp).
 using SkiaSharp;
 
 namespace NcutKernels.Cli;
@@ -11,6 +11,9 @@ internal static class Png
         new(70, 240, 240), new(240, 50, 230), new(210, 245, 60), new(250, 190, 212), new(0, 128, 128), new(170, 110, 40),
     ];
 
+    /// <summary>The display colour of cluster <paramref name="cluster"/> (12 colours, repeating).</summary>
+    public static SKColor Colour(int cluster) => Palette[cluster % Palette.Length];
+
     /// <summary>Writes <paramref name="bmp"/> enlarged <paramref name="upscale"/>× (nearest neighbour) as PNG.</summary>
     public static void Save(SKBitmap bmp, string path, int upscale)
     {
@@ -20,37 +23,5 @@ internal static class Png
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         using var f = File.Create(path);
         data.SaveTo(f);
-    }
-
-    /// <summary>Eigenvectors 2, 3, 4 (the first is ∝ √degree) min–max scaled into R, G, B.</summary>
-    public static SKBitmap EigenvectorColours(float[,] u, int w, int h)
-    {
-        int k = u.GetLength(1);
-        var bmp = new SKBitmap(w, h);
-        var channels = new float[3][];
-        for (int c = 0; c < 3; c++)
-        {
-            int col = Math.Min(c + 1, k - 1);
-            var v = Enumerable.Range(0, w * h).Select(i => u[i, col]).ToArray();
-            float lo = v.Min(), hi = v.Max();
-            channels[c] = v.Select(t => hi > lo ? (t - lo) / (hi - lo) : 0.5f).ToArray();
-        }
-        for (int i = 0; i < w * h; i++)
-            bmp.SetPixel(i % w, i / w, new SKColor((byte)(255 * channels[0][i]), (byte)(255 * channels[1][i]), (byte)(255 * channels[2][i])));
-        return bmp;
-    }
-
-    /// <summary>Each pixel blended 50/50 between the photo and its cluster's colour.</summary>
-    public static SKBitmap Overlay(SKBitmap photo, int[] labels)
-    {
-        var bmp = new SKBitmap(photo.Width, photo.Height);
-        for (int y = 0; y < photo.Height; y++)
-            for (int x = 0; x < photo.Width; x++)
-            {
-                var p = photo.GetPixel(x, y);
-                var c = Palette[labels[y * photo.Width + x] % Palette.Length];
-                bmp.SetPixel(x, y, new SKColor((byte)((p.Red + c.Red) / 2), (byte)((p.Green + c.Green) / 2), (byte)((p.Blue + c.Blue) / 2)));
-            }
-        return bmp;
     }
 }

@@ -1,4 +1,4 @@
-// Program: the `ncut` command line tool (demo, embed, info).
+// Program: the `ncut` command line tool (demo, trace, embed, info).
 using System.Globalization;
 using NcutKernels.Cli;
 using NcutKernels.IO;
@@ -14,7 +14,10 @@ namespace NcutKernels.Cli
     {
         public const string Usage = """
             usage:
-              ncut demo [--out DIR] [--size PIXELS] [--clusters C] [--n-eig K] [--device auto|cuda|cpu]
+              ncut demo [--out DIR] [trace options]   (trace on the shipped photos in ReferenceData/images)
+              ncut trace --image A.jpg [--image B.jpg ...] --out DIR [--clusters C] [--n-eig K] [--top T]
+                         [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
+                         [--model ResNet18.onnx] [--device auto|cuda|cpu] [--seed N]
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
@@ -34,9 +37,10 @@ namespace NcutKernels.Cli
                 return args[0] switch
                 {
                     "demo" => DemoCommand.Run(args[1..], stdout),
+                    "trace" => TraceCommand.Run(args[1..], stdout),
                     "embed" => EmbedCommand.Run(args[1..], stdout),
                     "info" => InfoCommand.Run(stdout),
-                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, embed, info)"),
+                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, info)"),
                 };
             }
             catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or IOException

@@ -56,6 +56,16 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// Resets the accumulated gradient to zero, so that the next <see cref="Tape{T}.Backward"/> starts afresh
+    /// (input gradients otherwise accumulate over backward passes, as in PyTorch).
+    /// </summary>
+    public void ZeroGrad()
+    {
+        Tape.ThrowIfDisposed();
+        Grad = null;
+    }
+
     /// <summary>The value downloaded as a host array.</summary>
     public T[,] ToArray()
     {

@@ -1,0 +1,74 @@
+// TraceReport: the ranked channel table of `ncut trace` — to stdout, channels.csv (every channel) and trace.json (top channels and diagnostics).
+using System.Globalization;
+using System.Text.Json;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Cli;
+
+internal static class TraceReport
+{
+    public static void Write(ChannelTrace trace, TraceCommand.Settings s, FeatureLayout layout, TextWriter stdout)
+    {
+        int n = trace.Labels.Length;
+        stdout.WriteLine($"trace: eigenvalues {string.Join(" ", trace.Eigenvalues.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}");
+        foreach (var c in trace.Clusters)
+        {
+            var perImage = Enumerable.Range(0, layout.Images).Select(m =>
+            {
+                int lo = layout.Offset(m), hi = lo + layout.Height(m) * layout.Width(m);
+                return $"{Path.GetFileNameWithoutExtension(s.Images[m])} {100.0 * c.Points.Count(p => p >= lo && p < hi) / (hi - lo):F0}%";
+            });
+            stdout.WriteLine($"cluster {c.Cluster}: {c.Points.Length} patches ({100.0 * c.Points.Length / n:F0}%; {string.Join(", ", perImage)})" +
+                (c.Gradient is { Reliable: false } g ? $" — gradient doubtful: {g}" : ""));
+            stdout.WriteLine($"  by importance (−mean ∂L/∂x): {string.Join("  ", c.BySigned.Take(s.Top).Select(j => $"{j} ({c.Importance(j):+0.00E+0;-0.00E+0})"))}");
+            stdout.WriteLine($"  by mean |∂L/∂x|:            {string.Join("  ", c.ByMagnitude.Take(s.Top).Select(j => $"{j} ({c.MeanAbsGradient[j]:0.00E+0})"))}");
+        }
+
+        string csv = Path.Combine(s.OutDir, "channels.csv"), json = Path.Combine(s.OutDir, "trace.json");
+        using (var w = new StreamWriter(csv))
+        {
+            w.WriteLine("cluster,patches,rank,channel,importance,mean_abs_gradient,rank_by_magnitude");
+            foreach (var c in trace.Clusters)
+            {
+                var magnitudeRank = new int[c.ByMagnitude.Length];
+                for (int r = 0; r < c.ByMagnitude.Length; r++)
+                    magnitudeRank[c.ByMagnitude[r]] = r + 1;
+                for (int r = 0; r < c.BySigned.Length; r++)
+                {
+                    int j = c.BySigned[r];
+                    w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{c.Cluster},{c.Points.Length},{r + 1},{j},{c.Importance(j):R},{c.MeanAbsGradient[j]:R},{magnitudeRank[j]}"));
+                }
+            }
+        }
+        var doc = new
+        {
+            images = s.Images.Select((p, m) => new { path = p, grid_height = layout.Height(m), grid_width = layout.Width(m) }),
+            layer = s.Layer.ToString(),
+            clusters_requested = s.Clusters,
+            eigenvector_count = s.EigenvectorCount,
+            kway = s.Kway.ToString(),
+            sigma = trace.Sigma,
+            eigenvalues = trace.Eigenvalues,
+            forward_ms = trace.ForwardMs,
+            backward_ms = trace.BackwardMs,
+            clusters = trace.Clusters.Select(c => new
+            {
+                cluster = c.Cluster,
+                patches = c.Points.Length,
+                objective = c.Objective,
+                gradient = c.Gradient is null ? null : new
+                {
+                    cg_iterations = c.Gradient.CgIterations,
+                    cg_relative_residual = c.Gradient.CgRelativeResidual,
+                    smallest_kept_gap = c.Gradient.SmallestKeptGap,
+                    reliable = c.Gradient.Reliable,
+                },
+                by_importance = c.BySigned.Take(s.Top).Select(j => new { channel = j, importance = c.Importance(j), mean_abs_gradient = c.MeanAbsGradient[j] }),
+                by_magnitude = c.ByMagnitude.Take(s.Top).Select(j => new { channel = j, importance = c.Importance(j), mean_abs_gradient = c.MeanAbsGradient[j] }),
+            }),
+        };
+        File.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        stdout.WriteLine($"trace: wrote {csv} (every channel, ranked per cluster), {json}");
+    }
+}
