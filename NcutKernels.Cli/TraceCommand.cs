@@ -97,6 +97,13 @@ internal static class TraceCommand
         return 0;
     }
 
+    /// <summary>The file stem of image <paramref name="m"/>, prefixed by its index when two images share a stem.</summary>
+    internal static string OutputName(IReadOnlyList<string> images, int m)
+    {
+        string stem = Path.GetFileNameWithoutExtension(images[m]);
+        return images.Count(p => Path.GetFileNameWithoutExtension(p) == stem) > 1 ? $"{m}-{stem}" : stem;
+    }
+
     private static float[,] Stack(IReadOnlyList<FeatureMap> maps, FeatureLayout layout)
     {
         int channels = maps[0].Channels;
@@ -125,7 +132,7 @@ internal static class TraceCommand
         var top = trace.Clusters.Select(c => c.BySigned.Take(s.Top).ToArray()).ToArray();
         for (int m = 0; m < layout.Images; m++)
         {
-            string name = Path.GetFileNameWithoutExtension(s.Images[m]);
+            string name = OutputName(s.Images, m);
             var labels = layout.Map(trace.Labels, m);
             string overlayPath = Path.Combine(s.OutDir, $"{name}-segments.png"), gridPath = Path.Combine(s.OutDir, $"{name}-channels.png"),
                 eigPath = Path.Combine(s.OutDir, $"{name}-eigenvectors.png");

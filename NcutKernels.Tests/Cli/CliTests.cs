@@ -1,4 +1,4 @@
-// CliTests: the `ncut` commands (embed, info, demo, usage) through Commands.Run: outputs against MathNet, one-line errors with exit code 2.
+// CliTests: the `ncut` commands (embed, info, usage; trace and demo in TraceCommandTests) through Commands.Run: outputs against MathNet, one-line errors with exit code 2.
 using NcutKernels.Cli;
 using NcutKernels.IO;
 using NUnit.Framework;
@@ -126,15 +126,12 @@ public class CliTests
     [TestCase("embed --input {in} --output {out} --n-eig", "needs a value", TestName = "Embed_OptionWithoutValue")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --affinity laplace", "laplace", TestName = "Embed_UnknownAffinity")]
     [TestCase("frobnicate", "frobnicate", TestName = "UnknownCommand")]
-    [TestCase("demo --clusters 6 --n-eig 4 --device cpu --out {dir}", "--clusters", TestName = "Demo_TooManyClusters")]
-    [TestCase("demo --size 4 --device cpu --out {dir}", "--size", TestName = "Demo_SizeTooSmall")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, string mentions)
     {
         string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
         var args = commandLine.Split(' ').Select(a => a
             .Replace("{in}", _input)
             .Replace("{out}", output)
-            .Replace("{dir}", Path.Combine(_dir, "bad-demo"))
             .Replace("{missing}", Path.Combine(_dir, "no-such-file.npy"))
             .Replace("{garbage}", Path.Combine(_dir, "garbage.npy"))
             .Replace("{cube}", Path.Combine(_dir, "cube.npy"))).ToArray();
@@ -189,54 +186,5 @@ public class CliTests
         Assert.That(code, Is.EqualTo(0));
         Assert.That(stdout, Does.Contain("usage:"));
         Assert.That(stderr, Is.Empty);
-    }
-
-    /// <summary>The folder above the test assembly that holds ReferenceData/demo.jpg (the repository root), or null.</summary>
-    private static string? FindReferenceImage()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "ReferenceData", "demo.jpg");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
-    }
-
-    [Test]
-    public void Demo_WritesThreePngs()
-    {
-        string outDir = Path.Combine(_dir, "demo");
-        string besideAssembly = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
-        var args = new List<string> { "demo", "--out", outDir, "--size", "24", "--n-eig", "4", "--clusters", "3", "--device", "cpu" };
-        if (!File.Exists(besideAssembly))
-        {
-            // The Cli project copies the image to its own output; fall back to the repository copy.
-            string image = FindReferenceImage() ?? throw new AssertionException($"ReferenceData/demo.jpg not found above {AppContext.BaseDirectory}");
-            TestContext.Out.WriteLine($"demo.jpg not beside the test assembly; using {image}");
-            args.AddRange(["--image", image]);
-        }
-        var (code, stdout, stderr) = Run([.. args]);
-        Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stderr, Is.Empty);
-        byte[] pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        foreach (var name in new[] { "clusters.png", "eigenvectors.png", "input.png" })
-        {
-            string path = Path.Combine(outDir, name);
-            Assert.That(File.Exists(path), Is.True, name);
-            var bytes = File.ReadAllBytes(path);
-            Assert.That(bytes, Has.Length.GreaterThan(pngSignature.Length), name);
-            Assert.That(bytes.Take(pngSignature.Length).ToArray(), Is.EqualTo(pngSignature), $"{name} is a PNG");
-        }
-        Assert.That(stdout, Does.Contain("cluster sizes"));
-    }
-
-    [Test]
-    public void Demo_MissingImage_ReturnsTwo()
-    {
-        var (code, _, stderr) = Run("demo", "--out", Path.Combine(_dir, "demo-missing"), "--size", "24", "--n-eig", "4", "--clusters", "3",
-            "--device", "cpu", "--image", Path.Combine(_dir, "no-such-image.jpg"));
-        Assert.That(code, Is.EqualTo(2));
-        AssertOneErrorLine(stderr, "no-such-image.jpg");
     }
 }
