@@ -46,6 +46,8 @@ public sealed class Ncut
     public NcutTimings? Timings { get; private set; }
 
     private Ops.SpectralOps.TopKSaved? _lastTopK;
+    private double[,]? _lastEigenvectors;
+    private readonly Dictionary<int, KwayNcut> _kway = [];
 
     /// <summary>Diagnostics of the last backward pass through a differentiable fit (null before one ran).</summary>
     public EigenGradientReport? GradientReport => _lastTopK?.Report;
@@ -87,6 +89,7 @@ public sealed class Ncut
         Report = report;
         _lastTopK = saved;
         Eigenvalues = lambda.Host.ToArray();
+        _lastEigenvectors = ToDouble(u.ToArray());
         return (u, lambda);
     }
 
@@ -141,9 +144,56 @@ public sealed class Ncut
 
         Eigenvalues = values.Select(v => v - Options.DiagonalShift).ToArray();
         var result = ToColumns(vectors, rows, k);
+        _lastEigenvectors = ToDouble(result);
         Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
         log?.WriteLine($"ncut: {Timings}");
         return result;
+    }
+
+    /// <summary>
+    /// Fits a k-way rotation on the eigenvectors of the last fit (ncut_pytorch's <c>kway_fit</c>: spherical k-means
+    /// by default) and keeps it for <see cref="KwayTransform{T}(T[,], int)"/> under its cluster count.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
+    public KwayNcut KwayFit(int clusters, KwayMethod method = KwayMethod.SphericalKMeans) =>
+        KwayFit(new KwayOptions { ClusterCount = clusters, Method = method, Seed = Options.Seed });
+
+    /// <summary>As <see cref="KwayFit(int, KwayMethod)"/> with every k-way setting given.</summary>
+    public KwayNcut KwayFit(KwayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var u = _lastEigenvectors ?? throw new InvalidOperationException("KwayFit needs eigenvectors: call FitTransform first.");
+        var kway = new KwayNcut(options);
+        kway.Fit(u);
+        _kway[options.ClusterCount] = kway;
+        return kway;
+    }
+
+    /// <summary>k-way scores U·R of <paramref name="eigenvectors"/> with the rotation fitted for <paramref name="clusters"/> (fit once, apply many).</summary>
+    /// <exception cref="InvalidOperationException">No rotation was fitted for that cluster count.</exception>
+    public T[,] KwayTransform<T>(T[,] eigenvectors, int clusters) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FittedKway(clusters).Transform(eigenvectors);
+
+    /// <summary>Differentiable k-way scores U·R (R constant) on <paramref name="eigenvectors"/>' tape.</summary>
+    /// <exception cref="InvalidOperationException">No rotation was fitted for that cluster count.</exception>
+    public Autodiff.Variable<T> KwayTransform<T>(Autodiff.Variable<T> eigenvectors, int clusters) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(eigenvectors);
+        return FittedKway(clusters).Transform(eigenvectors.Tape, eigenvectors);
+    }
+
+    private KwayNcut FittedKway(int clusters) => _kway.TryGetValue(clusters, out var kway)
+        ? kway
+        : throw new InvalidOperationException($"No k-way rotation fitted for {clusters} clusters: call KwayFit({clusters}) first" +
+            (_kway.Count == 0 ? "." : $" (fitted: {string.Join(", ", _kway.Keys.Order())})."));
+
+    private static double[,] ToDouble<T>(T[,] a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new double[a.GetLength(0), a.GetLength(1)];
+        for (int i = 0; i < a.GetLength(0); i++)
+            for (int j = 0; j < a.GetLength(1); j++)
+                r[i, j] = double.CreateChecked(a[i, j]);
+        return r;
     }
 
     private double ChooseSigma<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
