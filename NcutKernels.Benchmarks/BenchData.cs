@@ -1,4 +1,4 @@
-// BenchData: the inputs every suite and the GPU harness use (uniform features, Gaussian-mixture features), seeded.
+// BenchData: the inputs every suite and the GPU harness use (uniform, standard normal and Gaussian-mixture features), seeded.
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Benchmarks;
@@ -13,6 +13,16 @@ public static class BenchData
         var x = new float[n * d];
         for (int i = 0; i < x.Length; i++)
             x[i] = rng.NextSingle();
+        return x;
+    }
+
+    /// <summary>n×d standard normal: ncut_pytorch's exact-gradient benchmark input (torch.randn).</summary>
+    public static float[] Normal(int n, int d, int seed = 0)
+    {
+        var rng = new Random(seed);
+        var x = new float[n * d];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = Normal(rng);
         return x;
     }
 

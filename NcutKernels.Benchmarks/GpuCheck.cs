@@ -119,8 +119,46 @@ public static class GpuCheck
             }
             double rel = Math.Sqrt(num / den);
             Check($"dX of Σ w∘U², {n}×{d} mixture, k=20, σ=√d: CUDA float32 vs CPU float64", rel < 1e-3 && g32.grad.All(double.IsFinite),
-                $"relative error {rel:E2}; CUDA forward {g32.fwd:F1} ms, backward {g32.bwd:F1} ms (host float64 rules); {g32.report}");
+                $"relative error {rel:E2}; CUDA forward {g32.fwd:F1} ms, backward {g32.bwd:F1} ms (CG on the host with device products, fused backward kernels); {g32.report}");
         }
+
+        Line("\n## Exact gradient at the issue's sizes (ncut_pytorch's measurement: standard normal X, default σ, loss Σ U; target fwd+bwd ≤ 100 ms at 8192)");
+        Line("| n×d, k | forward median ms | backward median ms | fwd+bwd median ms | notes |\n|---|---|---|---|---|");
+        var finiteness = new List<(string what, bool ok, string detail)>();
+        foreach (int fullN in new[] { 4096, 8192 })
+        {
+            int n = fullN / div, d = 384;
+            var flat = BenchData.Normal(n, d);
+            var x = new float[n, d];
+            Buffer.BlockCopy(flat, 0, x, 0, flat.Length * sizeof(float));
+            var times = new List<(double fwd, double bwd)>();
+            bool finite = true;
+            string notes = "";
+            for (int r = 0; r <= Math.Min(5, _repeatCap); r++) // run 0 is the warm-up (kernel compilation)
+            {
+                using var tape = new Autodiff.Tape<float>(gpu);
+                var v = tape.Input(x);
+                var ncut = new Ncut(gpu, new NcutOptions { EigenvectorCount = 20 });
+                var sw = Stopwatch.StartNew();
+                var (u, _) = ncut.FitTransform(v);
+                gpu.Backend.Synchronize();
+                double f = sw.Elapsed.TotalMilliseconds;
+                var loss = Ops.TapeOps.Sum(tape, u);
+                sw.Restart();
+                tape.Backward(loss);
+                var g = v.Gradient;
+                double b = sw.Elapsed.TotalMilliseconds;
+                finite &= g.Cast<float>().All(float.IsFinite);
+                if (r > 0)
+                    times.Add((f, b));
+                notes = $"σ {ncut.Sigma:G4}; {ncut.GradientReport}";
+            }
+            double Median(IEnumerable<double> t) => t.Order().ElementAt(times.Count / 2);
+            Line($"| {n}×{d}, k=20 | {Median(times.Select(t => t.fwd)):F1} | {Median(times.Select(t => t.bwd)):F1} | {Median(times.Select(t => t.fwd + t.bwd)):F1} | {notes} |");
+            finiteness.Add(($"dX finite at {n}×{d}, k=20 (randn, default σ)", finite, $"{times.Count} timed runs"));
+        }
+        foreach (var (what, ok, detail) in finiteness)
+            Check(what, ok, detail);
 
         Line("\n## Timings (median of repeats after one warm-up; Stopwatch around device-synchronized calls)");
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
@@ -142,6 +180,34 @@ public static class GpuCheck
             Row($"combine 16 ← 80 vectors of length {n} (with coefficient upload)", tc, "per call");
             var ts = Time(50, () => gpu.Backend.Synchronize());
             Row("empty synchronize", ts, "per call");
+        }
+        {
+            // The backward's two device stages at the size: one CG product as SpectralOps runs it (k vectors up,
+            // W·V, down) and the fused affinity + normalization backward (pass 1, S, row sums, S·X, X̄ download).
+            int n = 8192 / div, d = 384, k = 20;
+            using var xm = DeviceMatrix<float>.Upload(gpu, BenchData.Normal(n, d), n, d);
+            using var w = DeviceMatrix<float>.Allocate(gpu, n, n);
+            gpu.Backend.Affinity(xm.All, w, AffinityKind.Rbf, 1 / (2.0 * 256 * 256));
+            using var deg = DeviceMatrix<float>.Allocate(gpu, 1, n);
+            gpu.Backend.RowSums(w, deg.All);
+            var degrees = deg.Download().Cast<float>().Select(v => (double)v).ToArray();
+            var rng = new Random(4);
+            var u = Enumerable.Range(0, n * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            var y = Enumerable.Range(0, n * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            var gx = new double[n * d];
+            var staged = new float[k * n];
+            using var vIn = DeviceMatrix<float>.Allocate(gpu, k, n);
+            using var vOut = DeviceMatrix<float>.Allocate(gpu, k, n);
+            var tp = Time(20, () =>
+            {
+                vIn.Storage.Upload(staged, 0);
+                gpu.Backend.SymmetricProduct(w, vIn.All, vOut.All);
+                vOut.Download(staged);
+            });
+            Row($"one backward CG product, n={n}, k={k} (upload, W·V, download)", tp, "the host CG adds O(n·k²) float64 work per iteration");
+            var tf = Time(10, () => gpu.Backend.AccumulateRbfEmbeddingGradient(xm.All, w, degrees, y, u, 256, gx));
+            Row($"fused RBF + normalization backward, n={n}, d={d}, k={k}", tf,
+                $"pass 1 (W·(s∘B), d̄), S (n²·2k), row sums, S·X ({2.0 * n * n * d / (tf.median * 1e-3) / 1e12:F1} TFLOP/s counting S·X alone), X̄ download");
         }
         foreach (double? fixedSigma in new double?[] { null, 8 })
         {

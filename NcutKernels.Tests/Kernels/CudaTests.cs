@@ -1,6 +1,9 @@
-// CudaTests: the CUDA backend against the managed twins and MathNet (ignored where no CUDA device exists; gpu-check runs the same checks on the GPU machine).
+// CudaTests: the CUDA backend against the managed twins, MathNet and the float64 gradient (ignored where no CUDA device exists; gpu-check runs the same checks on the GPU machine).
+using NcutKernels.Autodiff;
 using NcutKernels.Backends;
+using NcutKernels.Ops;
 using NcutKernels.Runtime;
+using NcutKernels.Solvers;
 using NcutKernels.Spectral;
 using NUnit.Framework;
 
@@ -87,5 +90,46 @@ public class CudaTests
         for (int j = 0; j < 4; j++)
             Assert.That(ncut.Eigenvalues[j], Is.EqualTo(1.0).Within(1e-5), $"λ{j}");
         Assert.That(ncut.Eigenvalues[4], Is.LessThan(1 - 1e-3));
+    }
+
+    [Test]
+    public void Gradient_MatchesCpuFloat64()
+    {
+        // The differentiable embedding on CUDA in float32 (device CG products, the fused backward kernels) against the
+        // managed backend in float64: 10 separated but connected blobs (σ = √d), loss Σ c∘U².
+        var device = Cuda;
+        const int n = 1000, d = 64, k = 10;
+        var x = TestData.Blobs(n, d, k, separation: 3, seed: 21);
+        var rng = new Random(2);
+        var c = new double[n, k];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++)
+                c[i, j] = rng.NextDouble() + 0.5;
+        (double[] grad, EigenGradientReport report) Grad<T>(ComputeDevice dev, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            using var tape = new Tape<T>(dev);
+            var v = tape.Input(input);
+            var ncut = new Ncut(dev, new NcutOptions { EigenvectorCount = k, Sigma = Math.Sqrt(d) });
+            var (u, _) = ncut.FitTransform(v);
+            var cw = new T[n, k];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++)
+                    cw[i, j] = T.CreateChecked(c[i, j]);
+            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(cw))));
+            return (v.Gradient.Cast<T>().Select(double.CreateChecked).ToArray(), ncut.GradientReport!);
+        }
+        using var cpu = ComputeDevice.Create(DeviceKind.Cpu);
+        var (g32, r32) = Grad(device, TestData.ToFloat(x));
+        var (g64, r64) = Grad(cpu, x);
+        Assert.That(r64.CgConverged, Is.True, r64.ToString());
+        double num = 0, den = 0;
+        for (int i = 0; i < g64.Length; i++)
+        {
+            num += (g32[i] - g64[i]) * (g32[i] - g64[i]);
+            den += g64[i] * g64[i];
+        }
+        Assert.That(g32.All(double.IsFinite), Is.True);
+        // The same kernels on ILGPU's CPU accelerator: 4.4e-6 (float32 CG to residual 9.2e-7 in 4 iterations).
+        Assert.That(Math.Sqrt(num / den), Is.LessThan(1e-3), $"relative Frobenius error of dX; CUDA: {r32}; CPU: {r64}");
     }
 }

@@ -15,7 +15,7 @@ namespace NcutKernels.Tests.Kernels;
 public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
-        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels) }
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 

@@ -34,6 +34,15 @@ internal abstract class Backend : IDisposable
     /// <summary>dst_c = beta·dst_c + Σ_r s[r, c]·a_r for dst (q×n), a (p×n), s (p×q); dst must not overlap a.</summary>
     public abstract void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// The fused backward of RBF affinity → normalization (MATH.md; <see cref="Solvers.NcutBackward"/>): from the eigen
+    /// adjoint M̄ = ½(Y·Uᵀ + U·Yᵀ), accumulates (+=) into gx (n×d, float64) the gradient with respect to the features,
+    /// X̄ += −(1/σ²)·(diag(S·1) − S)·X, S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij, without forming W̄ or M̄.
+    /// x (n×d) the features, w (n×n) their RBF affinity, degrees d = W·1, y and u n×k row-major float64, σ the affinity's.
+    /// </summary>
+    public abstract void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
+        double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>dst = src (same shape).</summary>
     public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -48,6 +57,17 @@ internal abstract class Backend : IDisposable
     {
         if (s.GetLength(0) != p || s.GetLength(1) != q)
             throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
+    }
+
+    /// <summary>Checks the shapes of <see cref="AccumulateRbfEmbeddingGradient{T}"/>; returns k.</summary>
+    protected static int CheckEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double[] gx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Rows, k = u.Length / n;
+        if (w.Rows != n || w.Cols != n || degrees.Length != n || u.Length != n * k || y.Length != u.Length || gx.Length != x.Length)
+            throw new ArgumentException($"AccumulateRbfEmbeddingGradient: shapes disagree (x {n}×{x.Cols}, w {w.Rows}×{w.Cols}, degrees {degrees.Length}, " +
+                $"u {u.Length}, y {y.Length}, gx {gx.Length}).");
+        return k;
     }
 
     /// <summary>Checks the shapes every implementation relies on.</summary>

@@ -48,6 +48,11 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>? _reduceSlices;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>? _inner;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _combine;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _product;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _scaledTranspose;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _degreeAdjoint;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _adjointTile;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulate;
 
     // Grow-only scratch buffers: a cudaMalloc per call would cost more than the small kernels themselves.
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients;
@@ -65,17 +70,27 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     public override DeviceStorage<T> Allocate<T>(long length)
     {
+        var s = Guarded<T, IlgpuStorage<T>>(length, () => new IlgpuStorage<T>(_acc, length));
+        s.View.MemSetToZero();
+        return s;
+    }
+
+    /// <summary>A device buffer the caller disposes (contents undefined).</summary>
+    private MemoryBuffer1D<TS, Stride1D.Dense> DeviceBuffer<TS>(long length) where TS : unmanaged =>
+        Guarded<TS, MemoryBuffer1D<TS, Stride1D.Dense>>(length, () => _acc.Allocate1D<TS>(length));
+
+    /// <summary>Runs an allocation of <paramref name="length"/> elements of TS; a failure says how much was asked for.</summary>
+    private TR Guarded<TS, TR>(long length, Func<TR> allocate) where TS : unmanaged
+    {
         try
         {
-            var s = new IlgpuStorage<T>(_acc, length);
-            s.View.MemSetToZero();
-            return s;
+            return allocate();
         }
         catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
         {
-            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<TS>();
             throw new InsufficientMemoryException(
-                $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB ({length} × {typeof(T).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
+                $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB ({length} × {typeof(TS).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
         }
     }
 
@@ -106,10 +121,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         {
             // Distances do not change under translation; centring keeps ‖x‖² + ‖y‖² − 2x·y from cancelling.
             using var mean = _acc.Allocate1D<float>(d);
-            _colMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-            _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
-            _colMeans(d, xv, mean.View, n, d);
-            _subtractMeans(new Index2D(d, n), xv, mean.View, prepared.View, d);
+            CenterColumns(xv, mean.View, prepared.View, n, d);
             _acc.Synchronize();
         }
         _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
@@ -128,12 +140,23 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _acc.Synchronize();
     }
 
-    public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums)
+    /// <summary>xc = x − column means of x (n×d); mean (d) is scratch.</summary>
+    private void CenterColumns(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int n, int d)
     {
-        int n = w.Cols;
+        _colMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+        _colMeans(d, x, mean, n, d);
+        _subtractMeans(new Index2D(d, n), x, mean, xc, d);
+    }
+
+    public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) => RowSums(Float(w), F(sums), w.Cols);
+
+    /// <summary>sums[i] = Σ_j w[i, j] for w (n×n).</summary>
+    private void RowSums(ArrayView<float> w, ArrayView<float> sums, int n)
+    {
         _rowSums ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(NormalizeKernels.RowSumsWarp);
         int ws = _acc.WarpSize, group = Math.Min(256, _acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
-        _rowSums(new KernelConfig((n + perGroup - 1) / perGroup, group), Float(w), F(sums), n);
+        _rowSums(new KernelConfig((n + perGroup - 1) / perGroup, group), w, sums, n);
     }
 
     public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
@@ -152,8 +175,14 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     public override void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
     {
-        int n = m.Cols, b = v.Rows;
         CheckSameCols(v, y, nameof(SymmetricProduct));
+        SymmetricProduct(Float(m), F(v), F(y), m.Cols, v.Rows);
+        _acc.Synchronize();
+    }
+
+    /// <summary>y (b×n) = (m·vᵀ)ᵀ for symmetric m (n×n) and v (b×n), queued (no synchronization).</summary>
+    private void SymmetricProduct(ArrayView<float> mv, ArrayView<float> vv, ArrayView<float> yv, int n, int b)
+    {
         int colGroups = (n + BlasKernels.ColumnsPerGroup - 1) / BlasKernels.ColumnsPerGroup;
         int wanted = Math.Max(1, 4 * _acc.NumMultiprocessors / colGroups);
         int steps = (n + BlasKernels.StepRows - 1) / BlasKernels.StepRows;
@@ -162,16 +191,12 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         var part = Scratch(ref _partials, (long)slices * BlasKernels.Panel * n);
         _productPartial ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.SymmetricProductPartial);
         _reduceSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(BlasKernels.ReduceSlices);
-        var mv = Float(m);
-        var vv = F(v);
-        var yv = F(y);
         for (int c0 = 0; c0 < b; c0 += BlasKernels.Panel)
         {
             int cols = Math.Min(BlasKernels.Panel, b - c0);
             _productPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part, n, b, c0, sliceLen);
             _reduceSlices(new Index2D(n, cols), part, yv, n, c0, slices);
         }
-        _acc.Synchronize();
     }
 
     public override double[,] InnerProducts<T>(Block<T> a, Block<T> b)
@@ -202,6 +227,80 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _combine ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BlasKernels.Combine);
         _combine(new Index2D(n, q), F(dst), F(a), cb, n, p, q, (float)beta);
         _acc.Synchronize();
+    }
+
+    /// <summary>
+    /// Pass 1 on the device (the block product Z = W·(s∘B) and <see cref="NcutBackwardKernels.DegreeAdjoint"/>), pass 2 as
+    /// the S tile kernel, row sums, the K-split product S·X and the accumulate kernel; the result is downloaded once and
+    /// added to gx. Device memory: S (n², freed on return), 2 + slices n×d planes and O(n·k) vectors.
+    /// </summary>
+    public override void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    {
+        int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
+        int n = x.Rows, d = x.Cols, width = 2 * k;
+        var xv = F(x);
+        var wv = Float(w);
+        // Host: the factors of M̄ = A·Bᵀ, s = d^-1/2 and −d^(−3/2) (0 where the degree was clamped), as float32.
+        var (a, b) = Solvers.EigenBackward.AdjointFactors(y, u, n, k);
+        var s = AffinityMath.InvSqrtDegrees(degrees);
+        long nw = (long)n * width;
+        var staged = new float[2 * nw + 2 * n];
+        for (long e = 0; e < nw; e++)
+        {
+            staged[e] = (float)a[e];
+            staged[nw + e] = (float)b[e];
+        }
+        for (int i = 0; i < n; i++)
+        {
+            staged[2 * nw + i] = (float)s[i];
+            staged[2 * nw + n + i] = degrees[i] > AffinityMath.DegreeFloor ? (float)-Math.Pow(degrees[i], -1.5) : 0f;
+        }
+        // One small buffer: the staged a, b, s, −d^(−3/2), then s∘Bᵀ and Z (width×n each), d̄, the row sums of S, the column means of X.
+        using var small = DeviceBuffer<float>(staged.Length + 2 * nw + 2L * n + d);
+        var all = small.View;
+        all.SubView(0, staged.Length).CopyFromCPU(staged);
+        var (av, bv, sv, dScale) = (all.SubView(0, nw), all.SubView(nw, nw), all.SubView(2 * nw, n), all.SubView(2 * nw + n, n));
+        long o = staged.Length;
+        var (sb, z) = (all.SubView(o, nw), all.SubView(o + nw, nw));
+        var (dBar, rowSums, mean) = (all.SubView(o + 2 * nw, n), all.SubView(o + 2 * nw + n, n), all.SubView(o + 2 * nw + 2 * n, d));
+
+        // Pass 1: z = W·(s∘B) (width vectors), d̄_i = −d_i^(−3/2)·a_i·z_i.
+        _scaledTranspose ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NcutBackwardKernels.ScaledTranspose);
+        _degreeAdjoint ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NcutBackwardKernels.DegreeAdjoint);
+        _scaledTranspose(new Index2D(n, width), bv, sv, sb, n, width);
+        SymmetricProduct(wv, sb, z, n, width);
+        _degreeAdjoint(n, av, z, dScale, dBar, n, width);
+
+        // Pass 2: S in a scratch n×n, its row sums, S·X (X centred) split over K, then X̄ += … into a zeroed plane.
+        using var sMat = DeviceBuffer<float>((long)n * n);
+        _adjointTile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
+            NcutBackwardKernels.AdjointAffinityTile);
+        int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge, colTiles = (d + Tile8x8.Edge - 1) / Tile8x8.Edge;
+        var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
+        _adjointTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar, wv, sMat.View, n, width);
+        RowSums(sMat.View, rowSums, n);
+
+        // Enough K-slices to give every multiprocessor about four groups.
+        int steps = (n + Tile8x8.Depth - 1) / Tile8x8.Depth;
+        int slices = Math.Clamp(4 * _acc.NumMultiprocessors / (tiles * colTiles), 1, steps);
+        int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
+        slices = (n + sliceLen - 1) / sliceLen;
+        long plane = (long)n * d;
+        using var features = DeviceBuffer<float>((2 + slices) * plane);
+        var xc = features.View.SubView(0, plane);
+        var g = features.View.SubView(plane, plane);
+        var part = features.View.SubView(2 * plane, slices * plane);
+        CenterColumns(xv, mean, xc, n, d);
+        _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
+        _product(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
+        g.MemSetToZero();
+        _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
+            NcutBackwardKernels.AccumulateFeatureGradient);
+        _accumulate(new Index2D(d, n), xc, rowSums, part, g, n, d, slices, (float)(1 / (sigma * sigma)));
+        var result = new float[plane];
+        g.CopyToCPU(result);
+        for (long e = 0; e < plane; e++)
+            gx[e] += result[e];
     }
 
     public override void Copy<T>(Block<T> src, Block<T> dst)

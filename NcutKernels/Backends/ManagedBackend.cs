@@ -238,6 +238,16 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
+    public override void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    {
+        int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
+        Solvers.NcutBackward.AccumulateRbf(Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
+    }
+
+    /// <summary>The values as float64: the array itself when it already is one, else a widened copy.</summary>
+    private static double[] Wide<T>(T[] a) where T : unmanaged, IFloatingPointIeee754<T> =>
+        a is double[] wide ? wide : Array.ConvertAll(a, double.CreateChecked);
+
     public override void Copy<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));

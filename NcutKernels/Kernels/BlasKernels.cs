@@ -1,11 +1,11 @@
-// BlasKernels: block product with symmetric M, inner products, linear combinations of vectors. Rule: outputs written with =; Combine reads dst only when beta ≠ 0.
+// BlasKernels: block product with symmetric M, a tiled general product, inner products, linear combinations of vectors. Rule: outputs written with =; Combine reads dst only when beta ≠ 0.
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace NcutKernels.Kernels;
 
 /// <summary>
-/// Level-2/3 kernels the Lanczos solver needs (float32). Vectors are rows of length n.
+/// Level-2/3 kernels the Lanczos solver and the embedding backward need (float32). Vectors are rows of length n.
 /// Every reduction runs in a fixed order, so results are bit-identical run to run.
 /// </summary>
 internal static class BlasKernels
@@ -77,6 +77,50 @@ internal static class BlasKernels
         for (int sl = 0; sl < slices; sl++)
             s += part[((long)sl * Panel + c) * n + j];
         y[(long)(c0 + c) * n + j] = s;
+    }
+
+    /// <summary>
+    /// part[sl, i, c] = Σ_{j in slice sl} a[i, j]·b[j, c] for a (rows×inner) and b (inner×cols), row-major: the K-split
+    /// partial products of A·B (summed by the caller's next kernel). One 128×128 tile of one slice per group of 16×16
+    /// (<see cref="Tile8x8"/>); grid (⌈cols/128⌉, ⌈rows/128⌉, slices); sliceLen is a multiple of <see cref="Tile8x8.Depth"/>.
+    /// </summary>
+    public static void ProductPartial(ArrayView<float> a, ArrayView<float> b, ArrayView<float> part, int rows, int inner, int cols, int sliceLen)
+    {
+        var aS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        var bS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * Tile8x8.Threads + tx;
+        int c0 = Grid.IdxX * Tile8x8.Edge, i0 = Grid.IdxY * Tile8x8.Edge, slice = Grid.IdxZ;
+        int kBegin = slice * sliceLen, kEnd = kBegin + sliceLen < inner ? kBegin + sliceLen : inner;
+        Tile8x8 acc = default;
+        for (int k0 = kBegin; k0 < kEnd; k0 += Tile8x8.Depth)
+        {
+            Tile8x8.LoadRows(aS, a, tid, i0, rows, inner, k0, kEnd);
+            Tile8x8.LoadColumns(bS, b, tid, c0, cols, cols, k0, kEnd);
+            Group.Barrier();
+            acc = Tile8x8.Step(acc, aS, bS, tx, ty);
+            Group.Barrier();
+        }
+        var o = part.SubView((long)slice * rows * cols, (long)rows * cols);
+        StoreRow(acc.R0, o, i0 + ty, c0 + tx, rows, cols);
+        StoreRow(acc.R1, o, i0 + ty + 16, c0 + tx, rows, cols);
+        StoreRow(acc.R2, o, i0 + ty + 32, c0 + tx, rows, cols);
+        StoreRow(acc.R3, o, i0 + ty + 48, c0 + tx, rows, cols);
+        StoreRow(acc.R4, o, i0 + ty + 64, c0 + tx, rows, cols);
+        StoreRow(acc.R5, o, i0 + ty + 80, c0 + tx, rows, cols);
+        StoreRow(acc.R6, o, i0 + ty + 96, c0 + tx, rows, cols);
+        StoreRow(acc.R7, o, i0 + ty + 112, c0 + tx, rows, cols);
+    }
+
+    private static void StoreRow(Row8 v, ArrayView<float> c, int row, int col0, int rows, int cols)
+    {
+        if (row >= rows)
+            return;
+        for (int p = 0; p < 8; p++)
+        {
+            int col = col0 + 16 * p;
+            if (col < cols)
+                c[(long)row * cols + col] = v.Get(p);
+        }
     }
 
     /// <summary>g[r, c] = Σ_i a[r, i]·b[c, i] accumulated in float64; one group of 256 per (r, c), fixed tree. Grid (q, p).</summary>

@@ -1,4 +1,4 @@
-// SpectralOps: differentiable affinity, normalization, top-k eigenpairs and the fused RBF embedding — each forward (device backend) beside its backward (host, float64, += into input gradients).
+// SpectralOps: differentiable affinity, normalization, top-k eigenpairs and the fused RBF embedding — each forward (device backend) beside its backward (+= into input gradients: host float64, the fused one through the backend).
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Runtime;
@@ -147,7 +147,7 @@ internal static class SpectralOps
 
     /// <summary>
     /// RBF affinity → normalization → top-k as one recorded operation ("ncut-embedding"): the backward never forms
-    /// W̄ or M̄ (<see cref="NcutBackward"/>), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
+    /// W̄ or M̄ (<see cref="NcutBackward"/> and its device twin), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
     /// </summary>
     public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) RbfEmbedding<T>(Tape<T> tape, Variable<T> x, double sigma,
         int k, double tolerance, int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log)
@@ -170,28 +170,39 @@ internal static class SpectralOps
     internal sealed record RbfEmbeddingSaved<T>(TopKSaved TopK, Variable<T> W, double Sigma, double Shift, double[] Degrees)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Y from <see cref="EigenBackward"/>, then X̄ += the fused affinity + normalization backward.</summary>
+    /// <summary>
+    /// Y from <see cref="EigenBackward"/> (CG coefficients and vectors on the host in float64, each product W·V by the
+    /// device backend), then X̄ += the fused affinity + normalization backward on the backend
+    /// (<see cref="Backends.Backend.AccumulateRbfEmbeddingGradient{T}"/>).
+    /// </summary>
     public static void RbfEmbeddingBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (x, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (RbfEmbeddingSaved<T>)e.Saved!);
-        int n = x.Rows, d = x.Cols, k = uv.Cols;
-        double[] w = saved.W.Host, u = uv.Host, deg = saved.Degrees;
-        var s = AffinityMath.InvSqrtDegrees(deg);
+        int n = x.Rows, k = uv.Cols;
+        var device = x.Tape.Device;
+        double[] u = uv.Host;
+        var s = AffinityMath.InvSqrtDegrees(saved.Degrees);
+        using var vIn = DeviceMatrix<T>.Allocate(device, k, n);
+        using var vOut = DeviceMatrix<T>.Allocate(device, k, n);
+        var staged = new T[k * n];
+        // M·V = s∘(W·(s∘V)) + shift·V for n×k row-major V; the backend stores vectors as rows, hence the transposes.
         double[] Multiply(double[] v)
         {
-            var sv = new double[n * k];
             for (int i = 0; i < n; i++)
                 for (int c = 0; c < k; c++)
-                    sv[i * k + c] = s[i] * v[i * k + c];
-            var wsv = Backends.SimdKernels.SquareTimes(w, n, sv, k);
+                    staged[c * n + i] = T.CreateChecked(s[i] * v[i * k + c]);
+            vIn.Storage.Upload(staged, 0);
+            device.Backend.SymmetricProduct(saved.W.Value, vIn.All, vOut.All);
+            vOut.Download(staged);
+            var mv = new double[n * k];
             for (int i = 0; i < n; i++)
                 for (int c = 0; c < k; c++)
-                    wsv[i * k + c] = s[i] * wsv[i * k + c] + saved.Shift * v[i * k + c];
-            return wsv;
+                    mv[i * k + c] = s[i] * double.CreateChecked(staged[c * n + i]) + saved.Shift * v[i * k + c];
+            return mv;
         }
         var (y, report) = EigenBackward.Solve(Multiply, u, saved.TopK.Theta, uv.Grad, lv.Grad, n, k, saved.TopK.CgTolerance, saved.TopK.CgMaxIterations);
         saved.TopK.Report = report;
-        NcutBackward.AccumulateRbf(x.Host, w, deg, y, u, saved.Sigma, n, d, k, x.GradForAccumulation());
+        device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
     }
 
     // ---- top-k eigenpairs -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// EigenBackward: adjoint of the top-k eigenpairs without the full spectrum (in-subspace F term + block CG for the rest), float64 on the host.
+// EigenBackward: adjoint of the top-k eigenpairs without the full spectrum (in-subspace F term + block CG for the rest), float64 on the host (the products M·V by a delegate).
 namespace NcutKernels.Solvers;
 
 /// <summary>
@@ -30,12 +30,7 @@ internal static class EigenBackward
     public static (double[] y, EigenGradientReport report) Solve(Func<double[], double[]> multiply, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
         int n, int k, double cgTolerance, int maxIterations)
     {
-        var kMat = new double[k * k];
-        if (uBar is not null)
-            for (int i = 0; i < n; i++)
-                for (int a = 0; a < k; a++)
-                    for (int b = 0; b < k; b++)
-                        kMat[a * k + b] += u[i * k + a] * uBar[i * k + b];
+        var kMat = uBar is null ? new double[k * k] : TransposeTimes(u, uBar, n, k);
         double kNorm = Math.Sqrt(kMat.Sum(v => v * v)), skewNorm = 0;
         for (int a = 0; a < k; a++)
             for (int b = 0; b < k; b++)
@@ -71,14 +66,7 @@ internal static class EigenBackward
         }
 
         var y = new double[n * k];
-        for (int i = 0; i < n; i++)
-            for (int a = 0; a < k; a++)
-            {
-                double s = 0;
-                for (int b = 0; b < k; b++)
-                    s += u[i * k + b] * c[b * k + a];
-                y[i * k + a] = s;
-            }
+        AddProduct(y, u, c, 1, n, k);
         var (xi, iterations, residual) = uBar is null ? (new double[n * k], 0, 0.0) : SolveOutOfSubspace(multiply, u, lambda, uBar, n, k, cgTolerance, maxIterations);
         for (int i = 0; i < y.Length; i++)
             y[i] += xi[i];
@@ -128,6 +116,7 @@ internal static class EigenBackward
                     ap[i * k + j] = lambda[j] * p[i * k + j] - mp[i * k + j];
             Project(ap, u, n, k);
             var pap = ColumnDots(p, ap, n, k);
+            var alpha = new double[k];
             for (int j = 0; j < k; j++)
             {
                 if (done[j])
@@ -137,25 +126,30 @@ internal static class EigenBackward
                     done[j] = true; // breakdown: the operator is not positive on this direction (gap ≤ 0)
                     continue;
                 }
-                double alpha = rr[j] / pap[j];
-                for (int i = 0; i < n; i++)
-                {
-                    x[i * k + j] += alpha * p[i * k + j];
-                    r[i * k + j] -= alpha * ap[i * k + j];
-                }
+                alpha[j] = rr[j] / pap[j];
             }
+            for (int i = 0; i < n; i++)
+                for (int j = 0, o = i * k; j < k; j++)
+                {
+                    x[o + j] += alpha[j] * p[o + j];
+                    r[o + j] -= alpha[j] * ap[o + j];
+                }
             var rrNew = ColumnDots(r, r, n, k);
+            var beta = new double[k];
+            var wasDone = (bool[])done.Clone();
             for (int j = 0; j < k; j++)
             {
                 if (done[j])
                     continue;
                 if (rrNew[j] <= target[j])
                     done[j] = true;
-                double beta = rrNew[j] / rr[j];
-                for (int i = 0; i < n; i++)
-                    p[i * k + j] = r[i * k + j] + beta * p[i * k + j];
+                beta[j] = rrNew[j] / rr[j];
                 rr[j] = rrNew[j];
             }
+            for (int i = 0; i < n; i++)
+                for (int j = 0, o = i * k; j < k; j++)
+                    if (!wasDone[j])
+                        p[o + j] = r[o + j] + beta[j] * p[o + j];
         }
         // Report the true residual ‖P·ū − A·ξ‖ / ‖P·ū‖ of the returned solution.
         var rhs = (double[])uBar.Clone();
@@ -179,22 +173,39 @@ internal static class EigenBackward
     private static void Project(double[] v, double[] u, int n, int k)
     {
         for (int pass = 0; pass < 2; pass++)
-        {
-            var h = new double[k * k];
-            for (int i = 0; i < n; i++)
-                for (int a = 0; a < k; a++)
-                    for (int j = 0; j < k; j++)
-                        h[a * k + j] += u[i * k + a] * v[i * k + j];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < k; j++)
-                {
-                    double s = 0;
-                    for (int a = 0; a < k; a++)
-                        s += u[i * k + a] * h[a * k + j];
-                    v[i * k + j] -= s;
-                }
-        }
+            AddProduct(v, u, TransposeTimes(u, v, n, k), -1, n, k);
     }
+
+    /// <summary>Rows per parallel chunk of the n×k products (fixed, so the sums run in the same order every time).</summary>
+    private const int RowChunk = 512;
+
+    /// <summary>Aᵀ·B (k×k) for n×k row-major a, b: row chunks in parallel, their partial sums added in chunk order.</summary>
+    private static double[] TransposeTimes(double[] a, double[] b, int n, int k)
+    {
+        int chunks = (n + RowChunk - 1) / RowChunk, kk = k * k;
+        var partial = new double[chunks * kk];
+        Parallel.For(0, chunks, ch =>
+        {
+            var h = partial.AsSpan(ch * kk, kk);
+            for (int i = ch * RowChunk, end = Math.Min(n, i + RowChunk); i < end; i++)
+                for (int r = 0; r < k; r++)
+                    Backends.SimdMath.MultiplyAdd<double>(b.AsSpan(i * k, k), a[i * k + r], h.Slice(r * k, k));
+        });
+        var sum = new double[kk];
+        for (int ch = 0; ch < chunks; ch++)
+            for (int e = 0; e < kk; e++)
+                sum[e] += partial[ch * kk + e];
+        return sum;
+    }
+
+    /// <summary>v += scale·U·h for n×k row-major v, u and k×k h, rows in parallel.</summary>
+    private static void AddProduct(double[] v, double[] u, double[] h, double scale, int n, int k) =>
+        Parallel.For(0, (n + RowChunk - 1) / RowChunk, ch =>
+        {
+            for (int i = ch * RowChunk, end = Math.Min(n, i + RowChunk); i < end; i++)
+                for (int a = 0; a < k; a++)
+                    Backends.SimdMath.MultiplyAdd<double>(h.AsSpan(a * k, k), scale * u[i * k + a], v.AsSpan(i * k, k));
+        });
 
     private static double[] ColumnDots(double[] a, double[] b, int n, int k)
     {

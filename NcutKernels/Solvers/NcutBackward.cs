@@ -1,4 +1,4 @@
-// NcutBackward: the fused backward of RBF affinity → normalization from the low-rank M̄ = ½(Y·Uᵀ + U·Yᵀ): X̄ += … without forming W̄ or M̄ (managed, float64; the twin of a future GPU kernel).
+// NcutBackward: the fused backward of RBF affinity → normalization from the low-rank M̄ = ½(Y·Uᵀ + U·Yᵀ): X̄ += … without forming W̄ or M̄ (managed, float64; the twin of Kernels/NcutBackwardKernels).
 namespace NcutKernels.Solvers;
 
 /// <summary>
