@@ -63,8 +63,10 @@ internal static class TraceCommand
         var maps = new List<FeatureMap>();
         try
         {
+            var load = Stopwatch.StartNew();
             using (var resnet = ResNetFeatures.Load(s.Model, s.Layer))
             {
+                stdout.WriteLine($"trace: ResNet-18 loaded ({s.Layer}, {resnet.Channels} channels) in {load.Elapsed.TotalMilliseconds:F0} ms");
                 foreach (var path in s.Images)
                 {
                     var sw = Stopwatch.StartNew();
@@ -86,7 +88,9 @@ internal static class TraceCommand
             });
             var trace = tracer.Trace(features);
             TraceReport.Write(trace, s, layout, stdout);
+            var pictures = Stopwatch.StartNew();
             WritePictures(trace, s, layout, features, photos, stdout);
+            stdout.WriteLine($"trace: pictures in {pictures.Elapsed.TotalMilliseconds:F0} ms");
         }
         finally
         {

@@ -17,7 +17,8 @@ internal static class TraceImages
     public static SKBitmap Overlay(SKBitmap photo, int[,] labels)
     {
         int gh = labels.GetLength(0), gw = labels.GetLength(1);
-        var bmp = new SKBitmap(photo.Width, photo.Height);
+        var src = photo.Pixels;
+        var dst = new SKColor[src.Length];
         int Label(int x, int y) => labels[Math.Min(gh - 1, y * gh / photo.Height), Math.Min(gw - 1, x * gw / photo.Width)];
         for (int y = 0; y < photo.Height; y++)
             for (int x = 0; x < photo.Width; x++)
@@ -25,15 +26,10 @@ internal static class TraceImages
                 int l = Label(x, y);
                 var c = Png.Colour(l);
                 bool border = (x + 1 < photo.Width && Label(x + 1, y) != l) || (y + 1 < photo.Height && Label(x, y + 1) != l);
-                if (border)
-                {
-                    bmp.SetPixel(x, y, c);
-                    continue;
-                }
-                var p = photo.GetPixel(x, y);
-                bmp.SetPixel(x, y, new SKColor(Blend(p.Red, c.Red), Blend(p.Green, c.Green), Blend(p.Blue, c.Blue)));
+                var p = src[y * photo.Width + x];
+                dst[y * photo.Width + x] = border ? c : new SKColor(Blend(p.Red, c.Red), Blend(p.Green, c.Green), Blend(p.Blue, c.Blue));
             }
-        return bmp;
+        return FromPixels(photo.Width, photo.Height, dst);
     }
 
     /// <summary>
@@ -51,16 +47,16 @@ internal static class TraceImages
         int gh = labels.GetLength(0), gw = labels.GetLength(1);
         int cellW = gw * CellScale, cellH = gh * CellScale;
         int cols = 1 + maps.Max(r => r.Count);
-        var bmp = new SKBitmap(cols * (cellW + Gap) + Gap, clusters.Count * (cellH + Gap) + Gap);
-        using (var canvas = new SKCanvas(bmp))
-            canvas.Clear(new SKColor(40, 40, 40));
+        int width = cols * (cellW + Gap) + Gap, height = clusters.Count * (cellH + Gap) + Gap;
+        var px = new SKColor[width * height];
+        Array.Fill(px, new SKColor(40, 40, 40));
         for (int r = 0; r < clusters.Count; r++)
         {
             int top = Gap + r * (cellH + Gap);
             var colour = Png.Colour(clusters[r]);
             for (int y = 0; y < cellH; y++)
                 for (int x = 0; x < cellW; x++)
-                    bmp.SetPixel(Gap + x, top + y, labels[y / CellScale, x / CellScale] == clusters[r] ? colour : SKColors.Black);
+                    px[(top + y) * width + Gap + x] = labels[y / CellScale, x / CellScale] == clusters[r] ? colour : SKColors.Black;
             for (int c = 0; c < maps[r].Count; c++)
             {
                 int left = Gap + (c + 1) * (cellW + Gap);
@@ -69,16 +65,16 @@ internal static class TraceImages
                 for (int y = 0; y < cellH; y++)
                     for (int x = 0; x < cellW; x++)
                     {
-                        int py = y / CellScale, px = x / CellScale;
-                        double t = Math.Clamp(map[py, px] / scale, 0, 1);
+                        int py = y / CellScale, qx = x / CellScale;
+                        double t = Math.Clamp(map[py, qx] / scale, 0, 1);
                         var v = Ramp(t);
-                        if (labels[py, px] != clusters[r])
+                        if (labels[py, qx] != clusters[r])
                             v = new SKColor((byte)(v.Red / 3), (byte)(v.Green / 3), (byte)(v.Blue / 3));
-                        bmp.SetPixel(left + x, top + y, v);
+                        px[(top + y) * width + left + x] = v;
                     }
             }
         }
-        return bmp;
+        return FromPixels(width, height, px);
     }
 
     /// <summary>
@@ -106,15 +102,18 @@ internal static class TraceImages
             double v = u[row, Math.Min(c + 1, k - 1)];
             return (byte)(hi[c] > lo[c] ? 255 * (v - lo[c]) / (hi[c] - lo[c]) : 128);
         }
-        var bmp = new SKBitmap(w * CellScale, h * CellScale);
+        var px = new SKColor[w * CellScale * h * CellScale];
         for (int y = 0; y < h * CellScale; y++)
             for (int x = 0; x < w * CellScale; x++)
             {
                 int row = offset + (y / CellScale) * w + x / CellScale;
-                bmp.SetPixel(x, y, new SKColor(Level(row, 0), Level(row, 1), Level(row, 2)));
+                px[y * w * CellScale + x] = new SKColor(Level(row, 0), Level(row, 1), Level(row, 2));
             }
-        return bmp;
+        return FromPixels(w * CellScale, h * CellScale, px);
     }
+
+    private static SKBitmap FromPixels(int width, int height, SKColor[] pixels) =>
+        new(width, height, SKColorType.Bgra8888, SKAlphaType.Premul) { Pixels = pixels };
 
     private static byte Blend(byte photo, byte colour) => (byte)((photo * 55 + colour * 45) / 100);
 

@@ -56,7 +56,8 @@ public sealed class Ncut
     /// Differentiable embedding: records affinity → normalization → top-k eigenpairs on <paramref name="x"/>'s tape
     /// (σ is chosen without gradient, as ncut_pytorch does) and returns the n×k eigenvectors and the 1×k eigenvalues
     /// as variables. After <c>tape.Backward(loss)</c>, <c>x.Gradient</c> holds dLoss/dX; the eigen backward needs no
-    /// full spectrum (see <see cref="GradientReport"/>). Backward rules run on the host in float64.
+    /// full spectrum (see <see cref="GradientReport"/>). On an ILGPU device the affinity/normalization backward runs as
+    /// kernels (float32) and the block CG multiplies on the device; the small k-wide CG algebra runs on the host in float64.
     /// </summary>
     public (Autodiff.Variable<T> eigenvectors, Autodiff.Variable<T> eigenvalues) FitTransform<T>(Autodiff.Variable<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
