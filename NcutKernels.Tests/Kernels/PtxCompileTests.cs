@@ -1,4 +1,4 @@
-// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX).
+// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), and the quad tile reads aligned float4s from shared memory.
 using System.Reflection;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -15,7 +15,7 @@ namespace NcutKernels.Tests.Kernels;
 public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
-        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels) }
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 
@@ -31,5 +31,18 @@ public class PtxCompileTests
         var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
         Assert.That(compiled.PTXAssembly, Does.Contain(".entry"));
         Assert.That(compiled.PTXAssembly, Does.Not.Contain("call.uni"), "helper calls left in a kernel: inlining failed");
+    }
+
+    [Test]
+    public void QuadTile_ReadsSharedMemoryAsAlignedFloat4()
+    {
+        // ld.shared.v4 faults on an address that is not 16-byte aligned: ILGPU must align the staging buffers for the quad cast.
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_78, null!);
+        var kernel = typeof(PropagationKernels).GetMethod(nameof(PropagationKernels.AnchorDistanceTile))!;
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty)).PTXAssembly;
+        var shared = ptx.Split('\n').Where(l => l.TrimStart().StartsWith(".shared")).ToArray();
+        Assert.That(shared, Has.Length.EqualTo(2).And.All.Contains(".align 16"));
+        Assert.That(ptx, Does.Contain("ld.shared.v4.f32"));
     }
 }

@@ -1,0 +1,180 @@
+// IlgpuNystrom: launches the Nyström kernels (farthest-point sampling, nearest-anchor propagation) on an ILGPU accelerator; kernels are loaded once, scratch grows and is reused.
+using ILGPU;
+using ILGPU.Runtime;
+using NcutKernels.Kernels;
+
+namespace NcutKernels.Backends;
+
+/// <summary>
+/// The Nyström primitives on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in tests), float32, on views of
+/// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers.
+/// </summary>
+internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
+{
+    /// <summary>Floats of distance scratch a default chunk of <see cref="PropagateNearest"/> may use (256 MiB), and most rows per chunk.</summary>
+    public const long ChunkFloats = 1L << 26;
+    public const int MaxChunkRows = 1 << 20;
+
+    private readonly Accelerator _acc = accelerator;
+
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>? _sample;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>? _select;
+
+    // Grow-only scratch: the anchor side (centre, centred anchors, norms, degrees), a chunk's distances and row norms
+    // (or the sampling walk's distances), and the picks (or a stand-in for absent index output).
+    private MemoryBuffer1D<float, Stride1D.Dense>? _anchorScratch, _chunkScratch;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _intScratch;
+
+    private ArrayView<TS> Scratch<TS>(ref MemoryBuffer1D<TS, Stride1D.Dense>? buffer, long length) where TS : unmanaged
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = _acc.Allocate1D<TS>(length);
+        }
+        return buffer.View.SubView(0, length);
+    }
+
+    /// <summary>
+    /// Greedy farthest-point sampling of the rows of points (rows×p, row-major, p ≤ <see cref="SamplingKernels.MaxDims"/>)
+    /// from row 0, ties to the lowest row, a picked row never again (when all unpicked rows are at distance 0 the lowest
+    /// unpicked row is next): see <see cref="SamplingKernels.FarthestPointSample"/>. One launch of one group for the whole
+    /// walk; 0..rows−1 when count ≥ rows. Returns the picks in order (synchronizes).
+    /// </summary>
+    public int[] FarthestPointSample(ArrayView<float> points, int rows, int p, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(p);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(p, SamplingKernels.MaxDims);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        CheckLength(points.Length, (long)rows * p, nameof(points));
+        if (count >= rows)
+            return Enumerable.Range(0, rows).ToArray();
+        if (count == 0)
+            return [];
+        var minDist = Scratch(ref _chunkScratch, rows);
+        var picks = Scratch(ref _intScratch, count);
+        _sample ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>(SamplingKernels.FarthestPointSample);
+        int ws = _acc.WarpSize;
+        int group = Math.Min(Warps(SamplingKernels.MaxWarps), (rows + ws - 1) / ws) * ws;
+        _sample(new KernelConfig(1, group), points, minDist, picks, rows, p, count);
+        var result = new int[count];
+        picks.CopyToCPU(result);
+        return result;
+    }
+
+    /// <summary>
+    /// output (n×k) = each row of x (n×d) propagated from its <paramref name="neighbours"/> nearest anchors (a×d, squared
+    /// Euclidean, ties to the lower anchor): output_i = Σ_{j∈N_i} w_ij·values_j / denom_i with w_ij = exp(−‖x_i − a_j‖²/(2σ²))
+    /// and denom_i = Σ_{j∈N_i} anchorDegrees_j when given, else max(Σ_j w_ij, 1e-30). When indices and weights (n×K each)
+    /// are given they receive each row's anchors in ascending distance and w_ij/denom_i. Rows go in chunks of
+    /// <paramref name="chunkRows"/> (default: distance scratch ≤ <see cref="ChunkFloats"/>), so scratch is O(chunk·a + a·d).
+    /// Needs 1 ≤ K ≤ min(a, <see cref="PropagationKernels.MaxNeighbours"/>). Synchronizes.
+    /// </summary>
+    public void PropagateNearest(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
+        float[]? anchorDegrees, float sigma, int neighbours, ArrayView<float> output,
+        ArrayView<int> indices = default, ArrayView<float> weights = default, int chunkRows = 0)
+    {
+        bool write = CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, neighbours, output, indices, weights, chunkRows);
+        _columnMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+        _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
+        _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
+            PropagationKernels.AnchorDistanceTile);
+        _select ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>(
+            PropagationKernels.SelectNearest);
+
+        // The anchor side, once: centre c = the anchors' column means, ac = anchors − c, ‖ac‖², the degrees.
+        long ad = (long)a * d;
+        var small = Scratch(ref _anchorScratch, d + ad + 2L * a);
+        var (centre, ac, asq, degrees) = (small.SubView(0, d), small.SubView(d, ad), small.SubView(d + ad, a), small.SubView(d + ad + a, a));
+        if (anchorDegrees is not null)
+            degrees.CopyFromCPU(anchorDegrees);
+        var anchorView = anchors.SubView(0, ad);
+        _columnMeans(d, anchorView, centre, a, d);
+        _subtractMeans(new Index2D(d, a), anchorView, centre, ac, d);
+        int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
+        _norms(new KernelConfig((a + warps - 1) / warps, rowGroup), anchorView, centre, asq, a, d);
+
+        int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
+        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk);
+        var (dist, xsq) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk));
+        // Stand-ins for absent neighbour output (never written): one int of scratch, and the degrees view.
+        var spareIndex = Scratch(ref _intScratch, 1);
+        float scale = (float)(1.0 / (2.0 * sigma * sigma));
+        var tileGroup = new Index2D(QuadTile.Threads, QuadTile.Threads);
+        for (int r0 = 0; r0 < n; r0 += chunk)
+        {
+            int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
+            var xc = x.SubView((long)r0 * d, (long)rows * d);
+            _norms(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
+            var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
+            _tile(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            _select(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
+                write ? indices.SubView((long)r0 * neighbours, (long)rows * neighbours) : spareIndex,
+                write ? weights.SubView((long)r0 * neighbours, (long)rows * neighbours) : degrees,
+                rows, a, k, neighbours, scale, anchorDegrees is null ? 0 : 1, write ? 1 : 0);
+        }
+        _acc.Synchronize();
+    }
+
+    /// <summary>
+    /// Warps per group of the sampling walk and the warp-per-row kernels: up to <paramref name="most"/> on a GPU; two on
+    /// ILGPU's CPU accelerator, which runs every thread of a group as an OS thread (two warps still take the cross-warp
+    /// paths, and its barriers and shuffles stay cheap).
+    /// </summary>
+    private int Warps(int most) =>
+        _acc.AcceleratorType == AcceleratorType.CPU ? 2 : Math.Min(most, _acc.MaxNumThreadsPerGroup / _acc.WarpSize);
+
+    /// <summary>Rows per chunk: as many as keep the distances within <see cref="ChunkFloats"/>, a multiple of the tile edge.</summary>
+    private static int DefaultChunk(int n, int a) =>
+        (int)Math.Min(n, Math.Clamp(ChunkFloats / a / QuadTile.Edge * QuadTile.Edge, QuadTile.Edge, MaxChunkRows));
+
+    /// <summary>Validates <see cref="PropagateNearest"/>'s arguments; true when neighbour indices and weights are to be written.</summary>
+    private static bool CheckPropagate(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
+        float[]? anchorDegrees, float sigma, int neighbours, ArrayView<float> output, ArrayView<int> indices, ArrayView<float> weights, int chunkRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(d);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(a);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(neighbours);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(neighbours, Math.Min(a, PropagationKernels.MaxNeighbours));
+        ArgumentOutOfRangeException.ThrowIfNegative(chunkRows);
+        if (!(sigma > 0) || !float.IsFinite(sigma))
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "σ must be positive and finite.");
+        if (anchorDegrees is not null && anchorDegrees.Length != a)
+            throw new ArgumentException($"Expected {a} anchor degrees, got {anchorDegrees.Length}.", nameof(anchorDegrees));
+        CheckLength(x.Length, (long)n * d, nameof(x));
+        CheckLength(anchors.Length, (long)a * d, nameof(anchors));
+        CheckLength(values.Length, (long)a * k, nameof(values));
+        CheckLength(output.Length, (long)n * k, nameof(output));
+        if ((indices.Length == 0) != (weights.Length == 0))
+            throw new ArgumentException("Give both neighbour indices and weights, or neither.", nameof(indices));
+        if (indices.Length == 0)
+            return false;
+        CheckLength(indices.Length, (long)n * neighbours, nameof(indices));
+        CheckLength(weights.Length, (long)n * neighbours, nameof(weights));
+        return true;
+    }
+
+    private static void CheckLength(long length, long needed, string name)
+    {
+        if (length < needed)
+            throw new ArgumentException($"{name} holds {length} elements, needs {needed}.", name);
+    }
+
+    /// <summary>Frees the scratch buffers (not the accelerator).</summary>
+    public void Dispose()
+    {
+        _anchorScratch?.Dispose();
+        _chunkScratch?.Dispose();
+        _intScratch?.Dispose();
+        _anchorScratch = _chunkScratch = null;
+        _intScratch = null;
+    }
+}
