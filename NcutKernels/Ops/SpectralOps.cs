@@ -18,22 +18,21 @@ internal static class SpectralOps
     internal sealed record NormalizeSaved(double[] Degrees);
 
     /// <summary>
-    /// What the top-k backward needs: the eigenvalues of M (shift included), the forward residuals, the next Ritz pairs
-    /// and how many of them deflate the CG; <see cref="Report"/> is filled by the backward pass.
+    /// What the top-k backward needs: the eigenvalues of M (shift included), the forward residuals and θ_{k+1} (for the
+    /// report's gap and resolution); <see cref="Report"/> is filled by the backward pass.
     /// </summary>
-    internal sealed class TopKSaved(double[] theta, double[] residuals, RitzTail tail, int deflate, double cgTolerance, int cgMaxIterations)
+    internal sealed class TopKSaved(double[] theta, double[] residuals, double next, double cgTolerance, int cgMaxIterations)
     {
         public double[] Theta { get; } = theta;
         public double[] Residuals { get; } = residuals;
-        public RitzTail Tail { get; } = tail;
-        public int Deflate { get; } = deflate;
+        public double Next { get; } = next;
         public double CgTolerance { get; } = cgTolerance;
         public int CgMaxIterations { get; } = cgMaxIterations;
         public EigenGradientReport? Report { get; set; }
 
         /// <summary><see cref="EigenBackward.Solve"/> with these settings.</summary>
         public (double[] y, EigenGradientReport report) Backward(Func<double[], double[]> multiply, double[] u, double[]? uBar, double[]? lambdaBar, int n, int k) =>
-            EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, CgTolerance, CgMaxIterations, Residuals, Tail, Deflate);
+            EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, CgTolerance, CgMaxIterations, Residuals, Next);
     }
 
     // ---- affinity ---------------------------------------------------------------------------------------
@@ -160,7 +159,7 @@ internal static class SpectralOps
     /// W̄ or M̄ (<see cref="NcutBackward"/> and its device twin), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
     /// </summary>
     public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) RbfEmbedding<T>(Tape<T> tape, Variable<T> x, double sigma,
-        int k, double tolerance, int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, int deflate, Action<string>? log)
+        int k, double tolerance, int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Rows;
@@ -170,7 +169,7 @@ internal static class SpectralOps
         var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
         using (m)
         {
-            var topK = SolveTopK(tape.Device, m, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, deflate, log, out var outputs, out var report);
+            var topK = SolveTopK(tape.Device, m, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
             var outs = tape.Record("ncut-embedding", [x], outputs, new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees));
             return (outs[0], outs[1], topK, report);
         }
@@ -219,25 +218,22 @@ internal static class SpectralOps
 
     /// <summary>Outputs U (n×k, columns with sum ≥ 0) and λ (1×k, descending, shift removed).</summary>
     public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) TopK<T>(Tape<T> tape, Variable<T> m, int k, double tolerance,
-        int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, int deflate, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
+        int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var saved = SolveTopK(tape.Device, m.Value, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, deflate, log, out var outputs, out var report);
+        var saved = SolveTopK(tape.Device, m.Value, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
         var outs = tape.Record("top-k-eigen", [m], outputs, saved);
         return (outs[0], outs[1], saved, report);
     }
 
-    /// <summary>
-    /// Lanczos on M (and its next <paramref name="deflate"/> Ritz pairs for the backward); the outputs to record are
-    /// U (n×k, columns with sum ≥ 0) and λ (1×k, shift removed).
-    /// </summary>
+    /// <summary>Lanczos on M; the outputs to record are U (n×k, columns with sum ≥ 0) and λ (1×k, shift removed).</summary>
     private static TopKSaved SolveTopK<T>(ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxProducts, double shift,
-        double cgTolerance, int cgMaxIterations, int deflate, Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
+        double cgTolerance, int cgMaxIterations, Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        (double[] theta, T[] vectors, report, RitzTail tail) = BlockLanczos<T>.SolveWithTail(device, m, k, tolerance, seed, maxProducts, deflate, log);
+        (double[] theta, T[] vectors, report, double next) = BlockLanczos<T>.SolveWithNext(device, m, k, tolerance, seed, maxProducts, log);
         var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
         outputs = [DeviceMatrix<T>.Upload(device, Ncut.ToColumns(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
-        return new TopKSaved(theta, report.Residuals, tail, deflate, cgTolerance, cgMaxIterations);
+        return new TopKSaved(theta, report.Residuals, next, cgTolerance, cgMaxIterations);
     }
 
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>

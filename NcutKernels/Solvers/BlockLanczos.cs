@@ -98,25 +98,24 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     public static (double[] values, T[] vectors, LanczosReport report) Solve(
         ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
     {
-        var (values, vectors, report, _) = SolveWithTail(device, m, k, tolerance, seed, maxBlockProducts, 0, progress);
+        var (values, vectors, report, _) = SolveWithNext(device, m, k, tolerance, seed, maxBlockProducts, progress);
         return (values, vectors, report);
     }
 
     /// <summary>
-    /// <see cref="Solve"/>, plus the next Ritz pairs below the k wanted ones from the final basis: up to
-    /// max(<paramref name="tailCount"/>, 1) of them (fewer when the basis holds fewer), for the backward pass's
-    /// gap estimate and deflation. They are Ritz pairs, not converged eigenpairs (exact ones on the dense path).
+    /// <see cref="Solve"/>, plus θ_{k+1}: the largest Ritz value below the k wanted ones in the final basis (the exact
+    /// λ_{k+1} on the dense path; NaN when the basis holds only k vectors), for the backward pass's gap estimate.
     /// </summary>
-    public static (double[] values, T[] vectors, LanczosReport report, RitzTail tail) SolveWithTail(
-        ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, int tailCount, Action<string>? progress = null)
+    public static (double[] values, T[] vectors, LanczosReport report, double next) SolveWithNext(
+        ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
     {
         if (UseDense(m.Rows, k))
-            return SolveDense(m, k, tolerance, tailCount);
+            return SolveDense(m, k, tolerance);
         using var solver = new BlockLanczos<T>(device, m, k, seed);
-        return solver.Run(tolerance, maxBlockProducts, tailCount, progress);
+        return solver.Run(tolerance, maxBlockProducts, progress);
     }
 
-    private (double[], T[], LanczosReport, RitzTail) Run(double tol, int maxProducts, int tailCount, Action<string>? progress)
+    private (double[], T[], LanczosReport, double) Run(double tol, int maxProducts, Action<string>? progress)
     {
         _total.Start();
         int cols = 0, products = 0, restarts = 0;
@@ -174,9 +173,9 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 if (worst <= tol || exhausted)
                 {
                     var vectors = DownloadVectors();
-                    var tail = Tail(cols, theta, y, tailCount);
-                    return (theta[.._k], vectors, new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
-                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds), tail);
+                    var report = new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
+                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds);
+                    return (theta[.._k], vectors, report, cols > _k ? theta[_k] : double.NaN);
                 }
             }
             if (cols + _b > _maxBasis)
@@ -274,22 +273,6 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return Enumerable.Range(0, _k).Select(j => Math.Sqrt(Math.Max(g[j, j], 0))).ToArray();
     }
 
-    /// <summary>Ritz pairs k+1 … k+c of the final basis (c = min(max(count, 1), cols − k)), the vectors formed in the restart buffer.</summary>
-    private RitzTail Tail(int cols, double[] theta, double[,] y, int count)
-    {
-        int c = Math.Min(Math.Max(count, 1), cols - _k);
-        if (c == 0)
-            return new RitzTail([], []);
-        var coefficients = new double[cols, c];
-        for (int i = 0; i < cols; i++)
-            for (int j = 0; j < c; j++)
-                coefficients[i, j] = y[i, _k + j];
-        Combine(_qAlt.RowRange(0, c), 0, _q.RowRange(0, cols), coefficients);
-        var rows = new T[(long)c * _n];
-        _qAlt.Storage.Download(rows, 0);
-        return RitzTail.FromRows(theta[_k..(_k + c)], rows, _n);
-    }
-
     private T[] DownloadVectors()
     {
         var result = new T[(long)_k * _n];
@@ -321,7 +304,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         block.Matrix.Storage.Upload(v, block.Offset + (long)first * _n);
     }
 
-    private static (double[], T[], LanczosReport, RitzTail) SolveDense(DeviceMatrix<T> m, int k, double tol, int tailCount)
+    private static (double[], T[], LanczosReport, double) SolveDense(DeviceMatrix<T> m, int k, double tol)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         int n = m.Rows;
@@ -348,13 +331,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             }
             residuals[j] = Math.Sqrt(s);
         }
-        int c = Math.Min(Math.Max(tailCount, 1), n - k);
-        var tail = new double[n * c];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < c; j++)
-                tail[i * c + j] = vectors[i, k + j];
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0), new RitzTail(values[k..(k + c)], tail));
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0), values[k]);
     }
 
     private static double[,] Sub(double[,] t, int size)

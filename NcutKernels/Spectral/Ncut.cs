@@ -78,13 +78,13 @@ public sealed class Ncut
         (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
         if (Options.Affinity == AffinityKind.Rbf)
             r = Ops.SpectralOps.RbfEmbedding(tape, x, Sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
-                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, Options.GradientDeflationPairs, progress);
+                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
         else
         {
             var w = Ops.SpectralOps.Affinity(tape, x, Options.Affinity, Sigma);
             var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
             r = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
-                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, Options.GradientDeflationPairs, progress);
+                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
         }
         var (u, lambda, saved, report) = r;
         Report = report;

@@ -37,12 +37,6 @@ public sealed record NcutOptions
     /// <summary>Iteration cap of the backward pass's conjugate gradients. Default 2000.</summary>
     public int MaxGradientIterations { get; init; } = 2000;
 
-    /// <summary>
-    /// Ritz vectors p (≥ 0) from the forward eigen-solve, just below the k kept ones, that deflate the backward pass's
-    /// conjugate gradients (the gradient is the same: they only remove the smallest eigenvalues λ_j − μ from what CG sees). Default 0.
-    /// </summary>
-    public int GradientDeflationPairs { get; init; }
-
     /// <summary>Where progress and timing lines go (null: silent).</summary>
     public TextWriter? Log { get; init; }
 
@@ -70,8 +64,6 @@ public sealed record NcutOptions
             throw new ArgumentOutOfRangeException(nameof(GradientTolerance), gt, "GradientTolerance must be finite and > 0.");
         if (MaxGradientIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxGradientIterations), MaxGradientIterations, "MaxGradientIterations must be at least 1.");
-        if (GradientDeflationPairs < 0)
-            throw new ArgumentOutOfRangeException(nameof(GradientDeflationPairs), GradientDeflationPairs, "GradientDeflationPairs must be ≥ 0.");
         if (MaxBlockProducts < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxBlockProducts), MaxBlockProducts, "MaxBlockProducts must be at least 1.");
         if (!(DiagonalShift >= 0 && double.IsFinite(DiagonalShift)))
