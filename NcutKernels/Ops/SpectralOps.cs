@@ -17,13 +17,22 @@ internal static class SpectralOps
 
     internal sealed record NormalizeSaved(double[] Degrees);
 
-    /// <summary>What the top-k backward needs; <see cref="Report"/> is filled by the backward pass.</summary>
-    internal sealed class TopKSaved(double[] theta, double cgTolerance, int cgMaxIterations)
+    /// <summary>
+    /// What the top-k backward needs: the eigenvalues of M (shift included), the forward residuals and θ_{k+1} (for the
+    /// report's gap and resolution); <see cref="Report"/> is filled by the backward pass.
+    /// </summary>
+    internal sealed class TopKSaved(double[] theta, double[] residuals, double next, double cgTolerance, int cgMaxIterations)
     {
         public double[] Theta { get; } = theta;
+        public double[] Residuals { get; } = residuals;
+        public double Next { get; } = next;
         public double CgTolerance { get; } = cgTolerance;
         public int CgMaxIterations { get; } = cgMaxIterations;
         public EigenGradientReport? Report { get; set; }
+
+        /// <summary><see cref="EigenBackward.Solve"/> with these settings.</summary>
+        public (double[] y, EigenGradientReport report) Backward(Func<double[], double[]> multiply, double[] u, double[]? uBar, double[]? lambdaBar, int n, int k) =>
+            EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, CgTolerance, CgMaxIterations, Residuals, Next);
     }
 
     // ---- affinity ---------------------------------------------------------------------------------------
@@ -200,7 +209,7 @@ internal static class SpectralOps
                     mv[i * k + c] = s[i] * double.CreateChecked(staged[c * n + i]) + saved.Shift * v[i * k + c];
             return mv;
         }
-        var (y, report) = EigenBackward.Solve(Multiply, u, saved.TopK.Theta, uv.Grad, lv.Grad, n, k, saved.TopK.CgTolerance, saved.TopK.CgMaxIterations);
+        var (y, report) = saved.TopK.Backward(Multiply, u, uv.Grad, lv.Grad, n, k);
         saved.TopK.Report = report;
         device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
     }
@@ -221,10 +230,10 @@ internal static class SpectralOps
         double cgTolerance, int cgMaxIterations, Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        (double[] theta, T[] vectors, report) = BlockLanczos<T>.Solve(device, m, k, tolerance, seed, maxProducts, log);
+        (double[] theta, T[] vectors, report, double next) = BlockLanczos<T>.SolveWithNext(device, m, k, tolerance, seed, maxProducts, log);
         var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
         outputs = [DeviceMatrix<T>.Upload(device, Ncut.ToColumns(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
-        return new TopKSaved(theta, cgTolerance, cgMaxIterations);
+        return new TopKSaved(theta, report.Residuals, next, cgTolerance, cgMaxIterations);
     }
 
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>
@@ -234,8 +243,7 @@ internal static class SpectralOps
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
         var m = mv.Host;
-        var (y, report) = EigenBackward.Solve(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, saved.Theta, uv.Grad, lv.Grad, n, k,
-            saved.CgTolerance, saved.CgMaxIterations);
+        var (y, report) = saved.Backward(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, uv.Grad, lv.Grad, n, k);
         saved.Report = report;
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());

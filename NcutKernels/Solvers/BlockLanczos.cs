@@ -98,13 +98,24 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     public static (double[] values, T[] vectors, LanczosReport report) Solve(
         ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
     {
+        var (values, vectors, report, _) = SolveWithNext(device, m, k, tolerance, seed, maxBlockProducts, progress);
+        return (values, vectors, report);
+    }
+
+    /// <summary>
+    /// <see cref="Solve"/>, plus θ_{k+1}: the largest Ritz value below the k wanted ones in the final basis (the exact
+    /// λ_{k+1} on the dense path; NaN when the basis holds only k vectors), for the backward pass's gap estimate.
+    /// </summary>
+    public static (double[] values, T[] vectors, LanczosReport report, double next) SolveWithNext(
+        ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
+    {
         if (UseDense(m.Rows, k))
             return SolveDense(m, k, tolerance);
         using var solver = new BlockLanczos<T>(device, m, k, seed);
         return solver.Run(tolerance, maxBlockProducts, progress);
     }
 
-    private (double[], T[], LanczosReport) Run(double tol, int maxProducts, Action<string>? progress)
+    private (double[], T[], LanczosReport, double) Run(double tol, int maxProducts, Action<string>? progress)
     {
         _total.Start();
         int cols = 0, products = 0, restarts = 0;
@@ -162,8 +173,9 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 if (worst <= tol || exhausted)
                 {
                     var vectors = DownloadVectors();
-                    return (theta[.._k], vectors, new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
-                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds));
+                    var report = new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
+                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds);
+                    return (theta[.._k], vectors, report, cols > _k ? theta[_k] : double.NaN);
                 }
             }
             if (cols + _b > _maxBasis)
@@ -292,7 +304,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         block.Matrix.Storage.Upload(v, block.Offset + (long)first * _n);
     }
 
-    private static (double[], T[], LanczosReport) SolveDense(DeviceMatrix<T> m, int k, double tol)
+    private static (double[], T[], LanczosReport, double) SolveDense(DeviceMatrix<T> m, int k, double tol)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         int n = m.Rows;
@@ -320,7 +332,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             residuals[j] = Math.Sqrt(s);
         }
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0));
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0), values[k]);
     }
 
     private static double[,] Sub(double[,] t, int size)
