@@ -61,6 +61,9 @@ internal static class TraceReport
                 {
                     cg_iterations = c.Gradient.CgIterations,
                     cg_relative_residual = c.Gradient.CgRelativeResidual,
+                    indefinite_systems = c.Gradient.IndefiniteSystems,
+                    gap = double.IsFinite(c.Gradient.Gap) ? c.Gradient.Gap : (double?)null,
+                    residual_gap_ratio = double.IsFinite(c.Gradient.ResidualGapRatio) ? c.Gradient.ResidualGapRatio : (double?)null,
                     smallest_kept_gap = c.Gradient.SmallestKeptGap,
                     reliable = c.Gradient.Reliable,
                 },
