@@ -10,7 +10,7 @@ internal static class EmbedCommand
 {
     private static readonly HashSet<string> Known =
         ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
-         "path", "propagation"];
+         "path", "propagation", "sampling"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -30,6 +30,7 @@ internal static class EmbedCommand
         {
             Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
             Propagation = a.Enum<NystromPropagation>("propagation") ?? new NystromOptions().Propagation,
+            Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
         };
         var kind = ParseDevice(a.String("device"));
         var array = Npy.Read(input);
@@ -64,7 +65,7 @@ internal static class EmbedCommand
         }
         stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
             ? $"ncut: path exact ({array.Shape[0]} points, all in the graph)"
-            : $"ncut: path nystrom ({array.Shape[0]} points, {embedding.LandmarkIndices.Length} landmarks, {embedding.Nystrom.Propagation} propagation); {embedding.Timings}");
+            : $"ncut: path nystrom ({array.Shape[0]} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Nystrom.Propagation} propagation); {embedding.Timings}");
         WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
         return 0;
     }

@@ -50,7 +50,7 @@ public class NystromCliTests
         var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "3", "--output", output, "--eigenvalues", lambda,
             "--device", "cpu", "--sigma", "2", "--path", "nystrom", "--propagation", flag);
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain($"ncut: path nystrom (600 points, 150 landmarks, {propagation} propagation)"));
+        Assert.That(stdout, Does.Contain($"ncut: path nystrom (600 points, 150 landmarks by Uniform sampling, {propagation} propagation)"));
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         var expected = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = 2 },
             new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = propagation });
@@ -78,7 +78,7 @@ public class NystromCliTests
         string input = Write("blobs8200.npy", x), output = Path.Combine(_dir, "u-auto-large.npy");
         var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "4", "--output", output, "--device", "cpu");
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain($"ncut: path nystrom ({n} points, 2050 landmarks, Classic propagation)"));
+        Assert.That(stdout, Does.Contain($"ncut: path nystrom ({n} points, 2050 landmarks by Uniform sampling, Classic propagation)"));
         var u = Npy.Read(output);
         Assert.That(u.Shape, Is.EqualTo(new[] { n, 4 }));
         Assert.That(u.Doubles, Is.All.Matches<double>(double.IsFinite));
@@ -86,6 +86,7 @@ public class NystromCliTests
 
     [TestCase("--path bogus", "--path")]
     [TestCase("--propagation bogus", "--propagation")]
+    [TestCase("--sampling bogus", "--sampling")]
     [TestCase("--path nystrom --vjp {in} --grad-output {out}", "--path exact")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string extra, string mentions)
     {

@@ -1,4 +1,4 @@
-// NystromNcut: Nyström Normalized Cut: exact Ncut on farthest-point landmarks, then the eigenvectors propagated to every point on the device.
+// NystromNcut: Nyström Normalized Cut: exact Ncut on sampled landmarks, then the eigenvectors propagated to every point on the device.
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -9,8 +9,8 @@ using NcutKernels.Solvers;
 namespace NcutKernels.Spectral;
 
 /// <summary>
-/// Normalized Cut for many points, as ncut_pytorch's <c>ncut_fn</c> does it (MATH.md, "Nyström"): m = min(SampleCount,
-/// ⌊n·SampleMaxRatio⌋) landmarks by farthest-point sampling, σ by the degree rule on the landmarks, the exact embedding of
+/// Normalized Cut for many points, in the shape of ncut_pytorch's <c>ncut_fn</c> (MATH.md, "Nyström"): m = min(SampleCount,
+/// ⌊n·SampleMaxRatio⌋) landmarks (<see cref="NystromOptions.Sampling"/>), σ by the degree rule on the landmarks, the exact embedding of
 /// the landmark graph (affinity → normalization → block Lanczos on the device), then every point's row from the landmark
 /// eigenvectors (<see cref="NystromOptions.Propagation"/>), in chunks, on the device. Memory: the m×m landmark affinity and
 /// O(chunk·(d + k)) for the propagation; nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
@@ -194,13 +194,15 @@ public sealed class NystromNcut
                 "EigenvectorCount must be less than m (raise the sample or take the exact path).");
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
-        var indices = FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
         Array.Sort(indices);
         var features = new T[(long)m * cols];
         for (int r = 0; r < m; r++)
             x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
         double samplingMs = Lap(sw);
-        log?.WriteLine($"nystrom: {m} landmarks of {rows} by farthest-point sampling in {samplingMs:F1} ms");
+        log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
         double sigma = ChooseSigma<T>(features, m, cols);
         double sigmaMs = Lap(sw);
@@ -214,6 +216,19 @@ public sealed class NystromNcut
         double anchorsMs = Lap(sw);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
         log?.WriteLine($"nystrom: {Timings}");
+    }
+
+    /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
+    private static int[] UniformSample(int n, int m, int seed)
+    {
+        var random = new Random(seed);
+        var rows = Enumerable.Range(0, n).ToArray();
+        for (int i = 0; i < m; i++)
+        {
+            int j = random.Next(i, n);
+            (rows[i], rows[j]) = (rows[j], rows[i]);
+        }
+        return rows[..m];
     }
 
     /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees.</summary>

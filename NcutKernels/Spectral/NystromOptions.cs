@@ -1,9 +1,11 @@
-// NystromOptions: the sampling and propagation settings of a Nyström Ncut (defaults mirror ncut_pytorch's NystromConfig), validated in one place.
+// NystromOptions: the sampling and propagation settings of a Nyström Ncut (counts mirror ncut_pytorch's NystromConfig), validated in one place.
 namespace NcutKernels.Spectral;
 
 /// <summary>
-/// Settings of <see cref="NystromNcut"/> beyond the embedding's own <see cref="NcutOptions"/>. The defaults mirror
-/// ncut_pytorch's <c>NystromConfig</c> and <c>SMALL_SCALE_THRESHOLD</c>. Validated when the <see cref="NystromNcut"/> is constructed.
+/// Settings of <see cref="NystromNcut"/> beyond the embedding's own <see cref="NcutOptions"/>. The counts and ratios mirror
+/// ncut_pytorch's <c>NystromConfig</c> and <c>SMALL_SCALE_THRESHOLD</c>; <see cref="Sampling"/> and <see cref="Propagation"/>
+/// default to the more accurate choices measured against exact Ncut (ncut_pytorch's are <see cref="LandmarkSampling.FarthestPoint"/>
+/// and <see cref="NystromPropagation.NcutPytorch"/>). Validated when the <see cref="NystromNcut"/> is constructed.
 /// </summary>
 public sealed record NystromOptions
 {
@@ -13,6 +15,13 @@ public sealed record NystromOptions
     /// <summary>Landmarks are at most this fraction of the points, m = min(SampleCount, ⌊n·ratio⌋) (<c>n_sample_max_ratio</c>), in (0, 1]. Default 0.25.</summary>
     public double SampleMaxRatio { get; init; } = 0.25;
 
+    /// <summary>
+    /// How the landmarks are chosen. Default <see cref="LandmarkSampling.Uniform"/>: on clustered data the farthest-point
+    /// landmarks ncut_pytorch uses can flatten the landmark graph's spectrum at k, which no propagation can undo (measured
+    /// with ReferenceData/tools/nystrom_accuracy.py).
+    /// </summary>
+    public LandmarkSampling Sampling { get; init; } = LandmarkSampling.Uniform;
+
     /// <summary>With <see cref="EmbeddingPath.Auto"/>, n at or below this takes the exact path (<c>SMALL_SCALE_THRESHOLD</c>). Default 8192.</summary>
     public int ExactThreshold { get; init; } = 8192;
 
@@ -20,9 +29,9 @@ public sealed record NystromOptions
     public EmbeddingPath Path { get; init; } = EmbeddingPath.Auto;
 
     /// <summary>
-    /// How the landmark eigenvectors reach the other points. Default <see cref="NystromPropagation.Classic"/>: on clustered
-    /// data it leaves a third or less of the subspace error of ncut_pytorch's propagation (docs: Nyström accuracy), at
-    /// n·m·d distance work instead of n·anchors·d.
+    /// How the landmark eigenvectors reach the other points. Default <see cref="NystromPropagation.Classic"/>: with uniform
+    /// landmarks on clustered data it leaves a seventh or less of the nearest-anchor propagations' subspace error (measured
+    /// with ReferenceData/tools/nystrom_accuracy.py), at n·m·d distance work instead of n·anchors·d.
     /// </summary>
     public NystromPropagation Propagation { get; init; } = NystromPropagation.Classic;
 
@@ -55,6 +64,8 @@ public sealed record NystromOptions
             throw new ArgumentOutOfRangeException(nameof(SampleMaxRatio), SampleMaxRatio, "SampleMaxRatio must lie in (0, 1].");
         if (ExactThreshold < 0)
             throw new ArgumentOutOfRangeException(nameof(ExactThreshold), ExactThreshold, "ExactThreshold must be ≥ 0.");
+        if (!Enum.IsDefined(Sampling))
+            throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "Unknown landmark sampling.");
         if (!Enum.IsDefined(Path))
             throw new ArgumentOutOfRangeException(nameof(Path), Path, "Unknown embedding path.");
         if (!Enum.IsDefined(Propagation))

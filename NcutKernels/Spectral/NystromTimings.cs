@@ -5,7 +5,7 @@ namespace NcutKernels.Spectral;
 /// Milliseconds spent in each stage of the last <see cref="NystromNcut"/> fit (device work synchronized). On the exact path
 /// sampling, anchors and propagation are 0 and <see cref="LandmarkNcutMs"/> is the whole exact embedding after σ.
 /// </summary>
-/// <param name="SamplingMs">Choosing the landmarks (farthest-point sampling).</param>
+/// <param name="SamplingMs">Choosing the landmarks.</param>
 /// <param name="SigmaMs">Choosing σ on the landmarks.</param>
 /// <param name="LandmarkNcutMs">Exact Ncut on the landmarks: affinity, normalization, eigen-solve.</param>
 /// <param name="AnchorsMs">Preparing the propagation: anchors, their σp and degrees (or the classic extension's coefficients).</param>
