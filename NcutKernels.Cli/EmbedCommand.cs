@@ -1,4 +1,4 @@
-// EmbedCommand: `ncut embed` — .npy features in, top-k eigenvectors (and eigenvalues) out.
+// EmbedCommand: `ncut embed` — .npy features in, top-k eigenvectors (and eigenvalues) out; exact or Nyström by size or --path.
 using System.Numerics;
 using NcutKernels.IO;
 using NcutKernels.Runtime;
@@ -9,7 +9,8 @@ namespace NcutKernels.Cli;
 internal static class EmbedCommand
 {
     private static readonly HashSet<string> Known =
-        ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output"];
+        ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
+         "path", "propagation", "sampling"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -25,6 +26,12 @@ internal static class EmbedCommand
             Seed = a.Int("seed") ?? 0,
             Log = stdout,
         };
+        var nystrom = new NystromOptions
+        {
+            Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
+            Propagation = a.Enum<NystromPropagation>("propagation") ?? new NystromOptions().Propagation,
+            Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
+        };
         var kind = ParseDevice(a.String("device"));
         var array = Npy.Read(input);
         if (array.Shape.Length != 2)
@@ -33,26 +40,41 @@ internal static class EmbedCommand
         if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
             throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var device = ComputeDevice.Create(kind, stdout);
-        var ncut = new Ncut(device, options);
         if (gradOutput is not null)
         {
+            int n = array.Shape[0];
+            if (nystrom.Path == EmbeddingPath.Nystrom || (nystrom.Path == EmbeddingPath.Auto && n > nystrom.ExactThreshold))
+                throw new UsageException($"--vjp/--eigenvalue-vjp need the exact path; n = {n} would take the Nyström path " +
+                    $"(above {nystrom.ExactThreshold} points or --path nystrom), which has no backward: pass --path exact");
+            var ncut = new Ncut(device, options);
             if (array.IsDouble && device.Kind == DeviceKind.Cpu)
                 Backpropagate(ncut, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
             else
                 Backpropagate(ncut, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
+            WriteEigenvalues(eigenvaluesPath, ncut.Eigenvalues, output, stdout);
+            return 0;
         }
-        else if (array.IsDouble && device.Kind == DeviceKind.Cpu)
-            Npy.Write(output, ncut.FitTransform(array.ToMatrix<double>()));
+        var embedding = new NystromNcut(device, options, nystrom);
+        if (array.IsDouble && device.Kind == DeviceKind.Cpu)
+            Npy.Write(output, embedding.FitTransform(array.ToMatrix<double>()));
         else
         {
             if (array.IsDouble)
                 stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; output is float32");
-            Npy.Write(output, ncut.FitTransform(array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>()));
+            Npy.Write(output, embedding.FitTransform(array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>()));
         }
-        if (eigenvaluesPath is not null)
-            Npy.Write(eigenvaluesPath, ncut.Eigenvalues);
-        stdout.WriteLine($"ncut: wrote {output}{(eigenvaluesPath is null ? "" : " and " + eigenvaluesPath)}; eigenvalues {string.Join(" ", ncut.Eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(ncut.Eigenvalues.Length > 5 ? " …" : "")}");
+        stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
+            ? $"ncut: path exact ({array.Shape[0]} points, all in the graph)"
+            : $"ncut: path nystrom ({array.Shape[0]} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Nystrom.Propagation} propagation); {embedding.Timings}");
+        WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
         return 0;
+    }
+
+    private static void WriteEigenvalues(string? path, double[] eigenvalues, string output, TextWriter stdout)
+    {
+        if (path is not null)
+            Npy.Write(path, eigenvalues);
+        stdout.WriteLine($"ncut: wrote {output}{(path is null ? "" : " and " + path)}; eigenvalues {string.Join(" ", eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(eigenvalues.Length > 5 ? " …" : "")}");
     }
 
     /// <summary>

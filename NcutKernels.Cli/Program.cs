@@ -20,7 +20,10 @@ namespace NcutKernels.Cli
                          [--model ResNet18.onnx] [--device auto|cuda|cpu] [--seed N]
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
+                         [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
+                         [--sampling uniform|farthestpoint]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
+                         (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients: exact path only)
               ncut info
             """;
 

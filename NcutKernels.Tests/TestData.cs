@@ -1,4 +1,4 @@
-// TestData: synthetic inputs (well-separated blobs, uniform noise) and float64 references built with MathNet.
+// TestData: synthetic inputs (well-separated blobs, uniform noise), float64 references built with MathNet, subspace angles and NMI.
 using MathNet.Numerics.LinearAlgebra;
 
 namespace NcutKernels.Tests;
@@ -109,7 +109,28 @@ internal static class TestData
         return residual.L2Norm();
     }
 
+    /// <summary>An orthonormal basis (thin QR) of the columns of u: what <see cref="SubspaceSin"/> needs for a non-orthonormal embedding.</summary>
+    public static Matrix<double> Orthonormal(Matrix<double> u) => u.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+
     public static Matrix<double> Matrix(float[,] u) => Matrix<double>.Build.Dense(u.GetLength(0), u.GetLength(1), (r, c) => u[r, c]);
 
     public static Matrix<double> Matrix(double[,] u) => Matrix<double>.Build.DenseOfArray(u);
+
+    /// <summary>Normalized mutual information, 2·I(a; b) / (H(a) + H(b)) (arithmetic normalization, as sklearn's default); 1 when both are one cluster.</summary>
+    public static double Nmi(int[] a, int[] b)
+    {
+        int n = a.Length;
+        var joint = new Dictionary<(int, int), int>();
+        for (int i = 0; i < n; i++)
+            joint[(a[i], b[i])] = joint.GetValueOrDefault((a[i], b[i])) + 1;
+        var pa = a.GroupBy(x => x).ToDictionary(g => g.Key, g => (double)g.Count() / n);
+        var pb = b.GroupBy(x => x).ToDictionary(g => g.Key, g => (double)g.Count() / n);
+        double mi = joint.Sum(e =>
+        {
+            double p = (double)e.Value / n;
+            return p * Math.Log(p / (pa[e.Key.Item1] * pb[e.Key.Item2]));
+        });
+        double ha = -pa.Values.Sum(p => p * Math.Log(p)), hb = -pb.Values.Sum(p => p * Math.Log(p));
+        return ha + hb == 0 ? 1 : 2 * mi / (ha + hb);
+    }
 }

@@ -43,24 +43,6 @@ public class KwayNcutTests
         return (u, groups);
     }
 
-    /// <summary>Normalized mutual information, 2·I(a; b) / (H(a) + H(b)) (arithmetic normalization, as sklearn's default); 1 when both are one cluster.</summary>
-    private static double Nmi(int[] a, int[] b)
-    {
-        int n = a.Length;
-        var joint = new Dictionary<(int, int), int>();
-        for (int i = 0; i < n; i++)
-            joint[(a[i], b[i])] = joint.GetValueOrDefault((a[i], b[i])) + 1;
-        var pa = a.GroupBy(x => x).ToDictionary(g => g.Key, g => (double)g.Count() / n);
-        var pb = b.GroupBy(x => x).ToDictionary(g => g.Key, g => (double)g.Count() / n);
-        double mi = joint.Sum(e =>
-        {
-            double p = (double)e.Value / n;
-            return p * Math.Log(p / (pa[e.Key.Item1] * pb[e.Key.Item2]));
-        });
-        double ha = -pa.Values.Sum(p => p * Math.Log(p)), hb = -pb.Values.Sum(p => p * Math.Log(p));
-        return ha + hb == 0 ? 1 : 2 * mi / (ha + hb);
-    }
-
     private static Matrix<double> M(double[,] a) => Matrix<double>.Build.DenseOfArray(a);
 
     private static KwayNcut Kway(KwayMethod method, int k, int? sampleSize = KwayOptions.DefaultSampleSize, int seed = 0) =>
@@ -70,8 +52,8 @@ public class KwayNcutTests
     public void Nmi_Helper_ScoresPermutationOneAndIndependenceZero()
     {
         // guards the helper itself: a relabeling scores 1, a split that carries no information scores 0
-        Assert.That(Nmi([0, 0, 1, 1, 2, 2], [2, 2, 0, 0, 1, 1]), Is.EqualTo(1).Within(1e-12));
-        Assert.That(Nmi([0, 0, 1, 1], [0, 1, 0, 1]), Is.EqualTo(0).Within(1e-12));
+        Assert.That(TestData.Nmi([0, 0, 1, 1, 2, 2], [2, 2, 0, 0, 1, 1]), Is.EqualTo(1).Within(1e-12));
+        Assert.That(TestData.Nmi([0, 0, 1, 1], [0, 1, 0, 1]), Is.EqualTo(0).Within(1e-12));
     }
 
     [Test]
@@ -108,7 +90,7 @@ public class KwayNcutTests
     {
         var (u, groups) = Planted(800, 6, noise: 0.15, seed: 3);
         var labels = KwayNcut.Labels(Kway(method, 6).FitTransform(u));
-        Assert.That(Nmi(labels, groups), Is.GreaterThanOrEqualTo(0.99));
+        Assert.That(TestData.Nmi(labels, groups), Is.GreaterThanOrEqualTo(0.99));
     }
 
     [TestCase(KwayMethod.AxisAlign)]
@@ -122,7 +104,7 @@ public class KwayNcutTests
         var kway = Kway(method, k);
         kway.Fit(u);
         var labels = kway.Predict(u);
-        Assert.That(Nmi(labels, Enumerable.Range(0, n).Select(i => i % k).ToArray()), Is.GreaterThanOrEqualTo(0.99));
+        Assert.That(TestData.Nmi(labels, Enumerable.Range(0, n).Select(i => i % k).ToArray()), Is.GreaterThanOrEqualTo(0.99));
     }
 
     [TestCase(KwayMethod.AxisAlign)]
@@ -133,7 +115,7 @@ public class KwayNcutTests
         var (u, groups) = Planted(4000, 5, noise: 0.15, seed: 4, extra: 3);
         var kway = new KwayNcut(new KwayOptions { ClusterCount = 5, Method = method, EigenvectorCount = 5, SampleSize = 250, Seed = 9 });
         kway.Fit(u);
-        Assert.That(Nmi(kway.Predict(u), groups), Is.GreaterThanOrEqualTo(0.99));
+        Assert.That(TestData.Nmi(kway.Predict(u), groups), Is.GreaterThanOrEqualTo(0.99));
     }
 
     [TestCase(KwayMethod.AxisAlign)]
@@ -255,7 +237,7 @@ public class KwayNcutTests
         var labels = KwayNcut.Labels(scores);
         Assert.That(zero.Select(i => labels[i]), Is.All.EqualTo(0), "all-zero scores: the first column wins");
         var rest = Enumerable.Range(0, 400).Except(zero).ToArray();
-        Assert.That(Nmi(rest.Select(i => labels[i]).ToArray(), rest.Select(i => groups[i]).ToArray()), Is.GreaterThanOrEqualTo(0.99));
+        Assert.That(TestData.Nmi(rest.Select(i => labels[i]).ToArray(), rest.Select(i => groups[i]).ToArray()), Is.GreaterThanOrEqualTo(0.99));
     }
 
     [TestCase(KwayMethod.AxisAlign)]

@@ -43,6 +43,25 @@ internal abstract class Backend : IDisposable
     public abstract void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
         double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// Greedy farthest-point sampling of the rows of <paramref name="points"/> (rows×p, row-major; p ≤ 8 in practice, any p
+    /// allowed): the walk starts at row 0; each step picks the row whose squared Euclidean distance to its nearest picked
+    /// row is largest, ties to the lowest row index, never a row twice. Returns <paramref name="count"/> (≥ 1) row indices in
+    /// pick order; count ≥ rows returns every row, 0..rows−1 in order. Equals <see cref="FarthestPointSampling.Greedy"/>.
+    /// </summary>
+    public abstract int[] FarthestPointSample<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Nearest-anchor propagation: for every row x_i of <paramref name="x"/> (n×d), N_i = the <paramref name="neighbours"/>
+    /// rows of <paramref name="anchors"/> (a×d) with the smallest squared distance ‖x_i − a_j‖² (ties to the lower anchor
+    /// index), w_ij = exp(−‖x_i − a_j‖²/(2σ²)), and output_i (= , n×k) = Σ_{j∈N_i} w_ij·values_j / denom_i, values a×k, with
+    /// denom_i = Σ_{j∈N_i} anchorDegrees_j when <paramref name="anchorDegrees"/> (length a) is given (ncut_pytorch's rule),
+    /// else max(Σ_{j∈N_i} w_ij, <see cref="NearestPropagation.WeightFloor"/>) (renormalized weights).
+    /// 1 ≤ neighbours ≤ a, σ &gt; 0. Rows are independent: the result for a row does not depend on the other rows given.
+    /// </summary>
+    public abstract void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>dst = src (same shape).</summary>
     public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -68,6 +87,33 @@ internal abstract class Backend : IDisposable
             throw new ArgumentException($"AccumulateRbfEmbeddingGradient: shapes disagree (x {n}×{x.Cols}, w {w.Rows}×{w.Cols}, degrees {degrees.Length}, " +
                 $"u {u.Length}, y {y.Length}, gx {gx.Length}).");
         return k;
+    }
+
+    /// <summary>Checks the count of <see cref="FarthestPointSample{T}"/>.</summary>
+    protected static void CheckSampleCount(int count)
+    {
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "FarthestPointSample: count must be at least 1.");
+    }
+
+    /// <summary>Checks the shapes and scalars of <see cref="PropagateNearest{T}"/>.</summary>
+    protected static void CheckPropagation<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (anchors.Cols != x.Cols)
+            throw new ArgumentException($"PropagateNearest: anchors have {anchors.Cols} columns, x has {x.Cols}.", nameof(anchors));
+        if (values.Rows != anchors.Rows)
+            throw new ArgumentException($"PropagateNearest: values have {values.Rows} rows, expected one per anchor ({anchors.Rows}).", nameof(values));
+        if (output.Rows != x.Rows || output.Cols != values.Cols)
+            throw new ArgumentException($"PropagateNearest: output is {output.Rows}×{output.Cols}, expected {x.Rows}×{values.Cols}.", nameof(output));
+        if (anchorDegrees is not null && anchorDegrees.Length != anchors.Rows)
+            throw new ArgumentException($"PropagateNearest: anchorDegrees has {anchorDegrees.Length} entries, expected {anchors.Rows}.", nameof(anchorDegrees));
+        if (anchorDegrees is not null && Array.FindIndex(anchorDegrees, v => !(v > 0) || !double.IsFinite(v)) is var bad and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(anchorDegrees), anchorDegrees[bad], $"PropagateNearest: anchor degree {bad} must be positive and finite.");
+        if (!(sigma > 0) || !double.IsFinite(sigma))
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "PropagateNearest: σ must be positive and finite.");
+        if (neighbours < 1 || neighbours > anchors.Rows)
+            throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, $"PropagateNearest: neighbours must be in [1, {anchors.Rows}] (the anchor count).");
     }
 
     /// <summary>Checks the shapes every implementation relies on.</summary>

@@ -303,6 +303,34 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
             gx[e] += result[e];
     }
 
+    // FarthestPointSample and PropagateNearest run on the host for now (download, the managed code, upload): their ILGPU
+    // kernels are being written separately, to the contract in Backend, and will replace these two methods.
+
+    public override int[] FarthestPointSample<T>(Block<T> points, int count)
+    {
+        CheckSampleCount(count);
+        var y = Array.ConvertAll(Host(points), v => double.CreateTruncating(v));
+        return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
+    }
+
+    public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output)
+    {
+        CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
+        var result = new T[output.Length];
+        NearestPropagation.Run(Host(x), 0, x.Rows, Host(anchors), 0, anchors.Rows, x.Cols, Host(values), 0, values.Cols, anchorDegrees, sigma,
+            neighbours, result, 0);
+        output.Matrix.Storage.Upload(result, output.Offset);
+    }
+
+    /// <summary>A block's elements copied to a new host array.</summary>
+    private static T[] Host<T>(Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var host = new T[b.Length];
+        b.Matrix.Storage.Download(host, b.Offset);
+        return host;
+    }
+
     public override void Copy<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));

@@ -248,6 +248,24 @@ internal sealed class ManagedBackend : Backend
     private static double[] Wide<T>(T[] a) where T : unmanaged, IFloatingPointIeee754<T> =>
         a is double[] wide ? wide : Array.ConvertAll(a, double.CreateChecked);
 
+    public override int[] FarthestPointSample<T>(Block<T> points, int count)
+    {
+        CheckSampleCount(count);
+        var span = Data(points);
+        var y = new double[span.Length];
+        for (int e = 0; e < y.Length; e++)
+            y[e] = double.CreateTruncating(span[e]);
+        return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
+    }
+
+    public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output)
+    {
+        CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
+        NearestPropagation.Run(Data(x.Matrix), (int)x.Offset, x.Rows, Data(anchors.Matrix), (int)anchors.Offset, anchors.Rows, x.Cols,
+            Data(values.Matrix), (int)values.Offset, values.Cols, anchorDegrees, sigma, neighbours, Data(output.Matrix), (int)output.Offset);
+    }
+
     public override void Copy<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));

@@ -1,5 +1,7 @@
-// FarthestPointSampling: seeded, deterministic farthest-point sampling of matrix rows (host, float64) for the k-way rotation fit.
+// FarthestPointSampling: seeded, deterministic farthest-point sampling of matrix rows (host, float64, or the walk on a device) for k-way and Nyström.
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
 
@@ -21,6 +23,39 @@ internal static class FarthestPointSampling
     {
         if (count >= n)
             return Enumerable.Range(0, n).ToArray();
+        var (candidates, y, p) = Project<double>(x, n, d, count, seed);
+        return Greedy(y, candidates.Length, p, count).Select(i => candidates[i]).ToArray();
+    }
+
+    /// <summary>
+    /// As <see cref="Sample(double[], int, int, int, int)"/>, with the walk run by the device's
+    /// <see cref="Backends.Backend.FarthestPointSample{T}"/> on the projected candidates (uploaded as T; the candidates and
+    /// the projection are drawn on the host).
+    /// </summary>
+    public static int[] Sample<T>(ComputeDevice device, ReadOnlySpan<T> x, int n, int d, int count, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (count >= n)
+            return Enumerable.Range(0, n).ToArray();
+        var (candidates, y, p) = Project(x, n, d, count, seed);
+        var points = new T[y.Length];
+        for (long e = 0; e < y.Length; e++)
+            points[e] = T.CreateChecked(y[e]);
+        using var m = DeviceMatrix<T>.Upload(device, points, candidates.Length, p);
+        return device.Backend.FarthestPointSample(m.All, count).Select(i => candidates[i]).ToArray();
+    }
+
+    /// <summary>The walk of <see cref="Backends.Backend.FarthestPointSample{T}"/>: <see cref="Greedy"/>, or every row in order when count ≥ rows.</summary>
+    public static int[] Walk(double[] y, int rows, int d, int count) =>
+        count >= rows ? Enumerable.Range(0, rows).ToArray() : Greedy(y, rows, d, count);
+
+    /// <summary>
+    /// The candidate rows (all, or <see cref="MaxDrawRatio"/>·count evenly spaced from a seeded offset) and their coordinates
+    /// (c×p, row-major, float64): the rows themselves when d ≤ <see cref="ProjectionDims"/>, else their seeded random
+    /// orthonormal projection to p = <see cref="ProjectionDims"/> dimensions. Requires count &lt; n.
+    /// </summary>
+    private static (int[] candidates, double[] y, int p) Project<T>(ReadOnlySpan<T> x, int n, int d, int count, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var random = new Random(seed);
         int draw = (int)Math.Min(n, Math.Max(count, (long)(count * MaxDrawRatio)));
         int[] candidates;
@@ -36,24 +71,39 @@ internal static class FarthestPointSampling
         }
         int p = Math.Min(d, ProjectionDims);
         var basis = p < d ? RandomOrthonormal(d, p, random) : null;
-        var y = new double[(long)candidates.Length * p];
-        Parallel.For(0, candidates.Length, r =>
+        int c = candidates.Length;
+        var y = new double[(long)c * p];
+        // Candidate rows are widened a batch at a time (x is a span: the parallel projection reads the batch copy).
+        const int batch = 1024;
+        var rows = new double[(long)Math.Min(c, batch) * d];
+        for (int r0 = 0; r0 < c; r0 += batch)
         {
-            long row = (long)candidates[r] * d;
+            int len = Math.Min(batch, c - r0);
+            for (int r = 0; r < len; r++)
+            {
+                var src = x.Slice((int)((long)candidates[r0 + r] * d), d);
+                for (int k = 0; k < d; k++)
+                    rows[(long)r * d + k] = double.CreateChecked(src[k]);
+            }
             if (basis is null)
             {
-                Array.Copy(x, row, y, (long)r * p, p);
-                return;
+                Array.Copy(rows, 0, y, (long)r0 * p, (long)len * p);
+                continue;
             }
-            for (int e = 0; e < p; e++)
+            int first = r0;
+            Parallel.For(0, len, r =>
             {
-                double sum = 0;
-                for (int k = 0; k < d; k++)
-                    sum += x[row + k] * basis[k * p + e];
-                y[(long)r * p + e] = sum;
-            }
-        });
-        return Greedy(y, candidates.Length, p, count).Select(i => candidates[i]).ToArray();
+                long row = (long)r * d;
+                for (int e = 0; e < p; e++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < d; k++)
+                        sum += rows[row + k] * basis[k * p + e];
+                    y[(long)(first + r) * p + e] = sum;
+                }
+            });
+        }
+        return (candidates, y, p);
     }
 
     /// <summary>

@@ -1,0 +1,39 @@
+// NystromBenchmarks: NystromNcut.FitTransform end to end (sampling, σ, landmark Ncut, propagation) on 10⁴ and 10⁵ × 768 mixtures, k = 20, per propagation.
+using BenchmarkDotNet.Attributes;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Benchmarks;
+
+public class NystromBenchmarks
+{
+    private ComputeDevice _device = null!;
+    private float[] _x = null!;
+
+    public static IEnumerable<DeviceKind> Kinds => BenchData.Devices();
+
+    [ParamsSource(nameof(Kinds))]
+    public DeviceKind Device { get; set; }
+
+    /// <summary>Both above ncut_pytorch's 8192-point threshold: m = min(10240, n/4) landmarks.</summary>
+    [Params(10_000, 100_000)]
+    public int N { get; set; }
+
+    /// <summary>The default (classic extension, n·m·d) and ncut_pytorch's nearest-anchor propagation (n·1024·d).</summary>
+    [Params(NystromPropagation.Classic, NystromPropagation.NcutPytorch)]
+    public NystromPropagation Propagation { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _device = ComputeDevice.Create(Device);
+        _x = BenchData.Mixture(N, 768);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _device.Dispose();
+
+    [Benchmark]
+    public float[,] Mixture768_K20() =>
+        new NystromNcut(_device, new NcutOptions { EigenvectorCount = 20 }, new NystromOptions { Propagation = Propagation }).FitTransform<float>(_x, N, 768);
+}

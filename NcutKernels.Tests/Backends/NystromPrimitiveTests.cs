@@ -1,0 +1,229 @@
+// NystromPrimitiveTests: Backend.FarthestPointSample and Backend.PropagateNearest against brute-force references (ties, both denominators), row independence, the ILGPU device path and bad arguments.
+using NcutKernels.Backends;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Backends;
+
+[TestFixture]
+[NonParallelizable]
+public class NystromPrimitiveTests
+{
+    private ComputeDevice _cpu = null!;
+    private ComputeDevice _ilgpu = null!;
+
+    [OneTimeSetUp]
+    public void Setup()
+    {
+        _cpu = ComputeDevice.Create(DeviceKind.Cpu);
+        _ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
+    }
+
+    [OneTimeTearDown]
+    public void TearDown()
+    {
+        _cpu.Dispose();
+        _ilgpu.Dispose();
+    }
+
+    private static double[] Random(int count, int seed, Func<Random, double>? draw = null)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => draw?.Invoke(rng) ?? TestData.Gaussian(rng)).ToArray();
+    }
+
+    private static T[] Cast<T>(double[] a) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => a.Select(T.CreateChecked).ToArray();
+
+    /// <summary>The contract, literally: direct squared distances, stable sort by (distance, index), first `neighbours`, weights, sum, denominator.</summary>
+    private static double[] Naive(double[] x, int n, double[] anchors, int a, int d, double[] values, int k, double[]? degrees, double sigma, int neighbours)
+    {
+        var output = new double[n * k];
+        for (int i = 0; i < n; i++)
+        {
+            var dist = Enumerable.Range(0, a).Select(j => Enumerable.Range(0, d).Sum(e => (x[i * d + e] - anchors[j * d + e]) * (x[i * d + e] - anchors[j * d + e]))).ToArray();
+            var nearest = Enumerable.Range(0, a).OrderBy(j => dist[j]).ThenBy(j => j).Take(neighbours).ToArray();
+            double denominator = 0;
+            foreach (int j in nearest)
+            {
+                double w = Math.Exp(-dist[j] / (2 * sigma * sigma));
+                for (int c = 0; c < k; c++)
+                    output[i * k + c] += w * values[j * k + c];
+                denominator += degrees?[j] ?? w;
+            }
+            if (degrees is null)
+                denominator = Math.Max(denominator, NearestPropagation.WeightFloor);
+            for (int c = 0; c < k; c++)
+                output[i * k + c] /= denominator;
+        }
+        return output;
+    }
+
+    private static T[] Propagate<T>(ComputeDevice device, T[] x, int n, T[] anchors, int a, int d, T[] values, int k, double[]? degrees, double sigma,
+        int neighbours) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        using var xm = DeviceMatrix<T>.Upload(device, x, n, d);
+        using var am = DeviceMatrix<T>.Upload(device, anchors, a, d);
+        using var vm = DeviceMatrix<T>.Upload(device, values, a, k);
+        using var om = DeviceMatrix<T>.Allocate(device, n, k);
+        device.Backend.PropagateNearest(xm.All, am.All, vm.All, degrees, sigma, neighbours, om.All);
+        var result = new T[n * k];
+        om.Download(result);
+        return result;
+    }
+
+    private static void AssertClose(double[] actual, double[] expected, double atol, double rtol, string what)
+    {
+        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
+        for (int i = 0; i < actual.Length; i++)
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(atol + rtol * Math.Abs(expected[i])), $"{what}[{i}]");
+    }
+
+    // n = 57 spans two tiles of 32 rows with a ragged group of four; a = 23 is odd and ends inside a panel.
+    [TestCase(57, 23, 5, 3, 4, false)]
+    [TestCase(57, 23, 5, 3, 4, true)]
+    [TestCase(57, 23, 5, 3, 23, false)] // every anchor a neighbour: the vectorized all-anchors path
+    [TestCase(57, 23, 5, 3, 23, true)]
+    [TestCase(40, 130, 9, 2, 32, false)] // several anchor panels
+    public void PropagateNearest_Float64_MatchesBruteForce(int n, int a, int d, int k, int neighbours, bool withDegrees)
+    {
+        var x = Random(n * d, 1);
+        var anchors = Random(a * d, 2);
+        var values = Random(a * k, 3);
+        var degrees = withDegrees ? Random(a, 4, rng => 0.1 + rng.NextDouble()) : null;
+        const double sigma = 1.7;
+        var actual = Propagate(_cpu, x, n, anchors, a, d, values, k, degrees, sigma, neighbours);
+        // Distances by the expansion vs direct differences: a few ulps of ‖x‖² ≈ 10, so the weights agree to ~1e-14 relative.
+        AssertClose(actual, Naive(x, n, anchors, a, d, values, k, degrees, sigma, neighbours), 1e-13, 1e-11, "output");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void PropagateNearest_Ties_GoToTheLowerAnchorIndex(bool withDegrees)
+    {
+        // Coordinates in {0, 1, 2} (exact in both distance formulas), repeated anchors: many equal distances at the cut.
+        const int n = 60, a = 25, d = 2, neighbours = 3;
+        var x = Random(n * d, 5, rng => rng.Next(3));
+        var anchors = Random(a * d, 6, rng => rng.Next(3));
+        // values = identity: output[i, j] ≠ 0 exactly when anchor j is among row i's neighbours, so the chosen set is visible.
+        var values = new double[a * a];
+        for (int j = 0; j < a; j++)
+            values[j * a + j] = 1;
+        var degrees = withDegrees ? Random(a, 7, rng => 0.5 + rng.NextDouble()) : null;
+        var actual = Propagate(_cpu, x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
+        var expected = Naive(x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
+        for (int e = 0; e < actual.Length; e++)
+            Assert.That(actual[e] != 0, Is.EqualTo(expected[e] != 0), $"row {e / a}: anchor {e % a} chosen");
+        AssertClose(actual, expected, 1e-15, 1e-13, "output");
+    }
+
+    [Test]
+    public void PropagateNearest_Float32_MatchesBruteForceOnTheWidenedValues()
+    {
+        const int n = 45, a = 30, d = 7, k = 4, neighbours = 6;
+        var x = Cast<float>(Random(n * d, 8));
+        var anchors = Cast<float>(Random(a * d, 9));
+        var values = Cast<float>(Random(a * k, 10));
+        var actual = Propagate(_cpu, x, n, anchors, a, d, values, k, null, 2.0, neighbours);
+        var expected = Naive(Array.ConvertAll(x, v => (double)v), n, Array.ConvertAll(anchors, v => (double)v), a, d,
+            Array.ConvertAll(values, v => (double)v), k, null, 2.0, neighbours);
+        // float64 arithmetic on the float32 inputs, one rounding to float32 at the end: ≤ 1 ulp ≈ 6e-8 relative.
+        AssertClose(Array.ConvertAll(actual, v => (double)v), expected, 1e-7, 1.2e-7, "output");
+    }
+
+    [Test]
+    public void PropagateNearest_RowsDoNotDependOnTheirNeighbourRows()
+    {
+        const int n = 100, a = 40, d = 6, k = 3;
+        var x = Random(n * d, 11);
+        var anchors = Random(a * d, 12);
+        var values = Random(a * k, 13);
+        var full = Propagate(_cpu, x, n, anchors, a, d, values, k, null, 1.5, 8);
+        // Rows 5..34 on their own: other tiles, other groups of four; the results must be bit-identical.
+        using var xm = DeviceMatrix<double>.Upload(_cpu, x, n, d);
+        using var am = DeviceMatrix<double>.Upload(_cpu, anchors, a, d);
+        using var vm = DeviceMatrix<double>.Upload(_cpu, values, a, k);
+        using var om = DeviceMatrix<double>.Allocate(_cpu, 30, k);
+        _cpu.Backend.PropagateNearest(xm.RowRange(5, 30), am.All, vm.All, null, 1.5, 8, om.All);
+        var part = new double[30 * k];
+        om.Download(part);
+        Assert.That(part, Is.EqualTo(full.Skip(5 * k).Take(30 * k).ToArray()));
+    }
+
+    [TestCase(3000, 8, 400, false)]
+    [TestCase(1500, 6, 900, true)]
+    [TestCase(90, 3, 90, false)]  // count = rows: every row, in order
+    [TestCase(90, 3, 200, false)] // count > rows: every row, in order
+    public void FarthestPointSample_EqualsGreedy(int rows, int p, int count, bool ties)
+    {
+        var y = Random(rows * p, rows + p, rng => ties ? rng.Next(3) : TestData.Gaussian(rng));
+        using var m = DeviceMatrix<double>.Upload(_cpu, y, rows, p);
+        var picked = _cpu.Backend.FarthestPointSample(m.All, count);
+        Assert.That(picked, Is.EqualTo(count >= rows ? Enumerable.Range(0, rows).ToArray() : FarthestPointSampling.Greedy(y, rows, p, count)));
+        if (count < rows)
+            Assert.That(picked.Distinct().Count(), Is.EqualTo(count), "no row twice");
+    }
+
+    [Test]
+    public void FarthestPointSample_Float32_EqualsGreedyOnTheWidenedValues()
+    {
+        const int rows = 800, p = 8, count = 120;
+        var y = Cast<float>(Random(rows * p, 14));
+        using var m = DeviceMatrix<float>.Upload(_cpu, y, rows, p);
+        Assert.That(_cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointSampling.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
+    }
+
+    [Test]
+    public void IlgpuDevice_MatchesManaged()
+    {
+        const int rows = 150, p = 8, count = 40;
+        var y = Cast<float>(Random(rows * p, 15));
+        int[] Fps(ComputeDevice dev)
+        {
+            using var m = DeviceMatrix<float>.Upload(dev, y, rows, p);
+            return dev.Backend.FarthestPointSample(m.All, count);
+        }
+        Assert.That(Fps(_ilgpu), Is.EqualTo(Fps(_cpu)), "same picks");
+
+        const int n = 120, a = 40, d = 6, k = 3;
+        var x = Cast<float>(Random(n * d, 16));
+        var anchors = Cast<float>(Random(a * d, 17));
+        var values = Cast<float>(Random(a * k, 18));
+        foreach (var degrees in new[] { null, Random(a, 19, rng => 0.2 + rng.NextDouble()) })
+        {
+            var onDevice = Propagate(_ilgpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
+            var managed = Propagate(_cpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
+            // A float32 kernel computes distances in float32 (relative error ~1e-6 of ‖x‖² ≈ 6): weights agree to ~1e-5.
+            AssertClose(Array.ConvertAll(onDevice, v => (double)v), Array.ConvertAll(managed, v => (double)v), 1e-5, 1e-4,
+                degrees is null ? "renormalized" : "anchor degrees");
+        }
+    }
+
+    [Test]
+    public void BadArguments_ThrowNamingTheParameter()
+    {
+        using var x = DeviceMatrix<double>.Upload(_cpu, new double[12], 4, 3);
+        using var anchors = DeviceMatrix<double>.Upload(_cpu, new double[15], 5, 3);
+        using var narrow = DeviceMatrix<double>.Upload(_cpu, new double[10], 5, 2);
+        using var values = DeviceMatrix<double>.Upload(_cpu, new double[10], 5, 2);
+        using var output = DeviceMatrix<double>.Allocate(_cpu, 4, 2);
+        using var wrongOutput = DeviceMatrix<double>.Allocate(_cpu, 4, 3);
+        var be = _cpu.Backend;
+        void Go(Block<double> a, Block<double> v, double[]? deg, double sigma, int nb, Block<double> o) =>
+            be.PropagateNearest(x.All, a, v, deg, sigma, nb, o);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => Go(narrow.All, values.All, null, 1, 2, output.All), Throws.ArgumentException.With.Property("ParamName").EqualTo("anchors"));
+            Assert.That(() => Go(anchors.All, values.RowRange(0, 4), null, 1, 2, output.All), Throws.ArgumentException.With.Property("ParamName").EqualTo("values"));
+            Assert.That(() => Go(anchors.All, values.All, null, 1, 2, wrongOutput.All), Throws.ArgumentException.With.Property("ParamName").EqualTo("output"));
+            Assert.That(() => Go(anchors.All, values.All, new double[4], 1, 2, output.All), Throws.ArgumentException.With.Property("ParamName").EqualTo("anchorDegrees"));
+            Assert.That(() => Go(anchors.All, values.All, [1, 1, 0, 1, 1], 1, 2, output.All),
+                Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("anchorDegrees").And.Message.Contains("degree 2"));
+            Assert.That(() => Go(anchors.All, values.All, null, 0, 2, output.All), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("sigma"));
+            Assert.That(() => Go(anchors.All, values.All, null, double.NaN, 2, output.All), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("sigma"));
+            Assert.That(() => Go(anchors.All, values.All, null, 1, 0, output.All), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("neighbours"));
+            Assert.That(() => Go(anchors.All, values.All, null, 1, 6, output.All), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("neighbours"));
+            Assert.That(() => be.FarthestPointSample(x.All, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("count"));
+        });
+    }
+}

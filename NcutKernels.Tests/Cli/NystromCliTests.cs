@@ -1,0 +1,104 @@
+// NystromCliTests: `ncut embed` picks exact or Nyström by size or --path, says which ran, and writes what NystromNcut computes.
+using NcutKernels.Cli;
+using NcutKernels.IO;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Cli;
+
+[TestFixture]
+public class NystromCliTests
+{
+    private string _dir = null!;
+
+    [OneTimeSetUp]
+    public void OneTimeSetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "ncut-nystrom-cli-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+    }
+
+    [OneTimeTearDown]
+    public void OneTimeTearDown()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    private static (int code, string stdout, string stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Commands.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Write(string name, double[,] x)
+    {
+        string path = Path.Combine(_dir, name);
+        Npy.Write(path, x);
+        return path;
+    }
+
+    [TestCase("classic", NystromPropagation.Classic)]
+    [TestCase("ncutpytorch", NystromPropagation.NcutPytorch)]
+    public void Embed_PathNystrom_WritesNystromNcutsEmbedding_AndSaysSo(string flag, NystromPropagation propagation)
+    {
+        var x = TestData.Blobs(600, 4, 3, separation: 5, seed: 31);
+        string input = Write("blobs600.npy", x), output = Path.Combine(_dir, $"u-{flag}.npy"), lambda = Path.Combine(_dir, $"l-{flag}.npy");
+        var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "3", "--output", output, "--eigenvalues", lambda,
+            "--device", "cpu", "--sigma", "2", "--path", "nystrom", "--propagation", flag);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain($"ncut: path nystrom (600 points, 150 landmarks by Uniform sampling, {propagation} propagation)"));
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        var expected = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = 2 },
+            new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = propagation });
+        Assert.That(Npy.Read(output).ToMatrix<double>(), Is.EqualTo(expected.FitTransform(x)));
+        Assert.That(Npy.Read(lambda).Doubles, Is.EqualTo(expected.Eigenvalues));
+    }
+
+    [Test]
+    public void Embed_Auto_SmallInputIsExact()
+    {
+        var x = TestData.Blobs(150, 4, 3, separation: 5, seed: 32);
+        string input = Write("blobs150.npy", x), output = Path.Combine(_dir, "u-auto-small.npy");
+        var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "3", "--output", output, "--device", "cpu", "--sigma", "2");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("ncut: path exact (150 points, all in the graph)"));
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        Assert.That(Npy.Read(output).ToMatrix<double>(), Is.EqualTo(new Ncut(device, new NcutOptions { EigenvectorCount = 3, Sigma = 2 }).FitTransform(x)));
+    }
+
+    [Test]
+    public void Embed_Auto_AboveTheThresholdIsNystrom()
+    {
+        const int n = 8200; // just above ncut_pytorch's 8192
+        var x = TestData.Blobs(n, 3, 4, separation: 5, seed: 33);
+        string input = Write("blobs8200.npy", x), output = Path.Combine(_dir, "u-auto-large.npy");
+        var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "4", "--output", output, "--device", "cpu");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain($"ncut: path nystrom ({n} points, 2050 landmarks by Uniform sampling, Classic propagation)"));
+        var u = Npy.Read(output);
+        Assert.That(u.Shape, Is.EqualTo(new[] { n, 4 }));
+        Assert.That(u.Doubles, Is.All.Matches<double>(double.IsFinite));
+    }
+
+    [TestCase("--path bogus", "--path")]
+    [TestCase("--propagation bogus", "--propagation")]
+    [TestCase("--sampling bogus", "--sampling")]
+    [TestCase("--path nystrom --vjp {in} --grad-output {out}", "--path exact")]
+    public void BadInput_ReturnsTwo_WithOneErrorLine(string extra, string mentions)
+    {
+        string input = Write("blobs-bad.npy", TestData.Blobs(100, 3, 2, separation: 5, seed: 34));
+        string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
+        var args = new[] { "embed", "--input", input, "--n-eig", "2", "--output", output, "--device", "cpu" }
+            .Concat(extra.Split(' ').Select(a => a.Replace("{in}", input).Replace("{out}", Path.Combine(_dir, "grad.npy")))).ToArray();
+        var (code, _, stderr) = Run(args);
+        Assert.That(code, Is.EqualTo(2));
+        var lines = stderr.TrimEnd('\r', '\n').Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(1), stderr);
+        Assert.That(lines[0], Does.StartWith("ncut: error:").And.Contain(mentions));
+        Assert.That(File.Exists(output), Is.False, "no output written on error");
+    }
+}

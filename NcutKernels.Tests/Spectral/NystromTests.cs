@@ -1,0 +1,252 @@
+// NystromTests: NystromNcut: the exact path below the threshold, accuracy against exact Ncut on clustered data (subspace angle, k-way NMI), the classic extension at the landmarks, determinism, chunking, out-of-sample Transform, the ILGPU device path and bad input.
+using MathNet.Numerics.LinearAlgebra;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Spectral;
+
+[TestFixture]
+[NonParallelizable]
+public class NystromTests
+{
+    private ComputeDevice _cpu = null!;
+
+    [OneTimeSetUp]
+    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
+
+    [OneTimeTearDown]
+    public void TearDown() => _cpu.Dispose();
+
+    private static NystromOptions Forced(NystromPropagation propagation = NystromPropagation.Classic) =>
+        new() { Path = EmbeddingPath.Nystrom, Propagation = propagation };
+
+    /// <summary>sin of the largest principal angle between span(exact) (orthonormal) and span(approx) (any basis).</summary>
+    private static double Sin(double[,] exact, double[,] approx) =>
+        TestData.SubspaceSin(TestData.Matrix(exact), TestData.Orthonormal(TestData.Matrix(approx)));
+
+    private static double Sin(double[,] exact, float[,] approx) =>
+        TestData.SubspaceSin(TestData.Matrix(exact), TestData.Orthonormal(TestData.Matrix(approx)));
+
+    private static int[] Truth(int n, int c) => Enumerable.Range(0, n).Select(i => i % c).ToArray();
+
+    private static int[] KwayLabels<T>(T[,] u, int clusters) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var kway = new KwayNcut(new KwayOptions { ClusterCount = clusters, Method = KwayMethod.SphericalKMeans });
+        kway.Fit(u);
+        return kway.Predict(u);
+    }
+
+    [Test]
+    public void BelowThreshold_IsTheExactNcut()
+    {
+        var x = TestData.Blobs(300, 6, 3, separation: 5, seed: 1);
+        var options = new NcutOptions { EigenvectorCount = 4 };
+        var nystrom = new NystromNcut(_cpu, options);
+        var u = nystrom.FitTransform(x);
+        var exact = new Ncut(_cpu, options);
+        Assert.That(u, Is.EqualTo(exact.FitTransform(x)), "bit-identical to Ncut");
+        Assert.That(nystrom.Path, Is.EqualTo(EmbeddingPath.Exact));
+        Assert.That(nystrom.Eigenvalues, Is.EqualTo(exact.Eigenvalues));
+        Assert.That(nystrom.Sigma, Is.EqualTo(exact.Sigma));
+        Assert.That(nystrom.LandmarkIndices, Is.EqualTo(Enumerable.Range(0, 300)));
+        Assert.That(nystrom.Timings!.PropagationMs, Is.Zero);
+    }
+
+    [Test]
+    public void PathOption_ForcesExactAboveAndNystromBelowTheThreshold()
+    {
+        var x = TestData.ToFloat(TestData.Blobs(400, 5, 4, separation: 5, seed: 2));
+        var options = new NcutOptions { EigenvectorCount = 4 };
+        var exact = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100, Path = EmbeddingPath.Exact });
+        Assert.That(exact.FitTransform(x), Is.EqualTo(new Ncut(_cpu, options).FitTransform(x)));
+        Assert.That(exact.Path, Is.EqualTo(EmbeddingPath.Exact));
+
+        var auto = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100 });
+        var u = auto.FitTransform(x);
+        Assert.That(auto.Path, Is.EqualTo(EmbeddingPath.Nystrom), "n = 400 > 100");
+        Assert.That(auto.LandmarkIndices, Has.Length.EqualTo(100), "m = ⌊400·0.25⌋");
+        Assert.That(auto.LandmarkIndices, Is.Ordered.Ascending.And.Unique);
+        Assert.That(u.GetLength(0), Is.EqualTo(400));
+        Assert.That(u.Cast<float>(), Is.All.Matches<float>(float.IsFinite));
+    }
+
+    /// <summary>
+    /// 6 equal Gaussian blobs in 16-d (centres uniform in [−4, 4]^16, unit spread), n = 4000, k = 6; Nyström with m = 1000
+    /// landmarks against exact Ncut on all 4000 points (float64, σ by the same degree rule on each side).
+    /// </summary>
+    [Test]
+    public void Clustered_DefaultStaysCloseToExact_AndHalvesNcutPytorchsError()
+    {
+        const int n = 4000, d = 16, c = 6;
+        var x = TestData.Blobs(n, d, c, separation: 4, seed: 3);
+        var options = new NcutOptions { EigenvectorCount = c };
+        var exact = new Ncut(_cpu, options).FitTransform(x);
+        double Measure(NystromOptions nystrom, out double nmi)
+        {
+            var u = new NystromNcut(_cpu, options, nystrom with { ExactThreshold = 1000 }).FitTransform(x);
+            nmi = TestData.Nmi(KwayLabels(u, c), Truth(n, c));
+            double sin = Sin(exact, u);
+            TestContext.Out.WriteLine($"{nystrom.Sampling} + {nystrom.Propagation}: sin θ {sin:F4}, NMI {nmi:F4}");
+            return sin;
+        }
+        double ours = Measure(new NystromOptions(), out double oursNmi);
+        var farthest = new NystromOptions { Sampling = LandmarkSampling.FarthestPoint };
+        double peer = Measure(farthest with { Propagation = NystromPropagation.NcutPytorch }, out _);
+        double classicOnPeerLandmarks = Measure(farthest, out _);
+        Measure(farthest with { Propagation = NystromPropagation.Renormalized }, out _);
+        // Measured: 0.0122 (default), 0.0207 (classic on farthest-point landmarks), 0.2554 (ncut_pytorch's sampling and propagation).
+        Assert.That(ours, Is.LessThan(0.05));
+        Assert.That(oursNmi, Is.GreaterThanOrEqualTo(0.95));
+        Assert.That(ours, Is.LessThan(0.5 * peer), "the defaults halve ncut_pytorch's subspace error");
+        Assert.That(classicOnPeerLandmarks, Is.LessThan(0.5 * peer), "the classic extension alone halves it too");
+    }
+
+    [Test]
+    public void Classic_ReproducesTheLandmarkEigenvectorsAtTheLandmarks()
+    {
+        var x = TestData.Blobs(1200, 8, 4, separation: 5, seed: 4);
+        var options = new NcutOptions { EigenvectorCount = 4 };
+        var nystrom = new NystromNcut(_cpu, options, Forced());
+        var u = nystrom.FitTransform(x);
+        var landmarks = nystrom.LandmarkIndices;
+        var xl = new double[landmarks.Length, 8];
+        for (int r = 0; r < landmarks.Length; r++)
+            for (int e = 0; e < 8; e++)
+                xl[r, e] = x[landmarks[r], e];
+        // The landmark graph is solved exactly as Ncut would solve it at the same σ (same matrix, same seed).
+        var landmarkNcut = new Ncut(_cpu, options with { Sigma = nystrom.Sigma });
+        var ul = landmarkNcut.FitTransform(xl);
+        Assert.That(nystrom.Eigenvalues, Is.EqualTo(landmarkNcut.Eigenvalues));
+        Assert.That(nystrom.Eigenvalues[^1], Is.GreaterThan(0.01), "premise of the tolerance below");
+        // u(x_l) = (1/λ)·(M·u)_l = u_l up to the solver's residual (≤ 1e-9) over λ (> 0.01): |Δ| ≤ 1e-7 (measured 1e-10).
+        for (int r = 0; r < landmarks.Length; r++)
+            for (int j = 0; j < 4; j++)
+                Assert.That(u[landmarks[r], j], Is.EqualTo(ul[r, j]).Within(1e-7), $"landmark {landmarks[r]}, vector {j}");
+    }
+
+    [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform)]
+    [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint)]
+    public void SameSeed_BitIdentical_AndChunkSizeDoesNotMatter(NystromPropagation mode, LandmarkSampling sampling)
+    {
+        var x = TestData.ToFloat(TestData.Blobs(1500, 10, 5, separation: 4, seed: 5));
+        var options = new NcutOptions { EigenvectorCount = 5, Seed = 7 };
+        var nystrom = Forced(mode) with { Sampling = sampling };
+        var fit = new NystromNcut(_cpu, options, nystrom);
+        var first = fit.FitTransform(x);
+        var again = new NystromNcut(_cpu, options, nystrom);
+        Assert.That(again.FitTransform(x), Is.EqualTo(first), "same seed, same bits");
+        Assert.That(again.LandmarkIndices, Is.EqualTo(fit.LandmarkIndices));
+        Assert.That(fit.LandmarkIndices, Has.Length.EqualTo(375).And.Ordered.Ascending.And.Unique);
+        // 37-row chunks: the propagation holds O(37·(d + k)) on the device at a time; the result must not change.
+        Assert.That(new NystromNcut(_cpu, options, nystrom with { ChunkRows = 37 }).FitTransform(x), Is.EqualTo(first), "chunked");
+        var reseeded = new NystromNcut(_cpu, options with { Seed = 8 }, nystrom);
+        reseeded.Fit(x);
+        Assert.That(reseeded.LandmarkIndices, Is.Not.EqualTo(fit.LandmarkIndices), "another seed, other landmarks");
+    }
+
+    [Test]
+    public void Transform_EmbedsFitRowsAsFitTransform_AndHeldOutPointsInTheirClusters()
+    {
+        const int n = 2000, c = 5;
+        var all = TestData.Blobs(n + 500, 12, c, separation: 4, seed: 6);
+        var x = new double[n, 12];
+        var held = new double[500, 12];
+        for (int i = 0; i < n + 500; i++)
+            for (int e = 0; e < 12; e++)
+                (i < n ? x : held)[i < n ? i : i - n, e] = all[i, e];
+        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = c }, Forced());
+        var u = nystrom.FitTransform(x);
+        var rows = new double[200, 12];
+        for (int i = 0; i < 200; i++)
+            for (int e = 0; e < 12; e++)
+                rows[i, e] = x[300 + i, e];
+        var again = nystrom.Transform(rows);
+        for (int i = 0; i < 200; i++)
+            for (int j = 0; j < c; j++)
+                Assert.That(again[i, j], Is.EqualTo(u[300 + i, j]), $"row {300 + i}, vector {j}: no refit, rows independent");
+        // Held-out points: the k-way rotation fitted on the fit's embedding labels them by their blob.
+        var kway = new KwayNcut(new KwayOptions { ClusterCount = c, Method = KwayMethod.SphericalKMeans });
+        kway.Fit(u);
+        var labels = kway.Predict(nystrom.Transform(held));
+        Assert.That(TestData.Nmi(labels, Enumerable.Range(n, 500).Select(i => i % c).ToArray()), Is.GreaterThanOrEqualTo(0.95));
+    }
+
+    [Test]
+    public void Anchors_AreFarthestLandmarks_WithNcutPytorchsNeighbourRule()
+    {
+        var x = TestData.Blobs(2400, 6, 4, separation: 4, seed: 8);
+        var options = new NcutOptions { EigenvectorCount = 4 };
+        var nystrom = new NystromNcut(_cpu, options, Forced(NystromPropagation.Renormalized) with { AnchorCount = 128 });
+        nystrom.Fit(x);
+        Assert.That(nystrom.AnchorIndices, Has.Length.EqualTo(128));
+        Assert.That(nystrom.AnchorIndices, Is.SubsetOf(nystrom.LandmarkIndices));
+        Assert.That(nystrom.PropagationNeighbours, Is.EqualTo(4), "max(4, ⌊min(32, 128/32)⌋)");
+        Assert.That(nystrom.PropagationSigma, Is.GreaterThan(0));
+        var classic = new NystromNcut(_cpu, options, Forced());
+        classic.Fit(x);
+        Assert.That(classic.AnchorIndices, Is.EqualTo(classic.LandmarkIndices), "the classic extension sums over every landmark");
+        Assert.That(classic.PropagationSigma, Is.EqualTo(classic.Sigma));
+        // An exact-path fit prepares its anchors on the first Transform.
+        var exact = new NystromNcut(_cpu, options);
+        exact.Fit(TestData.Blobs(600, 6, 4, separation: 4, seed: 8));
+        Assert.That(exact.AnchorIndices, Is.Empty);
+        exact.Transform(new double[,] { { 0, 0, 0, 0, 0, 0 } });
+        Assert.That(exact.AnchorIndices, Has.Length.EqualTo(600));
+    }
+
+    [Test]
+    public void IlgpuDevice_MatchesManagedFloat32()
+    {
+        var x = TestData.ToFloat(TestData.Blobs(160, 4, 3, separation: 5, seed: 9));
+        var options = new NcutOptions { EigenvectorCount = 3, Sigma = 2 };
+        using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
+        foreach (var mode in new[] { NystromPropagation.Classic, NystromPropagation.NcutPytorch })
+        {
+            var onDevice = new NystromNcut(ilgpu, options, Forced(mode)).FitTransform(x);
+            var managed = new NystromNcut(_cpu, options, Forced(mode)).FitTransform(x);
+            // float32 kernels vs the managed backend: eigenvectors agree to ~1e-5 (KernelTwinTests), so do their extensions.
+            Assert.That(TestData.SubspaceSin(TestData.Orthonormal(TestData.Matrix(managed)), TestData.Orthonormal(TestData.Matrix(onDevice))),
+                Is.LessThan(1e-3), mode.ToString());
+        }
+    }
+
+    [Test]
+    public void BadInput_ThrowsNamingTheParameter()
+    {
+        var x = TestData.Blobs(200, 3, 2, separation: 4, seed: 10);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { SampleCount = 1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleCount"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { SampleMaxRatio = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleMaxRatio"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExactThreshold = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExactThreshold"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Sampling = (LandmarkSampling)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sampling"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Path = (EmbeddingPath)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Path"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Propagation = (NystromPropagation)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Propagation"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { AnchorCount = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("AnchorCount"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Neighbours = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Neighbours"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { NeighboursMaxRatio = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NeighboursMaxRatio"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ChunkRows = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkRows"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExtrapolationFactor = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExtrapolationFactor"));
+            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine }, Forced()),
+                Throws.ArgumentException.With.Property("ParamName").EqualTo("nystrom").And.Message.Contains("Cosine"));
+            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Sigma = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
+
+            var fitted = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, Forced());
+            Assert.That(() => fitted.Transform(x), Throws.InvalidOperationException.With.Message.Contains("Fit"));
+            // n = 200 → m = 50 landmarks: k = 50 is too many.
+            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 50 }, Forced()).Fit(x),
+                Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("EigenvectorCount").And.Message.Contains("m = 50"));
+            var bad = (double[,])x.Clone();
+            bad[17, 2] = double.NaN;
+            Assert.That(() => fitted.Fit(bad), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("row 17"));
+            Assert.That(() => fitted.Fit(new double[1, 3]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("rows"));
+            Assert.That(() => fitted.Fit(new double[0, 3]), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
+            Assert.That(() => fitted.Fit<double>(null!), Throws.ArgumentNullException);
+            fitted.Fit(x);
+            Assert.That(() => fitted.Transform(new double[4, 5]), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
+            Assert.That(() => fitted.Transform(bad), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
+            Assert.That(() => fitted.Fit(new Half[4, 3]), Throws.InstanceOf<NotSupportedException>());
+        });
+    }
+}

@@ -1,0 +1,422 @@
+// NystromNcut: Nyström Normalized Cut: exact Ncut on sampled landmarks, then the eigenvectors propagated to every point on the device.
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using NcutKernels.Backends;
+using NcutKernels.Runtime;
+using NcutKernels.Solvers;
+
+namespace NcutKernels.Spectral;
+
+/// <summary>
+/// Normalized Cut for many points, in the shape of ncut_pytorch's <c>ncut_fn</c> (MATH.md, "Nyström"): m = min(SampleCount,
+/// ⌊n·SampleMaxRatio⌋) landmarks (<see cref="NystromOptions.Sampling"/>), σ by the degree rule on the landmarks, the exact embedding of
+/// the landmark graph (affinity → normalization → block Lanczos on the device), then every point's row from the landmark
+/// eigenvectors (<see cref="NystromOptions.Propagation"/>), in chunks, on the device. Memory: the m×m landmark affinity and
+/// O(chunk·(d + k)) for the propagation; nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
+/// (<see cref="EmbeddingPath.Auto"/>) every point is a landmark and the result is <see cref="Ncut.FitTransform{T}(T[,])"/>'s.
+/// </summary>
+/// <remarks>
+/// <see cref="Fit{T}(T[,])"/> keeps the landmarks, their eigenvectors and the propagation's anchors, so
+/// <see cref="Transform{T}(T[,])"/> embeds new points without refitting. The nearest-anchor propagations choose
+/// <see cref="NystromOptions.AnchorCount"/> anchors among the landmarks by farthest-point sampling in eigenvector space,
+/// σp by the degree rule on the anchors' features (× <see cref="NystromOptions.ExtrapolationFactor"/>), and average over each
+/// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> uses every landmark instead.
+/// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
+/// deterministic: the same seed and device give bit-identical output.
+/// </remarks>
+public sealed class NystromNcut
+{
+    private readonly ComputeDevice _device;
+    private Landmarks? _fit;
+    private Propagator? _propagator;
+
+    /// <summary>Creates a Nyström embedding with <paramref name="options"/> (embedding settings) and <paramref name="nystrom"/> (sampling and propagation); defaults when null.</summary>
+    public NystromNcut(ComputeDevice device, NcutOptions? options = null, NystromOptions? nystrom = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        device.ThrowIfDisposed();
+        _device = device;
+        Options = options ?? new NcutOptions();
+        Options.Validate();
+        Nystrom = nystrom ?? new NystromOptions();
+        Nystrom.Validate();
+        if (Nystrom.Propagation == NystromPropagation.Classic && Options.Affinity != AffinityKind.Rbf)
+            throw new ArgumentException($"The classic Nyström extension needs the RBF affinity, got {Options.Affinity}.", nameof(nystrom));
+    }
+
+    /// <summary>The embedding settings.</summary>
+    public NcutOptions Options { get; }
+
+    /// <summary>The sampling and propagation settings.</summary>
+    public NystromOptions Nystrom { get; }
+
+    /// <summary>The device the embedding runs on.</summary>
+    public ComputeDevice Device => _device;
+
+    /// <summary>The path the last fit took: <see cref="EmbeddingPath.Exact"/> or <see cref="EmbeddingPath.Nystrom"/> (<see cref="EmbeddingPath.Auto"/> before a fit).</summary>
+    public EmbeddingPath Path { get; private set; } = EmbeddingPath.Auto;
+
+    /// <summary>Eigenvalues of the landmark graph's D^-1/2·W·D^-1/2 from the last fit, descending (all points on the exact path).</summary>
+    public double[] Eigenvalues => _fit is null ? [] : (double[])_fit.Eigenvalues.Clone();
+
+    /// <summary>σ of the landmark graph's affinity (given or chosen on the landmarks).</summary>
+    public double Sigma => _fit?.Sigma ?? double.NaN;
+
+    /// <summary>The rows of the fitted x that are landmarks, ascending (every row on the exact path).</summary>
+    public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();
+
+    /// <summary>
+    /// The rows of the fitted x that serve as propagation anchors, ascending (every landmark for <see cref="NystromPropagation.Classic"/>);
+    /// empty until the propagation is prepared (by a Nyström fit, or by the first <see cref="Transform{T}(T[,])"/> after an exact fit).
+    /// </summary>
+    public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).ToArray();
+
+    /// <summary>The propagation's bandwidth (σp for the nearest-anchor propagations, σ for the classic extension); NaN until prepared.</summary>
+    public double PropagationSigma => _propagator?.Sigma ?? double.NaN;
+
+    /// <summary>How many anchors each point's row sums over; 0 until the propagation is prepared.</summary>
+    public int PropagationNeighbours => _propagator?.Neighbours ?? 0;
+
+    /// <summary>Diagnostics of the last eigen-solve (of the landmark graph, or of all points on the exact path).</summary>
+    public LanczosReport? Report { get; private set; }
+
+    /// <summary>Stage timings of the last fit; <see cref="NystromTimings.PropagationMs"/> is the last propagation's.</summary>
+    public NystromTimings? Timings { get; private set; }
+
+    /// <summary>Fits on <paramref name="x"/> (n×d) and returns this: landmarks, their eigenvectors and the propagation's anchors are kept for <see cref="Transform{T}(T[,])"/>.</summary>
+    public NystromNcut Fit<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        FitCore(Span(x), x.GetLength(0), x.GetLength(1));
+        return this;
+    }
+
+    /// <summary>As <see cref="Fit{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
+    public NystromNcut Fit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        FitCore(x, rows, cols);
+        return this;
+    }
+
+    /// <summary>
+    /// Embeds the rows of <paramref name="x"/> (n×d, the fitted d) with the fitted landmarks, without refitting: returns n×k.
+    /// Exact-path fits prepare their anchors on the first call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
+    public T[,] Transform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => Transform(Span(x), x.GetLength(0), x.GetLength(1));
+
+    /// <summary>As <see cref="Transform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
+    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
+        CheckType<T>();
+        if (rows < 1)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 1 row.");
+        if (cols != fit.Cols)
+            throw new ArgumentException($"x has {cols} columns; the fit had d = {fit.Cols}.", nameof(x));
+        CheckValues(x, rows, cols);
+        var sw = Stopwatch.StartNew();
+        double anchorsMs = 0;
+        if (_propagator is null)
+        {
+            _propagator = Prepare<T>(fit);
+            anchorsMs = Lap(sw);
+        }
+        var result = Propagate(_propagator, x, rows, cols, fit.Vectors.Length / fit.Indices.Length);
+        double propagationMs = Lap(sw);
+        var t = Timings ?? new NystromTimings(0, 0, 0, 0, 0);
+        Timings = t with { AnchorsMs = t.AnchorsMs + anchorsMs, PropagationMs = propagationMs };
+        Options.Log?.WriteLine($"nystrom: propagated {rows} rows in {propagationMs:F1} ms");
+        return result;
+    }
+
+    /// <summary>Fits on <paramref name="x"/> (n×d) and returns its n×k embedding (exact path: the exact eigenvectors).</summary>
+    public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => FitTransform(Span(x), x.GetLength(0), x.GetLength(1));
+
+    /// <summary>As <see cref="FitTransform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
+    public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FitCore(x, rows, cols) ?? Transform(x, rows, cols);
+
+    private static ReadOnlySpan<T> Span<T>(T[,] x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Length == 0)
+            throw new ArgumentException($"x must be non-empty, got {x.GetLength(0)}×{x.GetLength(1)}.", nameof(x));
+        return MemoryMarshal.CreateReadOnlySpan(ref x[0, 0], x.Length);
+    }
+
+    /// <summary>Fits; returns the exact embedding on the exact path, null on the Nyström path (the caller propagates).</summary>
+    private T[,]? FitCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckType<T>();
+        if (rows < 2)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
+        if (cols < 1)
+            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
+        if (x.Length != (long)rows * cols)
+            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
+        if (Options.EigenvectorCount >= rows)
+            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), Options.EigenvectorCount,
+                $"EigenvectorCount must be less than the number of points n = {rows}.");
+        CheckValues(x, rows, cols);
+        _fit = null;
+        _propagator = null;
+        bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
+        Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
+        string why = Nystrom.Path == EmbeddingPath.Auto ? $"auto: n {(nystrom ? ">" : "≤")} {Nystrom.ExactThreshold}" : "forced";
+        Options.Log?.WriteLine(nystrom
+            ? $"nystrom: n={rows}: Nyström path ({why}), {Nystrom.Propagation} propagation"
+            : $"nystrom: n={rows}: exact path ({why})");
+        if (!nystrom)
+            return FitExact(x, rows, cols);
+        FitNystrom(x, rows, cols);
+        return null;
+    }
+
+    private T[,] FitExact<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var ncut = new Ncut(_device, Options);
+        var u = ncut.FitTransform(x, rows, cols);
+        Report = ncut.Report;
+        var t = ncut.Timings!;
+        Timings = new NystromTimings(0, t.SigmaMs, t.TotalMs - t.SigmaMs, 0, 0);
+        _fit = new Landmarks(cols, Enumerable.Range(0, rows).ToArray(), Widen(x), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma);
+        return u;
+    }
+
+    private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount;
+        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
+        if (m <= k)
+            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
+                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
+                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
+        var log = Options.Log;
+        var sw = Stopwatch.StartNew();
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
+        Array.Sort(indices);
+        var features = new T[(long)m * cols];
+        for (int r = 0; r < m; r++)
+            x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
+        double samplingMs = Lap(sw);
+        log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
+
+        double sigma = ChooseSigma<T>(features, m, cols);
+        double sigmaMs = Lap(sw);
+        log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
+
+        var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma);
+        double landmarkMs = Lap(sw);
+        _fit = new Landmarks(cols, indices, Widen<T>(features), vectors, degrees, eigenvalues, sigma);
+
+        _propagator = Prepare<T>(_fit);
+        double anchorsMs = Lap(sw);
+        Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
+        log?.WriteLine($"nystrom: {Timings}");
+    }
+
+    /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
+    private static int[] UniformSample(int n, int m, int seed)
+    {
+        var random = new Random(seed);
+        var rows = Enumerable.Range(0, n).ToArray();
+        for (int i = 0; i < m; i++)
+        {
+            int j = random.Next(i, n);
+            (rows[i], rows[j]) = (rows[j], rows[i]);
+        }
+        return rows[..m];
+    }
+
+    /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees.</summary>
+    private (double[] eigenvalues, double[] vectors, double[] degrees) LandmarkNcut<T>(T[] features, int m, int cols, double sigma)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount;
+        var be = _device.Backend;
+        using var xm = DeviceMatrix<T>.Upload(_device, features, m, cols);
+        using var w = DeviceMatrix<T>.Allocate(_device, m, m);
+        using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);
+        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
+        be.RowSums(w, degrees.All);
+        var d = new T[m];
+        degrees.Download(d);
+        be.Normalize(w, degrees.All, Options.DiagonalShift);
+        be.Synchronize();
+        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+        var log = Options.Log;
+        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
+        Report = report;
+        log?.WriteLine($"nystrom: landmark eigen-solve {report}");
+        if (!report.Converged)
+            log?.WriteLine($"nystrom: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
+        var u = Ncut.ToColumns(vectors, m, k);
+        return (values.Select(v => v - Options.DiagonalShift).ToArray(), Widen(Span(u)), Widen<T>(d));
+    }
+
+    /// <summary>Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>).</summary>
+    private Propagator Prepare<T>(Landmarks fit) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
+        var log = Options.Log;
+        if (Nystrom.Propagation == NystromPropagation.Classic)
+        {
+            var degrees = fit.Degrees ?? Degrees(Narrow<T>(fit.Features), m, d, Options.Affinity, fit.Sigma);
+            // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/m, undone later).
+            var values = new double[(long)m * (k + 1)];
+            for (int j = 0; j < m; j++)
+            {
+                double s = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
+                for (int c = 0; c < k; c++)
+                    values[(long)j * (k + 1) + c] = fit.Vectors[(long)j * k + c] * s / Math.Max(fit.Eigenvalues[c], ClassicEigenvalueFloor);
+                values[(long)j * (k + 1) + k] = 1;
+            }
+            log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
+            return new Propagator(Enumerable.Range(0, m).ToArray(), fit.Features, values, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true);
+        }
+        var vectors = Narrow<T>(fit.Vectors);
+        var rows = FarthestPointSampling.Sample<T>(_device, vectors, m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
+        Array.Sort(rows);
+        int a = rows.Length;
+        var anchors = new double[(long)a * d];
+        var anchorValues = new double[(long)a * k];
+        for (int r = 0; r < a; r++)
+        {
+            Array.Copy(fit.Features, (long)rows[r] * d, anchors, (long)r * d, d);
+            Array.Copy(fit.Vectors, (long)rows[r] * k, anchorValues, (long)r * k, k);
+        }
+        double sigmaP = SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) *
+            Nystrom.ExtrapolationFactor;
+        int neighbours = Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+        double[]? anchorDegrees = null;
+        if (Nystrom.Propagation == NystromPropagation.NcutPytorch)
+        {
+            anchorDegrees = Degrees(Narrow<T>(anchors), a, d, AffinityKind.Rbf, sigmaP);
+            for (int j = 0; j < a; j++)
+                anchorDegrees[j] /= a;
+        }
+        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights");
+        return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
+    }
+
+    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
+    private const double ClassicEigenvalueFloor = 1e-12;
+
+    /// <summary>Row sums of the affinity of the rows of <paramref name="points"/> (r×d) at σ, on the device.</summary>
+    private double[] Degrees<T>(T[] points, int r, int d, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var be = _device.Backend;
+        using var xm = DeviceMatrix<T>.Upload(_device, points, r, d);
+        using var w = DeviceMatrix<T>.Allocate(_device, r, r);
+        using var sums = DeviceMatrix<T>.Allocate(_device, 1, r);
+        be.Affinity(xm.All, w, kind, 1 / (2 * sigma * sigma));
+        be.RowSums(w, sums.All);
+        var host = new T[r];
+        sums.Download(host);
+        return Widen<T>(host);
+    }
+
+    /// <summary>Propagates the rows of x chunk by chunk through <see cref="Backend.PropagateNearest{T}"/>.</summary>
+    private T[,] Propagate<T>(Propagator p, ReadOnlySpan<T> x, int rows, int cols, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int a = p.Rows.Length, width = p.Values.Length / a;
+        var be = _device.Backend;
+        using var anchors = DeviceMatrix<T>.Upload(_device, Narrow<T>(p.Anchors), a, cols);
+        using var values = DeviceMatrix<T>.Upload(_device, Narrow<T>(p.Values), a, width);
+        int chunk = Math.Min(Nystrom.ChunkRows, rows);
+        using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
+        using var oc = DeviceMatrix<T>.Allocate(_device, chunk, width);
+        var result = new T[rows, k];
+        var part = new T[(long)chunk * width];
+        for (int r0 = 0; r0 < rows; r0 += chunk)
+        {
+            int len = Math.Min(chunk, rows - r0);
+            xc.Storage.Upload(x.Slice((int)((long)r0 * cols), len * cols), 0);
+            be.PropagateNearest(xc.RowRange(0, len), anchors.All, values.All, p.Degrees, p.Sigma, p.Neighbours, oc.RowRange(0, len));
+            oc.Storage.Download(part.AsSpan(0, len * width), 0);
+            for (int r = 0; r < len; r++)
+            {
+                if (!p.Classic)
+                {
+                    for (int c = 0; c < k; c++)
+                        result[r0 + r, c] = part[(long)r * width + c];
+                    continue;
+                }
+                // Classic: the sums came divided by a (all-ones degrees): u = (a·Σ w·v)/√(a·Σ w).
+                double total = double.CreateTruncating(part[(long)r * width + k]) * a;
+                double scale = total > NearestPropagation.WeightFloor ? a / Math.Sqrt(total) : 0;
+                for (int c = 0; c < k; c++)
+                    result[r0 + r, c] = T.CreateTruncating(double.CreateTruncating(part[(long)r * width + c]) * scale);
+            }
+            if (rows > chunk)
+                Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
+        }
+        return result;
+    }
+
+    private double ChooseSigma<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Options.Sigma is { } s)
+            return s;
+        if (Options.Affinity == AffinityKind.Cosine && Options.Quantile is null)
+            return NcutOptions.DefaultCosineSigma;
+        return SigmaSelection.ByDegreeQuantile(x, rows, cols, Options.Affinity, Options.Quantile ?? NcutOptions.DefaultQuantile, Options.Seed);
+    }
+
+    private void CheckType<T>()
+    {
+        _device.ThrowIfDisposed();
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"NystromNcut supports float and double features, not {typeof(T).Name}.");
+        if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
+            throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
+    }
+
+    private static void CheckValues<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length != (long)rows * cols)
+            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!T.IsFinite(x[i]))
+                throw new ArgumentException($"x contains a non-finite value {x[i]} at row {i / cols}, column {i % cols}.", nameof(x));
+        }
+    }
+
+    private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new double[a.Length];
+        for (int i = 0; i < r.Length; i++)
+            r[i] = double.CreateTruncating(a[i]);
+        return r;
+    }
+
+    private static T[] Narrow<T>(double[] a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a is T[] same)
+            return same;
+        var r = new T[a.Length];
+        for (int i = 0; i < r.Length; i++)
+            r[i] = T.CreateTruncating(a[i]);
+        return r;
+    }
+
+    private static double Lap(Stopwatch sw)
+    {
+        double ms = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        return ms;
+    }
+
+    /// <summary>What a fit keeps (float64, row-major): the landmarks' rows of x, features (m×d), eigenvectors (m×k), graph degrees (null on the exact path), eigenvalues, σ.</summary>
+    private sealed record Landmarks(int Cols, int[] Indices, double[] Features, double[] Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
+
+    /// <summary>
+    /// The propagation's inputs: anchor positions among the landmarks, anchor features (a×d), values (a×k, or a×(k+1) for the
+    /// classic extension), anchor degrees (null: renormalized), bandwidth, neighbour count.
+    /// </summary>
+    private sealed record Propagator(int[] Rows, double[] Anchors, double[] Values, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
+}

@@ -1,0 +1,84 @@
+// NystromOptions: the sampling and propagation settings of a Nyström Ncut (counts mirror ncut_pytorch's NystromConfig), validated in one place.
+namespace NcutKernels.Spectral;
+
+/// <summary>
+/// Settings of <see cref="NystromNcut"/> beyond the embedding's own <see cref="NcutOptions"/>. The counts and ratios mirror
+/// ncut_pytorch's <c>NystromConfig</c> and <c>SMALL_SCALE_THRESHOLD</c>; <see cref="Sampling"/> and <see cref="Propagation"/>
+/// default to the more accurate choices measured against exact Ncut (ncut_pytorch's are <see cref="LandmarkSampling.FarthestPoint"/>
+/// and <see cref="NystromPropagation.NcutPytorch"/>). Validated when the <see cref="NystromNcut"/> is constructed.
+/// </summary>
+public sealed record NystromOptions
+{
+    /// <summary>Most landmarks m (ncut_pytorch's <c>n_sample</c>). Default 10240.</summary>
+    public int SampleCount { get; init; } = 10240;
+
+    /// <summary>Landmarks are at most this fraction of the points, m = min(SampleCount, ⌊n·ratio⌋) (<c>n_sample_max_ratio</c>), in (0, 1]. Default 0.25.</summary>
+    public double SampleMaxRatio { get; init; } = 0.25;
+
+    /// <summary>
+    /// How the landmarks are chosen. Default <see cref="LandmarkSampling.Uniform"/>: on clustered data the farthest-point
+    /// landmarks ncut_pytorch uses can flatten the landmark graph's spectrum at k, which no propagation can undo (measured
+    /// with ReferenceData/tools/nystrom_accuracy.py).
+    /// </summary>
+    public LandmarkSampling Sampling { get; init; } = LandmarkSampling.Uniform;
+
+    /// <summary>With <see cref="EmbeddingPath.Auto"/>, n at or below this takes the exact path (<c>SMALL_SCALE_THRESHOLD</c>). Default 8192.</summary>
+    public int ExactThreshold { get; init; } = 8192;
+
+    /// <summary>Which path to take. Default <see cref="EmbeddingPath.Auto"/>.</summary>
+    public EmbeddingPath Path { get; init; } = EmbeddingPath.Auto;
+
+    /// <summary>
+    /// How the landmark eigenvectors reach the other points. Default <see cref="NystromPropagation.Classic"/>: with uniform
+    /// landmarks on clustered data it leaves a seventh or less of the nearest-anchor propagations' subspace error (measured
+    /// with ReferenceData/tools/nystrom_accuracy.py), at n·m·d distance work instead of n·anchors·d.
+    /// </summary>
+    public NystromPropagation Propagation { get; init; } = NystromPropagation.Classic;
+
+    /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
+    public int AnchorCount { get; init; } = 1024;
+
+    /// <summary>Most anchors each point averages over (<c>n_neighbors</c>). Default 32.</summary>
+    public int Neighbours { get; init; } = 32;
+
+    /// <summary>
+    /// The neighbour count is at most this fraction of the anchors (<c>n_neighbors_max_ratio</c>), in (0, 1]:
+    /// neighbours = max(4, ⌊min(Neighbours, anchors·ratio)⌋), and never more than the anchors. Default 1/32.
+    /// </summary>
+    public double NeighboursMaxRatio { get; init; } = 1.0 / 32;
+
+    /// <summary>
+    /// Rows propagated per device call: the propagation holds one chunk of features and of output on the device at a time, so
+    /// its memory does not grow with n (beyond the n×k result on the host). The result does not depend on it. Default 16384.
+    /// </summary>
+    public int ChunkRows { get; init; } = 16384;
+
+    /// <summary>The propagation bandwidth σp (the degree rule on the anchors' features) is multiplied by this (&gt; 0; <c>extrapolation_factor</c>). Default 1.</summary>
+    public double ExtrapolationFactor { get; init; } = 1.0;
+
+    internal void Validate()
+    {
+        if (SampleCount < 2)
+            throw new ArgumentOutOfRangeException(nameof(SampleCount), SampleCount, "SampleCount must be at least 2.");
+        if (!(SampleMaxRatio > 0 && SampleMaxRatio <= 1))
+            throw new ArgumentOutOfRangeException(nameof(SampleMaxRatio), SampleMaxRatio, "SampleMaxRatio must lie in (0, 1].");
+        if (ExactThreshold < 0)
+            throw new ArgumentOutOfRangeException(nameof(ExactThreshold), ExactThreshold, "ExactThreshold must be ≥ 0.");
+        if (!Enum.IsDefined(Sampling))
+            throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "Unknown landmark sampling.");
+        if (!Enum.IsDefined(Path))
+            throw new ArgumentOutOfRangeException(nameof(Path), Path, "Unknown embedding path.");
+        if (!Enum.IsDefined(Propagation))
+            throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
+        if (AnchorCount < 1)
+            throw new ArgumentOutOfRangeException(nameof(AnchorCount), AnchorCount, "AnchorCount must be at least 1.");
+        if (Neighbours < 1)
+            throw new ArgumentOutOfRangeException(nameof(Neighbours), Neighbours, "Neighbours must be at least 1.");
+        if (!(NeighboursMaxRatio > 0 && NeighboursMaxRatio <= 1))
+            throw new ArgumentOutOfRangeException(nameof(NeighboursMaxRatio), NeighboursMaxRatio, "NeighboursMaxRatio must lie in (0, 1].");
+        if (ChunkRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(ChunkRows), ChunkRows, "ChunkRows must be at least 1.");
+        if (!(ExtrapolationFactor > 0 && double.IsFinite(ExtrapolationFactor)))
+            throw new ArgumentOutOfRangeException(nameof(ExtrapolationFactor), ExtrapolationFactor, "ExtrapolationFactor must be finite and > 0.");
+    }
+}
