@@ -303,20 +303,34 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
             gx[e] += result[e];
     }
 
-    // FarthestPointSample and PropagateNearest run on the host for now (download, the managed code, upload): their ILGPU
-    // kernels are being written separately, to the contract in Backend, and will replace these two methods.
+    private IlgpuNystrom? _nystrom;
+    private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_acc);
 
+    /// <summary>One launch for the whole walk (<see cref="SamplingKernels.FarthestPointSample"/>); distances in float32.</summary>
     public override int[] FarthestPointSample<T>(Block<T> points, int count)
     {
         CheckSampleCount(count);
+        if (points.Cols <= SamplingKernels.MaxDims)
+            return Nystrom.FarthestPointSample(F(points), points.Rows, points.Cols, count);
         var y = Array.ConvertAll(Host(points), v => double.CreateTruncating(v));
         return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
     }
 
+    /// <summary>
+    /// Nearest-anchor propagation as kernels (distance tile, then a warp per row selecting the K nearest and summing) for
+    /// K ≤ <see cref="PropagationKernels.MaxNeighbours"/>. Larger K — the classic extension's "every landmark" — runs the
+    /// managed code on the host: a dense kernel for it (n·m·d distance work, m up to 10240) is not written yet.
+    /// </summary>
     public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
         Block<T> output)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
+        if (neighbours <= PropagationKernels.MaxNeighbours)
+        {
+            Nystrom.PropagateNearest(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,
+                anchorDegrees is null ? null : Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, neighbours, F(output));
+            return;
+        }
         var result = new T[output.Length];
         NearestPropagation.Run(Host(x), 0, x.Rows, Host(anchors), 0, anchors.Rows, x.Cols, Host(values), 0, values.Cols, anchorDegrees, sigma,
             neighbours, result, 0);
@@ -341,6 +355,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     public override void Dispose()
     {
+        _nystrom?.Dispose();
         _partials?.Dispose();
         _coefficients?.Dispose();
         _dots?.Dispose();
