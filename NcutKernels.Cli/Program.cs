@@ -17,7 +17,8 @@ namespace NcutKernels.Cli
               ncut demo [--out DIR] [trace options]   (trace on the shipped photos in ReferenceData/images)
               ncut trace --image A.jpg [--image B.jpg ...] --out DIR [--clusters C] [--n-eig K] [--top T]
                          [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
-                         [--model ResNet18.onnx] [--device auto|cuda|cpu] [--seed N]
+                         [--affinity cosine|rbf] [--sigma S | --quantile Q] [--model ResNet18.onnx]
+                         [--device auto|cuda|cpu] [--seed N]
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
