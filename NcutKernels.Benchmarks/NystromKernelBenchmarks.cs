@@ -1,4 +1,4 @@
-// NystromKernelBenchmarks: the Nyström kernels on CUDA at the sizes — farthest-point sampling 40960×8 → 10240 (and 10240×100 → 1024), propagation of 10⁶×768 rows to K = 32 of 1024 anchors (no cases without CUDA).
+// NystromKernelBenchmarks: the Nyström kernels on CUDA at the sizes — farthest-point sampling 40960×8 → 10240 (and 10240×100 → 1024), propagation of 10⁶×768 rows to K = 32 of 1024 anchors, and to all of 10240 landmarks (the classic extension; no cases without CUDA).
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -23,12 +23,13 @@ public class NystromKernelBenchmarks
 
     public const int Candidates = 40960, CandidateDims = 8, Samples = 10240;
     public const int AnchorRows = 10240, EigenDims = 100, Anchors = 1024;
-    public const int Rows = 1_000_000, Dims = 768, Neighbours = 32, Columns = 20;
+    public const int Rows = 1_000_000, Dims = 768, Neighbours = 32, Columns = 20, Landmarks = 10240;
 
     private Context _context = null!;
     private Accelerator _acc = null!;
     private IlgpuNystrom _nystrom = null!;
-    private MemoryBuffer1D<float, Stride1D.Dense> _candidates = null!, _eigen = null!, _x = null!, _anchors = null!, _values = null!, _output = null!, _weights = null!;
+    private MemoryBuffer1D<float, Stride1D.Dense> _candidates = null!, _eigen = null!, _x = null!, _anchors = null!, _values = null!, _output = null!, _weights = null!,
+        _landmarks = null!, _landmarkValues = null!;
     private MemoryBuffer1D<int, Stride1D.Dense> _indices = null!;
 
     [GlobalSetup]
@@ -43,6 +44,8 @@ public class NystromKernelBenchmarks
         _x = _acc.Allocate1D(BenchData.Uniform(Rows, Dims, 3));
         _anchors = _acc.Allocate1D(BenchData.Uniform(Anchors, Dims, 4));
         _values = _acc.Allocate1D(BenchData.Normal(Anchors, Columns, 5));
+        _landmarks = _acc.Allocate1D(BenchData.Uniform(Landmarks, Dims, 6));
+        _landmarkValues = _acc.Allocate1D(BenchData.Normal(Landmarks, Columns + 1, 7));
         _output = _acc.Allocate1D<float>((long)Rows * Columns);
         _indices = _acc.Allocate1D<int>((long)Rows * Neighbours);
         _weights = _acc.Allocate1D<float>((long)Rows * Neighbours);
@@ -51,7 +54,7 @@ public class NystromKernelBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var buffer in new MemoryBuffer[] { _candidates, _eigen, _x, _anchors, _values, _output, _weights, _indices })
+        foreach (var buffer in new MemoryBuffer[] { _candidates, _eigen, _x, _anchors, _values, _output, _weights, _indices, _landmarks, _landmarkValues })
             buffer.Dispose();
         _nystrom.Dispose();
         _acc.Dispose();
@@ -75,4 +78,11 @@ public class NystromKernelBenchmarks
     [Benchmark]
     public void PropagateWithNeighbours() =>
         _nystrom.PropagateNearest(_x.View, Rows, Dims, _anchors.View, Anchors, _values.View, Columns, null, 8f, Neighbours, _output.View, _indices.View, _weights.View);
+
+    /// <summary>The classic extension's call: every one of 10240 landmarks, k + 1 = 21 value columns, unit degrees; writes into the neighbour-weights buffer (Rows × 32 ≥ Rows × 21 floats).</summary>
+    [Benchmark]
+    public void PropagateAllLandmarks() =>
+        _nystrom.PropagateAll(_x.View, Rows, Dims, _landmarks.View, Landmarks, _landmarkValues.View, Columns + 1, UnitDegrees, 8f, _weights.View);
+
+    private static readonly float[] UnitDegrees = Enumerable.Repeat(1f, Landmarks).ToArray();
 }

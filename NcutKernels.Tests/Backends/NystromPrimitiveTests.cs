@@ -197,6 +197,16 @@ public class NystromPrimitiveTests
             AssertClose(Array.ConvertAll(onDevice, v => (double)v), Array.ConvertAll(managed, v => (double)v), 1e-5, 1e-4,
                 degrees is null ? "renormalized" : "anchor degrees");
         }
+        // Every anchor a neighbour with degrees (the classic extension's call): the dense kernel path (a = 140 spans two
+        // 128-wide anchor tiles of the distance kernel).
+        const int many = 140;
+        var farAnchors = Cast<float>(Random(many * d, 20));
+        var manyValues = Cast<float>(Random(many * k, 21));
+        var ones = Enumerable.Repeat(1.0, many).ToArray();
+        var dense = Propagate(_ilgpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var reference = Propagate(_cpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        // Same float32 distance error as above; the sums run over 140 weights instead of 5.
+        AssertClose(Array.ConvertAll(dense, v => (double)v), Array.ConvertAll(reference, v => (double)v), 1e-5, 1e-4, "all anchors");
     }
 
     [Test]

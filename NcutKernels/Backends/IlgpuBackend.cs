@@ -317,14 +317,21 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     }
 
     /// <summary>
-    /// Nearest-anchor propagation as kernels (distance tile, then a warp per row selecting the K nearest and summing) for
-    /// K ≤ <see cref="PropagationKernels.MaxNeighbours"/>. Larger K — the classic extension's "every landmark" — runs the
-    /// managed code on the host: a dense kernel for it (n·m·d distance work, m up to 10240) is not written yet.
+    /// Nearest-anchor propagation as kernels: the distance tile, then for K = every anchor with degrees given (the classic
+    /// extension) weights in place and a K-split product; for K ≤ <see cref="PropagationKernels.MaxNeighbours"/> a warp per
+    /// row selecting the K nearest and summing. Other cases (K between 128 and a, or all anchors without degrees) run the
+    /// managed code on the host.
     /// </summary>
     public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
         Block<T> output)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
+        if (neighbours == anchors.Rows && anchorDegrees is not null)
+        {
+            Nystrom.PropagateAll(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,
+                Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, F(output));
+            return;
+        }
         if (neighbours <= PropagationKernels.MaxNeighbours)
         {
             Nystrom.PropagateNearest(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,

@@ -23,6 +23,9 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>? _select;
+    private Action<Index1D, ArrayView<float>, float>? _weights;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _product;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>? _sumSlices;
 
     // Grow-only scratch: the anchor side (centre, centred anchors, norms, degrees), a chunk's distances and row norms
     // (or the sampling walk's distances), and the picks (or a stand-in for absent index output).
@@ -80,26 +83,11 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         ArrayView<int> indices = default, ArrayView<float> weights = default, int chunkRows = 0)
     {
         bool write = CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, neighbours, output, indices, weights, chunkRows);
-        _columnMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
-        _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
-        _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
-            PropagationKernels.AnchorDistanceTile);
         _select ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>(
             PropagationKernels.SelectNearest);
 
-        // The anchor side, once: centre c = the anchors' column means, ac = anchors − c, ‖ac‖², the degrees.
-        long ad = (long)a * d;
-        var small = Scratch(ref _anchorScratch, d + ad + 2L * a);
-        var (centre, ac, asq, degrees) = (small.SubView(0, d), small.SubView(d, ad), small.SubView(d + ad, a), small.SubView(d + ad + a, a));
-        if (anchorDegrees is not null)
-            degrees.CopyFromCPU(anchorDegrees);
-        var anchorView = anchors.SubView(0, ad);
-        _columnMeans(d, anchorView, centre, a, d);
-        _subtractMeans(new Index2D(d, a), anchorView, centre, ac, d);
+        var (centre, ac, asq, degrees) = PrepareAnchors(anchors, a, d, anchorDegrees);
         int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
-        _norms(new KernelConfig((a + warps - 1) / warps, rowGroup), anchorView, centre, asq, a, d);
-
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
         var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk);
         var (dist, xsq) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk));
@@ -111,13 +99,83 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         {
             int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
             var xc = x.SubView((long)r0 * d, (long)rows * d);
-            _norms(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
+            _norms!(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
             var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-            _tile(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            _tile!(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
             _select(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
                 write ? indices.SubView((long)r0 * neighbours, (long)rows * neighbours) : spareIndex,
                 write ? weights.SubView((long)r0 * neighbours, (long)rows * neighbours) : degrees,
                 rows, a, k, neighbours, scale, anchorDegrees is null ? 0 : 1, write ? 1 : 0);
+        }
+        _acc.Synchronize();
+    }
+
+    /// <summary>
+    /// The anchor side of a propagation, once per call: centre c = the anchors' column means, ac = anchors − c, ‖ac‖²,
+    /// and the degrees uploaded (when given) — views into the anchor scratch.
+    /// </summary>
+    private (ArrayView<float> centre, ArrayView<float> ac, ArrayView<float> asq, ArrayView<float> degrees) PrepareAnchors(
+        ArrayView<float> anchors, int a, int d, float[]? anchorDegrees)
+    {
+        _columnMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+        _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
+        _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
+            PropagationKernels.AnchorDistanceTile);
+        long ad = (long)a * d;
+        var small = Scratch(ref _anchorScratch, d + ad + 2L * a);
+        var (centre, ac, asq, degrees) = (small.SubView(0, d), small.SubView(d, ad), small.SubView(d + ad, a), small.SubView(d + ad + a, a));
+        if (anchorDegrees is not null)
+            degrees.CopyFromCPU(anchorDegrees);
+        var anchorView = anchors.SubView(0, ad);
+        _columnMeans!(d, anchorView, centre, a, d);
+        _subtractMeans!(new Index2D(d, a), anchorView, centre, ac, d);
+        int warps = Warps(PropagationKernels.SelectWarps);
+        _norms!(new KernelConfig((a + warps - 1) / warps, warps * _acc.WarpSize), anchorView, centre, asq, a, d);
+        return (centre, ac, asq, degrees);
+    }
+
+    /// <summary>
+    /// output (n×k) = Σ_j w_ij·values_j / Σ_j anchorDegrees_j over EVERY anchor (a×d), w_ij = exp(−‖x_i − a_j‖²/(2σ²)): the
+    /// <see cref="PropagateNearest"/> contract with K = a, as the classic extension calls it (degrees all ones). Per chunk:
+    /// the distance tile, weights in place, a K-split product weights·values (<see cref="BlasKernels.ProductPartial"/>)
+    /// and a slice sum. Scratch O(chunk·a + slices·chunk·k). Synchronizes.
+    /// </summary>
+    public void PropagateAll(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
+        float[] anchorDegrees, float sigma, ArrayView<float> output, int chunkRows = 0)
+    {
+        ArgumentNullException.ThrowIfNull(anchorDegrees);
+        CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, 1, output, default, default, chunkRows);
+        _weights ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(PropagationKernels.RbfWeights);
+        _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
+        _sumSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>(PropagationKernels.SumSlices);
+        var (centre, ac, asq, _) = PrepareAnchors(anchors, a, d, null);
+        double total = anchorDegrees.Sum(v => (double)v);
+        float inv = total > 0 ? (float)(1 / total) : 0f;
+        int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
+        int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
+        // K-split over the anchors: enough slices for about four groups per multiprocessor, each a whole number of stripes.
+        int steps = (a + Tile8x8.Depth - 1) / Tile8x8.Depth;
+        int colTiles = (k + Tile8x8.Edge - 1) / Tile8x8.Edge;
+        int slices = Math.Clamp(4 * _acc.NumMultiprocessors / Math.Max(1, colTiles * ((chunk + Tile8x8.Edge - 1) / Tile8x8.Edge)), 1, steps);
+        int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
+        slices = (a + sliceLen - 1) / sliceLen;
+        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk + (long)slices * chunk * k);
+        var (dist, xsq, part) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk),
+            scratch.SubView((long)chunk * a + chunk, (long)slices * chunk * k));
+        float scale = (float)(1.0 / (2.0 * sigma * sigma));
+        var tileGroup = new Index2D(QuadTile.Threads, QuadTile.Threads);
+        for (int r0 = 0; r0 < n; r0 += chunk)
+        {
+            int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
+            var xc = x.SubView((long)r0 * d, (long)rows * d);
+            _norms!(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
+            var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
+            _tile!(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            _weights((int)((long)rows * a), dist, scale);
+            var grid = new Index3D(colTiles, (rows + Tile8x8.Edge - 1) / Tile8x8.Edge, slices);
+            _product(new KernelConfig(grid, new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1)), dist, values, part, rows, a, k, sliceLen);
+            _sumSlices(new Index2D(k, rows), part, output.SubView((long)r0 * k, (long)rows * k), rows, k, slices, inv);
         }
         _acc.Synchronize();
     }

@@ -1,4 +1,4 @@
-// PropagationKernels: Nyström propagation to the K nearest anchors — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum. Rule: outputs written with =.
+// PropagationKernels: Nyström propagation — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum, and the all-anchor path (weights in place, slice sums). Rule: outputs written with =.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -181,5 +181,24 @@ internal static class PropagationKernels
                 key = other;
         }
         return key;
+    }
+
+    /// <summary>
+    /// The all-anchor path (every anchor a neighbour, the classic extension): dist[e] = exp(−dist[e]·scale) in place, turning a
+    /// chunk's squared distances into its RBF weights (=). One thread per element.
+    /// </summary>
+    public static void RbfWeights(Index1D e, ArrayView<float> dist, float scale) => dist[e] = MathF.Exp(-dist[e] * scale);
+
+    /// <summary>
+    /// output[r, c] = inv·Σ_sl part[sl, r, c] (=): the K-split partial products of weights·values (rows×cols per slice,
+    /// <see cref="BlasKernels.ProductPartial"/>) summed in slice order and divided by the all-anchor denominator. Grid (cols, rows).
+    /// </summary>
+    public static void SumSlices(Index2D idx, ArrayView<float> part, ArrayView<float> output, int rows, int cols, int slices, float inv)
+    {
+        int c = idx.X, r = idx.Y;
+        float s = 0f;
+        for (int sl = 0; sl < slices; sl++)
+            s += part[((long)sl * rows + r) * cols + c];
+        output[(long)r * cols + c] = s * inv;
     }
 }
