@@ -25,7 +25,7 @@ namespace NcutKernels.Spectral;
 /// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
 /// deterministic: the same seed and device give bit-identical output.
 /// </remarks>
-public sealed class NystromNcut
+public sealed partial class NystromNcut
 {
     private readonly ComputeDevice _device;
     private Landmarks? _fit;
@@ -148,6 +148,15 @@ public sealed class NystromNcut
     /// <summary>Fits; returns the exact embedding on the exact path, null on the Nyström path (the caller propagates).</summary>
     private T[,]? FitCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (!BeginFit(x, rows, cols))
+            return FitExact(x, rows, cols);
+        FitNystrom(x, rows, cols);
+        return null;
+    }
+
+    /// <summary>Validates x, forgets the previous fit and chooses the path (logged): true for Nyström.</summary>
+    private bool BeginFit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         CheckType<T>();
         if (rows < 2)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
@@ -161,16 +170,14 @@ public sealed class NystromNcut
         CheckValues(x, rows, cols);
         _fit = null;
         _propagator = null;
+        _landmarkNcut = null;
         bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
         Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
         string why = Nystrom.Path == EmbeddingPath.Auto ? $"auto: n {(nystrom ? ">" : "≤")} {Nystrom.ExactThreshold}" : "forced";
         Options.Log?.WriteLine(nystrom
             ? $"nystrom: n={rows}: Nyström path ({why}), {Nystrom.Propagation} propagation"
             : $"nystrom: n={rows}: exact path ({why})");
-        if (!nystrom)
-            return FitExact(x, rows, cols);
-        FitNystrom(x, rows, cols);
-        return null;
+        return nystrom;
     }
 
     private T[,] FitExact<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -187,17 +194,10 @@ public sealed class NystromNcut
     private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
-        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
-        if (m <= k)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
-                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
-                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
-        Array.Sort(indices);
+        var indices = SampleLandmarks(x, rows, cols);
+        int m = indices.Length;
         var features = new T[(long)m * cols];
         for (int r = 0; r < m; r++)
             x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
@@ -216,6 +216,22 @@ public sealed class NystromNcut
         double anchorsMs = Lap(sw);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
         log?.WriteLine($"nystrom: {Timings}");
+    }
+
+    /// <summary>The landmark rows, ascending: m = min(SampleCount, ⌊n·SampleMaxRatio⌋) of them by <see cref="NystromOptions.Sampling"/> (constant: no gradient).</summary>
+    private int[] SampleLandmarks<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount;
+        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
+        if (m <= k)
+            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
+                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
+                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
+        Array.Sort(indices);
+        return indices;
     }
 
     /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
@@ -303,7 +319,7 @@ public sealed class NystromNcut
     }
 
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
-    private const double ClassicEigenvalueFloor = 1e-12;
+    private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 
     /// <summary>Row sums of the affinity of the rows of <paramref name="points"/> (r×d) at σ, on the device.</summary>
     private double[] Degrees<T>(T[] points, int r, int d, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
