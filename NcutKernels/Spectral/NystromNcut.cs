@@ -293,9 +293,7 @@ public sealed partial class NystromNcut
             log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
             return new Propagator(Enumerable.Range(0, m).ToArray(), fit.Features, values, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true);
         }
-        var vectors = Narrow<T>(fit.Vectors);
-        var rows = FarthestPointSampling.Sample<T>(_device, vectors, m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
-        Array.Sort(rows);
+        var rows = AnchorRows<T>(fit.Vectors, m, k);
         int a = rows.Length;
         var anchors = new double[(long)a * d];
         var anchorValues = new double[(long)a * k];
@@ -304,9 +302,8 @@ public sealed partial class NystromNcut
             Array.Copy(fit.Features, (long)rows[r] * d, anchors, (long)r * d, d);
             Array.Copy(fit.Vectors, (long)rows[r] * k, anchorValues, (long)r * k, k);
         }
-        double sigmaP = SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) *
-            Nystrom.ExtrapolationFactor;
-        int neighbours = Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+        double sigmaP = PropagationSigmaOf(anchors, a, d);
+        int neighbours = NeighbourCount(a);
         double[]? anchorDegrees = null;
         if (Nystrom.Propagation == NystromPropagation.NcutPytorch)
         {
@@ -317,6 +314,21 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights");
         return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
     }
+
+    /// <summary>The anchors' positions among the m landmarks, ascending: farthest points in eigenvector space (<paramref name="vectors"/> m×k; constant: no gradient).</summary>
+    private int[] AnchorRows<T>(double[] vectors, int m, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = FarthestPointSampling.Sample<T>(_device, Narrow<T>(vectors), m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
+        Array.Sort(rows);
+        return rows;
+    }
+
+    /// <summary>σp: the degree rule on the anchors' features (a×d, float64) × <see cref="NystromOptions.ExtrapolationFactor"/>.</summary>
+    private double PropagationSigmaOf(double[] anchors, int a, int d) =>
+        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) * Nystrom.ExtrapolationFactor;
+
+    /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
+    private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
 
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
     private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;

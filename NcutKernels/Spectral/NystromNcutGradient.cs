@@ -24,12 +24,13 @@ public sealed partial class NystromNcut
     /// At or below the threshold (<see cref="EmbeddingPath.Exact"/>) this is <see cref="Ncut.FitTransform{T}(Variable{T})"/>.
     /// On the Nyström path the landmarks are sampled and σ chosen without gradient (constants, as in ncut_pytorch); the
     /// landmark features are gathered from x on the tape, embedded exactly (<see cref="Ncut.FitTransform{T}(Variable{T})"/>, σ
-    /// fixed) and extended to every point by the classic extension, one recorded operation whose backward reaches x, the
+    /// fixed) and extended to every point by one recorded operation: the classic extension, whose backward reaches x, the
     /// landmark features (through the weights and the landmark degrees), the landmark eigenvectors and eigenvalues
-    /// (<see cref="NystromOps"/>). x receives gradient both as a point and, for landmark rows, through the gather. The values
+    /// (<see cref="NystromOps"/>), or a nearest-anchor propagation, whose backward reaches x, the anchors' features (through the
+    /// weights and, for <see cref="NystromPropagation.NcutPytorch"/>, the anchors' degrees) and the anchors' eigenvector rows, with
+    /// anchors, σp and neighbour sets constant (<see cref="NystromNearestOps"/>). x receives gradient both as a point and, for landmark rows, through the gather. The values
     /// equal <see cref="FitTransform{T}(T[,])"/>'s on the same data and options. The fit is kept as by <see cref="Fit{T}(T[,])"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">The Nyström path with a nearest-anchor <see cref="NystromOptions.Propagation"/> (no backward: use <see cref="NystromPropagation.Classic"/>).</exception>
     public (Variable<T> eigenvectors, Variable<T> eigenvalues) FitTransform<T>(Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -51,10 +52,6 @@ public sealed partial class NystromNcut
             _fit = new Landmarks(cols, Enumerable.Range(0, rows).ToArray(), x.Host, u.Host, null, exact.Eigenvalues, exact.Sigma);
             return (u, lambda);
         }
-        if (Nystrom.Propagation != NystromPropagation.Classic)
-            throw new NotSupportedException(
-                $"Gradients through Nyström need NystromOptions.Propagation = {nameof(NystromPropagation.Classic)}; the {Nystrom.Propagation} " +
-                "(nearest-anchor) propagation has no backward rule. Use the classic extension, the exact path, or FitTransform(T[,]) without a tape.");
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
         var indices = SampleLandmarks(span, rows, cols);
@@ -74,11 +71,30 @@ public sealed partial class NystromNcut
         _landmarkNcut = landmark;
         double landmarkMs = Lap(sw);
 
-        var v = NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows);
+        var v = Nystrom.Propagation == NystromPropagation.Classic
+            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows)
+            : PropagateNearest(tape, x, xl, ul);
         double propagationMs = Lap(sw);
         _fit = new Landmarks(cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, 0, propagationMs);
         log?.WriteLine($"nystrom: {Timings} (recorded)");
         return (v, lam);
+    }
+
+    /// <summary>
+    /// The nearest-anchor propagations on the tape: anchors (farthest points in eigenvector space), σp and the neighbour sets chosen
+    /// without gradient; the anchors' features and eigenvector rows gathered from the landmarks' (<see cref="NystromNearestOps"/>).
+    /// </summary>
+    private Variable<T> PropagateNearest<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = xl.Rows, d = xl.Cols, k = ul.Cols;
+        var rows = AnchorRows<T>(ul.Host, m, k);
+        int a = rows.Length;
+        var xa = tape.GatherRows(xl, rows);
+        var ua = tape.GatherRows(ul, rows);
+        double sigmaP = PropagationSigmaOf(xa.Host, a, d);
+        int neighbours = NeighbourCount(a);
+        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights (recorded)");
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Nystrom.Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows);
     }
 }
