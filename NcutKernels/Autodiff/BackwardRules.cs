@@ -7,7 +7,7 @@ namespace NcutKernels.Autodiff;
 /// <summary>
 /// Operation name → backward rule. Each rule reads its entry's output gradients and saved values and
 /// adds (+=) into the gradients of the inputs that require one. The rules sit beside their forwards in
-/// <see cref="TapeOps"/> and <see cref="SpectralOps"/>.
+/// <see cref="TapeOps"/>, <see cref="SpectralOps"/>, <see cref="NystromOps"/> and <see cref="NystromNearestOps"/>.
 /// </summary>
 internal static class BackwardRules<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -26,5 +26,7 @@ internal static class BackwardRules<T> where T : unmanaged, IFloatingPointIeee75
         ["normalize"] = SpectralOps.NormalizeBackward,// W̄ from M̄ through s = d^-1/2
         ["top-k-eigen"] = SpectralOps.TopKBackward,   // M̄ = ½(Y·Uᵀ + U·Yᵀ), no full spectrum
         ["ncut-embedding"] = SpectralOps.RbfEmbeddingBackward, // X̄ from (Y, U) through normalization and RBF affinity, fused
+        ["nystrom-classic"] = NystromOps.ClassicBackward,      // x̄, x̄_L (weights and landmark degrees), Ū_L, λ̄ of the classic extension
+        ["nystrom-nearest"] = NystromNearestOps.NearestBackward, // x̄, anchors' ā (weights and degrees), ū of the nearest-anchor propagation
     };
 }

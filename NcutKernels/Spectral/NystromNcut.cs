@@ -25,7 +25,7 @@ namespace NcutKernels.Spectral;
 /// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
 /// deterministic: the same seed and device give bit-identical output.
 /// </remarks>
-public sealed class NystromNcut
+public sealed partial class NystromNcut
 {
     private readonly ComputeDevice _device;
     private Landmarks? _fit;
@@ -148,6 +148,15 @@ public sealed class NystromNcut
     /// <summary>Fits; returns the exact embedding on the exact path, null on the Nyström path (the caller propagates).</summary>
     private T[,]? FitCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (!BeginFit(x, rows, cols))
+            return FitExact(x, rows, cols);
+        FitNystrom(x, rows, cols);
+        return null;
+    }
+
+    /// <summary>Validates x, forgets the previous fit and chooses the path (logged): true for Nyström.</summary>
+    private bool BeginFit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         CheckType<T>();
         if (rows < 2)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
@@ -161,16 +170,14 @@ public sealed class NystromNcut
         CheckValues(x, rows, cols);
         _fit = null;
         _propagator = null;
+        _landmarkNcut = null;
         bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
         Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
         string why = Nystrom.Path == EmbeddingPath.Auto ? $"auto: n {(nystrom ? ">" : "≤")} {Nystrom.ExactThreshold}" : "forced";
         Options.Log?.WriteLine(nystrom
             ? $"nystrom: n={rows}: Nyström path ({why}), {Nystrom.Propagation} propagation"
             : $"nystrom: n={rows}: exact path ({why})");
-        if (!nystrom)
-            return FitExact(x, rows, cols);
-        FitNystrom(x, rows, cols);
-        return null;
+        return nystrom;
     }
 
     private T[,] FitExact<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -187,17 +194,10 @@ public sealed class NystromNcut
     private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
-        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
-        if (m <= k)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
-                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
-                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
-        Array.Sort(indices);
+        var indices = SampleLandmarks(x, rows, cols);
+        int m = indices.Length;
         var features = new T[(long)m * cols];
         for (int r = 0; r < m; r++)
             x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
@@ -216,6 +216,22 @@ public sealed class NystromNcut
         double anchorsMs = Lap(sw);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
         log?.WriteLine($"nystrom: {Timings}");
+    }
+
+    /// <summary>The landmark rows, ascending: m = min(SampleCount, ⌊n·SampleMaxRatio⌋) of them by <see cref="NystromOptions.Sampling"/> (constant: no gradient).</summary>
+    private int[] SampleLandmarks<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount;
+        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
+        if (m <= k)
+            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
+                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
+                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
+        Array.Sort(indices);
+        return indices;
     }
 
     /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
@@ -277,9 +293,7 @@ public sealed class NystromNcut
             log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
             return new Propagator(Enumerable.Range(0, m).ToArray(), fit.Features, values, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true);
         }
-        var vectors = Narrow<T>(fit.Vectors);
-        var rows = FarthestPointSampling.Sample<T>(_device, vectors, m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
-        Array.Sort(rows);
+        var rows = AnchorRows<T>(fit.Vectors, m, k);
         int a = rows.Length;
         var anchors = new double[(long)a * d];
         var anchorValues = new double[(long)a * k];
@@ -288,9 +302,8 @@ public sealed class NystromNcut
             Array.Copy(fit.Features, (long)rows[r] * d, anchors, (long)r * d, d);
             Array.Copy(fit.Vectors, (long)rows[r] * k, anchorValues, (long)r * k, k);
         }
-        double sigmaP = SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) *
-            Nystrom.ExtrapolationFactor;
-        int neighbours = Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+        double sigmaP = PropagationSigmaOf(anchors, a, d);
+        int neighbours = NeighbourCount(a);
         double[]? anchorDegrees = null;
         if (Nystrom.Propagation == NystromPropagation.NcutPytorch)
         {
@@ -302,8 +315,23 @@ public sealed class NystromNcut
         return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
     }
 
+    /// <summary>The anchors' positions among the m landmarks, ascending: farthest points in eigenvector space (<paramref name="vectors"/> m×k; constant: no gradient).</summary>
+    private int[] AnchorRows<T>(double[] vectors, int m, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = FarthestPointSampling.Sample<T>(_device, Narrow<T>(vectors), m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
+        Array.Sort(rows);
+        return rows;
+    }
+
+    /// <summary>σp: the degree rule on the anchors' features (a×d, float64) × <see cref="NystromOptions.ExtrapolationFactor"/>.</summary>
+    private double PropagationSigmaOf(double[] anchors, int a, int d) =>
+        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) * Nystrom.ExtrapolationFactor;
+
+    /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
+    private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
-    private const double ClassicEigenvalueFloor = 1e-12;
+    private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 
     /// <summary>Row sums of the affinity of the rows of <paramref name="points"/> (r×d) at σ, on the device.</summary>
     private double[] Degrees<T>(T[] points, int r, int d, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>

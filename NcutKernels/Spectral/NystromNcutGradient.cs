@@ -1,0 +1,100 @@
+// NystromNcutGradient: the differentiable NystromNcut.FitTransform(Variable): landmarks gathered on the tape, their exact embedding, the classic extension as one recorded op.
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using NcutKernels.Autodiff;
+using NcutKernels.Ops;
+using NcutKernels.Solvers;
+
+namespace NcutKernels.Spectral;
+
+public sealed partial class NystromNcut
+{
+    private Ncut? _landmarkNcut;
+
+    /// <summary>
+    /// Diagnostics of the last backward pass through the landmark (or, on the exact path, the whole) eigen-solve of a
+    /// differentiable fit; null before one ran.
+    /// </summary>
+    public EigenGradientReport? GradientReport => _landmarkNcut?.GradientReport;
+
+    /// <summary>
+    /// Differentiable fit: records the embedding on <paramref name="x"/>'s tape and returns the n×k eigenvectors and the 1×k
+    /// landmark eigenvalues as variables; after <c>tape.Backward(loss)</c>, <c>x.Gradient</c> holds dLoss/dX for every row.
+    /// At or below the threshold (<see cref="EmbeddingPath.Exact"/>) this is <see cref="Ncut.FitTransform{T}(Variable{T})"/>.
+    /// On the Nyström path the landmarks are sampled and σ chosen without gradient (constants, as in ncut_pytorch); the
+    /// landmark features are gathered from x on the tape, embedded exactly (<see cref="Ncut.FitTransform{T}(Variable{T})"/>, σ
+    /// fixed) and extended to every point by one recorded operation: the classic extension, whose backward reaches x, the
+    /// landmark features (through the weights and the landmark degrees), the landmark eigenvectors and eigenvalues
+    /// (<see cref="NystromOps"/>), or a nearest-anchor propagation, whose backward reaches x, the anchors' features (through the
+    /// weights and, for <see cref="NystromPropagation.NcutPytorch"/>, the anchors' degrees) and the anchors' eigenvector rows, with
+    /// anchors, σp and neighbour sets constant (<see cref="NystromNearestOps"/>). x receives gradient both as a point and, for landmark rows, through the gather. The values
+    /// equal <see cref="FitTransform{T}(T[,])"/>'s on the same data and options. The fit is kept as by <see cref="Fit{T}(T[,])"/>.
+    /// </summary>
+    public (Variable<T> eigenvectors, Variable<T> eigenvalues) FitTransform<T>(Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var tape = x.Tape;
+        tape.Check(x, nameof(x));
+        if (tape.Device != _device)
+            throw new ArgumentException("x lives on another device than this NystromNcut.", nameof(x));
+        int rows = x.Rows, cols = x.Cols;
+        var host = x.ToArray();
+        var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
+        if (!BeginFit(span, rows, cols))
+        {
+            var exact = new Ncut(_device, Options);
+            var sw0 = Stopwatch.StartNew();
+            var (u, lambda) = exact.FitTransform(x);
+            Report = exact.Report;
+            _landmarkNcut = exact;
+            Timings = new NystromTimings(0, 0, sw0.Elapsed.TotalMilliseconds, 0, 0);
+            _fit = new Landmarks(cols, Enumerable.Range(0, rows).ToArray(), x.Host, u.Host, null, exact.Eigenvalues, exact.Sigma);
+            return (u, lambda);
+        }
+        var log = Options.Log;
+        var sw = Stopwatch.StartNew();
+        var indices = SampleLandmarks(span, rows, cols);
+        int m = indices.Length;
+        var xl = tape.GatherRows(x, indices);
+        double samplingMs = Lap(sw);
+        log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
+
+        var features = xl.ToArray();
+        double sigma = ChooseSigma(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols);
+        double sigmaMs = Lap(sw);
+        log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={sigma:G6} (recorded)");
+
+        var landmark = new Ncut(_device, Options with { Sigma = sigma });
+        var (ul, lam) = landmark.FitTransform(xl);
+        Report = landmark.Report;
+        _landmarkNcut = landmark;
+        double landmarkMs = Lap(sw);
+
+        var v = Nystrom.Propagation == NystromPropagation.Classic
+            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows)
+            : PropagateNearest(tape, x, xl, ul);
+        double propagationMs = Lap(sw);
+        _fit = new Landmarks(cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
+        Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, 0, propagationMs);
+        log?.WriteLine($"nystrom: {Timings} (recorded)");
+        return (v, lam);
+    }
+
+    /// <summary>
+    /// The nearest-anchor propagations on the tape: anchors (farthest points in eigenvector space), σp and the neighbour sets chosen
+    /// without gradient; the anchors' features and eigenvector rows gathered from the landmarks' (<see cref="NystromNearestOps"/>).
+    /// </summary>
+    private Variable<T> PropagateNearest<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = xl.Rows, d = xl.Cols, k = ul.Cols;
+        var rows = AnchorRows<T>(ul.Host, m, k);
+        int a = rows.Length;
+        var xa = tape.GatherRows(xl, rows);
+        var ua = tape.GatherRows(ul, rows);
+        double sigmaP = PropagationSigmaOf(xa.Host, a, d);
+        int neighbours = NeighbourCount(a);
+        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights (recorded)");
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Nystrom.Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows);
+    }
+}
