@@ -120,6 +120,35 @@ public class ChannelTracerTests
         }
     }
 
+    [TestCase(AffinityKind.Rbf)]
+    [TestCase(AffinityKind.Cosine)]
+    public void AboveTheThreshold_TracesThroughNystrom(AffinityKind affinity)
+    {
+        // 240 points, threshold lowered to 100: 60 landmarks (n/4), gradients through the propagation op.
+        var x = PlantedFeatures(perCluster: 80, channels: 9, seed: 8);
+        var options = Options(3, 3) with
+        {
+            Ncut = new NcutOptions { EigenvectorCount = 3, Affinity = affinity, Sigma = affinity == AffinityKind.Rbf ? 2.0 : null },
+            Nystrom = new NystromOptions { ExactThreshold = 100 },
+        };
+        var log = new StringWriter();
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        var trace = new ChannelTracer(device, options with { Log = log }).Trace(x);
+
+        Assert.That(log.ToString(), Does.Contain("(Nystrom)"));
+        Assert.That(trace.Clusters, Has.Count.EqualTo(3));
+        foreach (var c in trace.Clusters)
+        {
+            var planted = c.Points.Select(p => Planted[p % Planted.Length]).Distinct().ToArray();
+            Assert.That(planted, Has.Length.EqualTo(1), $"cluster {c.Cluster} mixes planted groups");
+            Assert.That(c.MeanGradient.All(double.IsFinite) && c.MeanGradient.Any(g => g != 0), Is.True);
+            // Under RBF, raising the planted channel strengthens its cluster most. Cosine affinity only sees directions: a
+            // point already dominated by its planted channel gains more from lowering the others, so no ranking is implied.
+            if (affinity == AffinityKind.Rbf)
+                Assert.That(c.BySigned[0], Is.EqualTo(planted[0]), $"cluster {c.Cluster}: importance {string.Join(", ", c.BySigned.Take(4))}");
+        }
+    }
+
     [TestCase(1, 3, "Clusters")]
     [TestCase(4, 3, "Clusters")]
     public void BadClusterCount_Throws(int clusters, int k, string name)

@@ -16,6 +16,14 @@ public sealed record ChannelTracerOptions
     /// <summary>The embedding (affinity, σ rule, eigenvector count, tolerances, seed, log).</summary>
     public NcutOptions Ncut { get; init; } = new() { EigenvectorCount = 10 };
 
+    /// <summary>
+    /// Exact path or Nyström: above <see cref="NystromOptions.ExactThreshold"/> points (8192 by default) the embedding and
+    /// its gradients go through landmarks (<see cref="NystromNcut"/>), so memory stays O(n·k + m²) instead of n². The
+    /// classic extension needs the RBF affinity: with another affinity the tracer propagates with
+    /// <see cref="NystromPropagation.Renormalized"/> nearest-anchor weights instead.
+    /// </summary>
+    public NystromOptions Nystrom { get; init; } = new();
+
     /// <summary>How the k-way rotation is fitted (under no-grad).</summary>
     public KwayMethod Kway { get; init; } = KwayMethod.AxisAlign;
 
@@ -25,7 +33,9 @@ public sealed record ChannelTracerOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Ncut, nameof(Ncut));
+        ArgumentNullException.ThrowIfNull(Nystrom, nameof(Nystrom));
         Ncut.Validate();
+        Nystrom.Validate();
         if (Clusters < 2 || Clusters > Ncut.EigenvectorCount)
             throw new ArgumentOutOfRangeException(nameof(Clusters), Clusters,
                 $"Clusters must be in 2..Ncut.EigenvectorCount ({Ncut.EigenvectorCount}).");
@@ -40,7 +50,8 @@ public sealed record ChannelTracerOptions
 /// back-propagate L_c = −mean over its points of |score_c| to the features. The per-channel mean of the gradient
 /// over the cluster's points ranks the channels that make the segment (<see cref="ClusterTrace"/>). The forward
 /// pass runs once; each cluster costs one backward pass (the truncated eigen backward: block CG, no full spectrum)
-/// on the same tape. Exact path only: memory grows as n² (Nyström for large n is a separate issue).
+/// on the same tape. Up to <see cref="NystromOptions.ExactThreshold"/> points the embedding is exact; above, it goes
+/// through Nyström landmarks and their propagation, gradients included (<see cref="NystromNcut"/>).
 /// </summary>
 public sealed class ChannelTracer
 {
@@ -74,7 +85,10 @@ public sealed class ChannelTracer
 
         using var tape = new Tape<T>(_device);
         var x = tape.Input(features);
-        var ncut = new Ncut(_device, Options.Ncut);
+        var nystrom = Options.Ncut.Affinity != AffinityKind.Rbf && Options.Nystrom.Propagation == NystromPropagation.Classic
+            ? Options.Nystrom with { Propagation = NystromPropagation.Renormalized }
+            : Options.Nystrom;
+        var ncut = new NystromNcut(_device, Options.Ncut, nystrom);
         var (u, _) = ncut.FitTransform(x);
         var uHost = ToDouble(u.ToArray());
         KwayNcut kway;
@@ -87,7 +101,7 @@ public sealed class ChannelTracer
         var scoreHost = ToDouble(scores.ToArray());
         var labels = KwayNcut.Labels(scoreHost);
         double forwardMs = sw.Elapsed.TotalMilliseconds;
-        log?.WriteLine($"trace: embedding n={n} c={channels} k={Options.Ncut.EigenvectorCount} σ={ncut.Sigma:G4}, {k}-way {Options.Kway}: {forwardMs:F0} ms");
+        log?.WriteLine($"trace: embedding ({ncut.Path}) n={n} c={channels} k={Options.Ncut.EigenvectorCount} σ={ncut.Sigma:G4}, {k}-way {Options.Kway}: {forwardMs:F0} ms");
 
         var clusters = new List<ClusterTrace>();
         sw.Restart();
