@@ -28,8 +28,11 @@ namespace NcutKernels.Ops;
 /// </remarks>
 internal static class NystromNearestOps
 {
-    /// <summary>Rows per parallel work item of the backward.</summary>
+    /// <summary>Partition boundaries of the backward fall on multiples of this many rows.</summary>
     private const int BackwardTileRows = 16;
+
+    /// <summary>Row partitions of the backward, each with its own accumulators (a constant, so sums do not depend on the machine).</summary>
+    private const int Partitions = 8;
 
     /// <summary>What the backward needs: σp, the neighbour count, the anchors' degrees g (null: renormalized weights).</summary>
     internal sealed record NearestSaved(double Sigma, int Neighbours, double[]? Degrees);
@@ -79,19 +82,20 @@ internal static class NystromNearestOps
             asq[j] = SimdMath.Dot<double>(an.AsSpan(j * d, d), an.AsSpan(j * d, d));
         double[]? gx = x.RequiresGrad ? x.GradForAccumulation() : null;
         var job = new Job(an, asq, u, vBar, saved, inv / 2, inv, a, d, k, gx);
-        var totals = new Partial(a, d, k, saved.Neighbours);
-        var sync = new object();
-        Parallel.For(0, (n + BackwardTileRows - 1) / BackwardTileRows, () => new Partial(a, d, k, saved.Neighbours), (tile, _, p) =>
+        // Fixed contiguous partitions summed in order: the result does not depend on thread scheduling or the core count.
+        int tiles = (n + BackwardTileRows - 1) / BackwardTileRows, parts = Math.Min(Partitions, tiles);
+        var partials = new Partial[parts];
+        Parallel.For(0, parts, q =>
         {
-            int i1 = Math.Min(n, (tile + 1) * BackwardTileRows);
-            for (int i = tile * BackwardTileRows; i < i1; i++)
+            var p = new Partial(a, d, k, saved.Neighbours);
+            int t0 = (int)((long)tiles * q / parts), t1 = (int)((long)tiles * (q + 1) / parts);
+            for (int i = t0 * BackwardTileRows, i1 = Math.Min(n, t1 * BackwardTileRows); i < i1; i++)
                 Row(i, xs.AsSpan(i * d, d), job, p);
-            return p;
-        }, p =>
-        {
-            lock (sync)
-                totals.Add(p);
+            partials[q] = p;
         });
+        var totals = partials[0];
+        for (int q = 1; q < parts; q++)
+            totals.Add(partials[q]);
         if (uv.RequiresGrad)
         {
             var gu = uv.GradForAccumulation();

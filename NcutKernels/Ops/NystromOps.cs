@@ -32,8 +32,11 @@ internal static class NystromOps
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (as <see cref="NystromNcut"/> does).</summary>
     public const double EigenvalueFloor = 1e-12;
 
-    /// <summary>Rows per parallel work item of the backward.</summary>
+    /// <summary>Partition boundaries of the backward fall on multiples of this many rows.</summary>
     private const int BackwardTileRows = 16;
+
+    /// <summary>Row partitions of the backward, each with its own accumulators (a constant, so sums do not depend on the machine).</summary>
+    private const int Partitions = 8;
 
     /// <summary>What the backward needs: σ and the landmark graph's degrees d_j used by the forward.</summary>
     internal sealed record ClassicSaved(double Sigma, double[] Degrees);
@@ -125,19 +128,20 @@ internal static class NystromOps
             for (int c = 0; c < k; c++)
                 su[(long)j * k + c] = s[j] * u[(long)j * k + c];
         double[]? gx = x.RequiresGrad ? x.GradForAccumulation() : null;
-        var totals = new Partial(m, d, k);
-        var sync = new object();
-        Parallel.For(0, (n + BackwardTileRows - 1) / BackwardTileRows, () => new Partial(m, d, k), (tile, _, p) =>
+        // Fixed contiguous partitions summed in order: the result does not depend on thread scheduling or the core count.
+        int tiles = (n + BackwardTileRows - 1) / BackwardTileRows, parts = Math.Min(Partitions, tiles);
+        var partials = new Partial[parts];
+        Parallel.For(0, parts, q =>
         {
-            int i1 = Math.Min(n, (tile + 1) * BackwardTileRows);
-            for (int i = tile * BackwardTileRows; i < i1; i++)
+            var p = new Partial(m, d, k);
+            int t0 = (int)((long)tiles * q / parts), t1 = (int)((long)tiles * (q + 1) / parts);
+            for (int i = t0 * BackwardTileRows, i1 = Math.Min(n, t1 * BackwardTileRows); i < i1; i++)
                 Row(i, xs.AsSpan(i * d, d), ls, lsq, su, lt, vBar, scale, inv, m, d, k, gx, p);
-            return p;
-        }, p =>
-        {
-            lock (sync)
-                totals.Add(p);
+            partials[q] = p;
         });
+        var totals = partials[0];
+        for (int q = 1; q < parts; q++)
+            totals.Add(partials[q]);
         if (lv.RequiresGrad)
         {
             var gl = lv.GradForAccumulation();
