@@ -13,7 +13,7 @@ namespace NcutKernels.Benchmarks;
 /// issue's GPU targets with Stopwatch + device synchronization (median of repeated runs after a warm-up).
 /// Prints a markdown report and writes it to --out DIR (default $OUT or the current folder).
 /// </summary>
-public static class GpuCheck
+public static partial class GpuCheck
 {
     private static readonly StringBuilder Report = new();
     private static int _repeatCap = int.MaxValue;
@@ -159,6 +159,8 @@ public static class GpuCheck
         }
         foreach (var (what, ok, detail) in finiteness)
             Check(what, ok, detail);
+        ClusteredGradientTimings(gpu, div);
+        NystromAndTracing(gpu, cpu, div, Check);
 
         Line("\n## Timings (median of repeats after one warm-up; Stopwatch around device-synchronized calls)");
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");

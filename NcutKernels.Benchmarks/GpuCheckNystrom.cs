@@ -1,0 +1,116 @@
+// GpuCheckNystrom: gpu-check's sections for the exact gradient on clustered data, Nyström at 10⁴–10⁶ points and channel tracing (CUDA vs CPU).
+using System.Diagnostics;
+using NcutKernels.Autodiff;
+using NcutKernels.Ops;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Benchmarks;
+
+public static partial class GpuCheck
+{
+    /// <summary>Forward + backward at 4096 and 8192 × 384 on the 20-cluster mixture (σ = √d), where float32 eigenvectors are resolved and CG converges.</summary>
+    private static void ClusteredGradientTimings(ComputeDevice gpu, int div)
+    {
+        Line("\n## Exact gradient on clustered data (20-cluster mixture, σ = √d, loss Σ U²·w; the checked-gradient case of the 100 ms target)");
+        Line("| n×d, k | forward median ms | backward median ms | fwd+bwd median ms | notes |\n|---|---|---|---|---|");
+        foreach (int fullN in new[] { 4096, 8192 })
+        {
+            int n = fullN / div, d = 384;
+            var flat = BenchData.Mixture(n, d, 20, 6);
+            var x = new float[n, d];
+            Buffer.BlockCopy(flat, 0, x, 0, flat.Length * sizeof(float));
+            var w = new float[n, 20];
+            var rng = new Random(2);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < 20; j++)
+                    w[i, j] = rng.NextSingle() + 0.5f;
+            var times = new List<(double fwd, double bwd)>();
+            string notes = "";
+            for (int r = 0; r <= Math.Min(5, _repeatCap); r++)
+            {
+                using var tape = new Tape<float>(gpu);
+                var v = tape.Input(x);
+                var ncut = new Ncut(gpu, new NcutOptions { EigenvectorCount = 20, Sigma = Math.Sqrt(d) });
+                var sw = Stopwatch.StartNew();
+                var (u, _) = ncut.FitTransform(v);
+                gpu.Backend.Synchronize();
+                double f = sw.Elapsed.TotalMilliseconds;
+                var loss = tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(w)));
+                sw.Restart();
+                tape.Backward(loss);
+                _ = v.Gradient;
+                double b = sw.Elapsed.TotalMilliseconds;
+                if (r > 0)
+                    times.Add((f, b));
+                notes = ncut.GradientReport?.ToString() ?? "";
+            }
+            double Median(IEnumerable<double> t) => t.Order().ElementAt(times.Count / 2);
+            Line($"| {n}×{d}, k=20 | {Median(times.Select(t => t.fwd)):F1} | {Median(times.Select(t => t.bwd)):F1} | {Median(times.Select(t => t.fwd + t.bwd)):F1} | {notes} |");
+        }
+    }
+
+    /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (host arrays in and out), its gradient and channel tracing on the device vs the CPU.</summary>
+    private static void NystromAndTracing(ComputeDevice gpu, ComputeDevice cpu, int div, Action<string, bool, string> check)
+    {
+        Line("\n## Nyström forward, uniform 768-d features, k = 20 (host in/out: upload and download included; median of 3 after a warm-up)");
+        Line("| n | mode | median ms | min ms | stages of the last run | process peak working set |\n|---|---|---|---|---|---|");
+        foreach (int fullN in new[] { 10_000, 100_000, 1_000_000 })
+        {
+            // --quick (a CPU dry run) shrinks these by 100, not 8: the classic extension is n·m·d work.
+            int n = div == 1 ? fullN : fullN / 100, d = 768;
+            var x = BenchData.Uniform(n, d, 9);
+            foreach (var (mode, options) in new[]
+            {
+                ("uniform + classic (default)", new NystromOptions()),
+                ("farthest point + ncut_pytorch propagation", new NystromOptions { Sampling = LandmarkSampling.FarthestPoint, Propagation = NystromPropagation.NcutPytorch }),
+            })
+            {
+                NystromNcut? last = null;
+                var t = Time(3, () =>
+                {
+                    last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = 20 }, options with { Path = EmbeddingPath.Nystrom });
+                    last.FitTransform<float>(x, n, d);
+                });
+                Line($"| {n} | {mode} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB |");
+            }
+        }
+
+        Line("\n## Nyström gradient and channel tracing (CUDA float32 vs managed CPU float64)");
+        {
+            int n = 2048 / div, d = 32;
+            var flat = BenchData.Mixture(n, d, 6, 7);
+            var (xf, xd) = (new float[n, d], new double[n, d]);
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < d; c++)
+                    xd[i, c] = xf[i, c] = flat[i * d + c];
+            var nystrom = new NystromOptions { ExactThreshold = n / 2, Path = EmbeddingPath.Nystrom };
+            double[] Gradient<T>(ComputeDevice dev, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                using var tape = new Tape<T>(dev);
+                var v = tape.Input(input);
+                var (u, _) = new NystromNcut(dev, new NcutOptions { EigenvectorCount = 6, Sigma = Math.Sqrt(d) }, nystrom).FitTransform(v);
+                tape.Backward(tape.Sum(tape.Square(u)));
+                return v.Gradient.Cast<T>().Select(double.CreateChecked).ToArray();
+            }
+            var (g32, g64) = (Gradient(gpu, xf), Gradient(cpu, xd));
+            double rel = Math.Sqrt(g32.Zip(g64, (a, b) => (a - b) * (a - b)).Sum() / g64.Sum(b => b * b));
+            check($"Nyström dX of Σ U², {n}×{d} mixture, k=6, {n / 4} landmarks: CUDA float32 vs CPU float64", rel < 1e-3 && g32.All(double.IsFinite), $"relative error {rel:E2}");
+
+            var tracing = new ChannelTracerOptions { Clusters = 6, Ncut = new NcutOptions { EigenvectorCount = 6, Sigma = Math.Sqrt(d) } };
+            var sw = Stopwatch.StartNew();
+            var onGpu = new ChannelTracer(gpu, tracing).Trace(xf);
+            double gpuMs = sw.Elapsed.TotalMilliseconds;
+            var onCpu = new ChannelTracer(cpu, tracing).Trace(xd);
+            bool sameLabels = onGpu.Labels.SequenceEqual(onCpu.Labels);
+            double worst = 0;
+            foreach (var (a, b) in onGpu.Clusters.Zip(onCpu.Clusters))
+            {
+                double scale = b.MeanAbsGradient.Max();
+                worst = Math.Max(worst, a.MeanGradient.Zip(b.MeanGradient, (p, q) => Math.Abs(p - q)).Max() / scale);
+            }
+            check($"ChannelTracer {n}×{d}, 6 clusters: CUDA float32 vs CPU float64", sameLabels && worst < 1e-3,
+                $"labels {(sameLabels ? "identical" : "DIFFER")}; max |Δ mean gradient| / max channel {worst:E2}; CUDA trace {gpuMs:F0} ms (first call, kernels compiled earlier)");
+        }
+    }
+}
