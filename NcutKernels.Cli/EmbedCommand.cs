@@ -40,21 +40,17 @@ internal static class EmbedCommand
         if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
             throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var device = ComputeDevice.Create(kind, stdout);
+        var embedding = new NystromNcut(device, options, nystrom);
         if (gradOutput is not null)
         {
-            int n = array.Shape[0];
-            if (nystrom.Path == EmbeddingPath.Nystrom || (nystrom.Path == EmbeddingPath.Auto && n > nystrom.ExactThreshold))
-                throw new UsageException($"--vjp/--eigenvalue-vjp need the exact path; n = {n} would take the Nyström path " +
-                    $"(above {nystrom.ExactThreshold} points or --path nystrom), which has no backward: pass --path exact");
-            var ncut = new Ncut(device, options);
             if (array.IsDouble && device.Kind == DeviceKind.Cpu)
-                Backpropagate(ncut, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
+                Backpropagate(embedding, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
             else
-                Backpropagate(ncut, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
-            WriteEigenvalues(eigenvaluesPath, ncut.Eigenvalues, output, stdout);
+                Backpropagate(embedding, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
+            PrintPath(embedding, array.Shape[0], stdout);
+            WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
             return 0;
         }
-        var embedding = new NystromNcut(device, options, nystrom);
         if (array.IsDouble && device.Kind == DeviceKind.Cpu)
             Npy.Write(output, embedding.FitTransform(array.ToMatrix<double>()));
         else
@@ -63,12 +59,15 @@ internal static class EmbedCommand
                 stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; output is float32");
             Npy.Write(output, embedding.FitTransform(array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>()));
         }
-        stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
-            ? $"ncut: path exact ({array.Shape[0]} points, all in the graph)"
-            : $"ncut: path nystrom ({array.Shape[0]} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Nystrom.Propagation} propagation); {embedding.Timings}");
+        PrintPath(embedding, array.Shape[0], stdout);
         WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
         return 0;
     }
+
+    private static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
+        ? $"ncut: path exact ({n} points, all in the graph)"
+        : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Nystrom.Propagation} propagation)" +
+          (embedding.Timings is { } t ? $"; {t}" : ""));
 
     private static void WriteEigenvalues(string? path, double[] eigenvalues, string output, TextWriter stdout)
     {
@@ -79,9 +78,9 @@ internal static class EmbedCommand
 
     /// <summary>
     /// Embeds x on a tape and back-propagates the upstream adjoints dU (n×k, same sign convention as the output) and
-    /// dλ (k) to dX = Σ dU∘∂U/∂X + Σ dλ∘∂λ/∂X, written to <paramref name="gradOutput"/> (n×d).
+    /// dλ (k) to dX = Σ dU∘∂U/∂X + Σ dλ∘∂λ/∂X, written to <paramref name="gradOutput"/> (n×d); exact or through Nyström.
     /// </summary>
-    private static void Backpropagate<T>(Ncut ncut, T[,] x, string? vjp, string? eigenVjp, string output, string gradOutput, TextWriter stdout)
+    private static void Backpropagate<T>(NystromNcut ncut, T[,] x, string? vjp, string? eigenVjp, string output, string gradOutput, TextWriter stdout)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int n = x.GetLength(0), k = ncut.Options.EigenvectorCount;

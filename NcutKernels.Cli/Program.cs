@@ -24,7 +24,7 @@ namespace NcutKernels.Cli
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
                          [--sampling uniform|farthestpoint]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
-                         (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients: exact path only)
+                         (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
               ncut info
             """;
 

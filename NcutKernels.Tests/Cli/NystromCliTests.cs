@@ -87,7 +87,6 @@ public class NystromCliTests
     [TestCase("--path bogus", "--path")]
     [TestCase("--propagation bogus", "--propagation")]
     [TestCase("--sampling bogus", "--sampling")]
-    [TestCase("--path nystrom --vjp {in} --grad-output {out}", "--path exact")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string extra, string mentions)
     {
         string input = Write("blobs-bad.npy", TestData.Blobs(100, 3, 2, separation: 5, seed: 34));
@@ -100,5 +99,24 @@ public class NystromCliTests
         Assert.That(lines, Has.Length.EqualTo(1), stderr);
         Assert.That(lines[0], Does.StartWith("ncut: error:").And.Contain(mentions));
         Assert.That(File.Exists(output), Is.False, "no output written on error");
+    }
+
+    [Test]
+    public void Vjp_OnTheNystromPath_WritesAFiniteGradient()
+    {
+        var x = TestData.Blobs(200, 3, 2, separation: 5, seed: 35);
+        string input = Write("blobs-vjp.npy", x);
+        var du = new double[200, 2];
+        for (int i = 0; i < 200; i++)
+            du[i, 0] = du[i, 1] = 1;
+        string vjp = Write("du.npy", du), output = Path.Combine(_dir, "u-vjp.npy"), grad = Path.Combine(_dir, "dx-vjp.npy");
+        var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "2", "--output", output, "--device", "cpu", "--sigma", "2",
+            "--path", "nystrom", "--vjp", vjp, "--grad-output", grad);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("ncut: path nystrom (200 points, 50 landmarks"));
+        var g = Npy.Read(grad);
+        Assert.That(g.Shape, Is.EqualTo(new[] { 200, 3 }));
+        Assert.That(g.Doubles, Is.All.Matches<double>(double.IsFinite));
+        Assert.That(g.Doubles!.Max(Math.Abs), Is.GreaterThan(0));
     }
 }
