@@ -29,7 +29,7 @@ internal static class EmbedCommand
         var nystrom = new NystromOptions
         {
             Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
-            Propagation = a.Enum<NystromPropagation>("propagation") ?? new NystromOptions().Propagation,
+            Propagation = a.Enum<NystromPropagation>("propagation"),
             Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
         };
         var kind = ParseDevice(a.String("device"));
@@ -46,7 +46,11 @@ internal static class EmbedCommand
             if (array.IsDouble && device.Kind == DeviceKind.Cpu)
                 Backpropagate(embedding, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
             else
+            {
+                if (array.IsDouble)
+                    stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
                 Backpropagate(embedding, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
+            }
             PrintPath(embedding, array.Shape[0], stdout);
             WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
             return 0;
@@ -66,7 +70,7 @@ internal static class EmbedCommand
 
     private static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
         ? $"ncut: path exact ({n} points, all in the graph)"
-        : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Nystrom.Propagation} propagation)" +
+        : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Propagation} propagation)" +
           (embedding.Timings is { } t ? $"; {t}" : ""));
 
     private static void WriteEigenvalues(string? path, double[] eigenvalues, string output, TextWriter stdout)

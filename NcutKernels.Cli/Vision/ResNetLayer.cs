@@ -14,10 +14,10 @@ internal enum ResNetLayer
     Layer4 = 4,
 }
 
-/// <summary>Names, shapes and parsing of <see cref="ResNetLayer"/>.</summary>
+/// <summary>Names and shapes of <see cref="ResNetLayer"/>.</summary>
 internal static class ResNetLayers
 {
-    /// <summary>The names <see cref="Parse"/> accepts, as for a command-line option: "layer2", "layer3", "layer4".</summary>
+    /// <summary>The names as the command line spells them (--layer): "layer2", "layer3", "layer4".</summary>
     public static IEnumerable<string> Names => Enum.GetNames<ResNetLayer>().Select(n => n.ToLowerInvariant());
 
     /// <summary>
@@ -49,16 +49,6 @@ internal static class ResNetLayers
         ResNetLayer.Layer4 => 7,
         _ => throw Unknown(layer),
     };
-
-    /// <summary>Parses "layer2", "layer3" or "layer4" (case-insensitive).</summary>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is none of <see cref="Names"/>.</exception>
-    public static ResNetLayer Parse(string name)
-    {
-        foreach (var layer in Enum.GetValues<ResNetLayer>())
-            if (string.Equals(layer.ToString(), name, StringComparison.OrdinalIgnoreCase))
-                return layer;
-        throw new ArgumentException($"unknown ResNet layer '{name}' (known: {string.Join(", ", Names)})", nameof(name));
-    }
 
     private static ArgumentOutOfRangeException Unknown(ResNetLayer layer) =>
         new(nameof(layer), layer, $"unknown ResNet layer {(int)layer} (known: {string.Join(", ", Names)})");

@@ -207,6 +207,11 @@ public class NystromPrimitiveTests
         var reference = Propagate(_cpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         // Same float32 distance error as above; the sums run over 140 weights instead of 5.
         AssertClose(Array.ConvertAll(dense, v => (double)v), Array.ConvertAll(reference, v => (double)v), 1e-5, 1e-4, "all anchors");
+        // A row's result does not depend on the batch it comes in (fixed K-slices): the halves alone give the same bits.
+        int half = n / 2;
+        var first = Propagate(_ilgpu, x[..(half * d)], half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var second = Propagate(_ilgpu, x[(half * d)..], n - half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        Assert.That(first.Concat(second).ToArray(), Is.EqualTo(dense), "batch independence");
     }
 
     [Test]

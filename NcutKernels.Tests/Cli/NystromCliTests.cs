@@ -119,4 +119,32 @@ public class NystromCliTests
         Assert.That(g.Doubles, Is.All.Matches<double>(double.IsFinite));
         Assert.That(g.Doubles!.Max(Math.Abs), Is.GreaterThan(0));
     }
+
+    [TestCase("exact")]
+    [TestCase("nystrom")]
+    public void CosineAffinity_RunsOnBothPaths(string path)
+    {
+        string input = Write("blobs-cosine.npy", TestData.Blobs(200, 4, 2, separation: 5, seed: 36));
+        string output = Path.Combine(_dir, $"u-cosine-{path}.npy");
+        var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "2", "--output", output, "--device", "cpu", "--affinity", "cosine",
+            "--path", path);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        // The classic extension is RBF only: cosine defaults to renormalized nearest-anchor weights.
+        Assert.That(stdout, Does.Contain(path == "exact" ? "ncut: path exact" : "Renormalized propagation"));
+        Assert.That(Npy.Read(output).Doubles, Is.All.Matches<double>(double.IsFinite));
+    }
+
+    [Test]
+    public void Vjp_WithQuantile_OnTheNystromPath()
+    {
+        string input = Write("blobs-quantile.npy", TestData.Blobs(200, 3, 2, separation: 5, seed: 37));
+        var du = new double[200, 2];
+        for (int i = 0; i < 200; i++)
+            du[i, 1] = 1;
+        string vjp = Write("du-quantile.npy", du), grad = Path.Combine(_dir, "dx-quantile.npy");
+        var (code, _, stderr) = Run("embed", "--input", input, "--n-eig", "2", "--output", Path.Combine(_dir, "u-quantile.npy"), "--device", "cpu",
+            "--quantile", "0.3", "--path", "nystrom", "--vjp", vjp, "--grad-output", grad);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(Npy.Read(grad).Doubles, Is.All.Matches<double>(double.IsFinite));
+    }
 }

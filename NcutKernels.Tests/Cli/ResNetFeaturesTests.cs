@@ -240,22 +240,6 @@ public class ResNetFeaturesTests
         Assert.That(e.Message, Does.Contain("layer3"));
     }
 
-    [TestCase("layer3", 3)]
-    [TestCase("Layer4", 4)]
-    [TestCase("LAYER2", 2)]
-    public void ResNetLayers_Parse_KnownNames(string name, int expected) =>
-        Assert.That((int)ResNetLayers.Parse(name), Is.EqualTo(expected));
-
-    [TestCase("layer5")]
-    [TestCase("3")]
-    [TestCase("")]
-    public void ResNetLayers_Parse_UnknownName_ListsTheKnownOnes(string name)
-    {
-        var e = Assert.Throws<ArgumentException>(() => ResNetLayers.Parse(name));
-        Assert.That(e!.ParamName, Is.EqualTo("name"));
-        Assert.That(e.Message, Does.Contain($"'{name}'").And.Contain("layer2, layer3, layer4"));
-    }
-
     [Test]
     public void WithExtraOutputs_UnknownTensor_NamesIt()
     {

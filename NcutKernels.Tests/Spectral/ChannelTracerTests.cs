@@ -52,6 +52,7 @@ public class ChannelTracerTests
             Assert.That(c.Gradient!.Reliable, Is.True, c.Gradient.ToString());
         }
         Assert.That(trace.Labels, Has.Length.EqualTo(x.GetLength(0)));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => trace.Clusters[0].Importance(12))!.ParamName, Is.EqualTo("channel"));
         Assert.That(trace.Eigenvectors.GetLength(1), Is.EqualTo(3));
     }
 
@@ -169,6 +170,8 @@ public class ChannelTracerTests
         Assert.That(Assert.Throws<ArgumentException>(() => tracer.Trace(new double[3, 4]))!.Message, Does.Contain("3 rows"));
         var x = PlantedFeatures(5, 4, 1);
         x[2, 1] = double.NaN;
-        Assert.That(Assert.Throws<ArgumentException>(() => tracer.Trace(x))!.Message, Does.Contain("NaN"));
+        var nan = Assert.Throws<ArgumentException>(() => tracer.Trace(x))!;
+        Assert.That(nan.ParamName, Is.EqualTo("features"));
+        Assert.That(nan.Message, Does.Contain("NaN").And.Contain("row 2, column 1"));
     }
 }

@@ -56,5 +56,8 @@ public class NcutKwayTests
         ncut.KwayFit(3);
         Assert.That(Assert.Throws<InvalidOperationException>(() => ncut.KwayTransform(u, 2))!.Message, Does.Contain("KwayFit(2)"));
         Assert.Throws<ArgumentOutOfRangeException>(() => ncut.KwayFit(1));
+        // A new fit discards the rotations of the old embedding's basis.
+        ncut.FitTransform(TestData.Blobs(30, 2, 3, separation: 5, seed: 2));
+        Assert.That(() => ncut.KwayTransform(u, 3), Throws.InvalidOperationException.With.Message.Contain("KwayFit(3)"));
     }
 }

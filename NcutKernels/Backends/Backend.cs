@@ -47,7 +47,8 @@ internal abstract class Backend : IDisposable
     /// Greedy farthest-point sampling of the rows of <paramref name="points"/> (rows×p, row-major; p ≤ 8 in practice, any p
     /// allowed): the walk starts at row 0; each step picks the row whose squared Euclidean distance to its nearest picked
     /// row is largest, ties to the lowest row index, never a row twice. Returns <paramref name="count"/> (≥ 1) row indices in
-    /// pick order; count ≥ rows returns every row, 0..rows−1 in order. Equals <see cref="FarthestPointSampling.Greedy"/>.
+    /// pick order; count ≥ rows returns every row, 0..rows−1 in order. The managed backend equals <see cref="FarthestPointSampling.Greedy"/>
+    /// (float64 distances); the ILGPU kernel compares float32 distances, so its picks may differ where two rows nearly tie.
     /// </summary>
     public abstract int[] FarthestPointSample<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>;
 

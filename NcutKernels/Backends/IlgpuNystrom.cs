@@ -15,6 +15,9 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
     public const long ChunkFloats = 1L << 26;
     public const int MaxChunkRows = 1 << 20;
 
+    /// <summary>Anchors per K-slice of <see cref="PropagateAll"/> (a multiple of <see cref="Tile8x8.Depth"/>).</summary>
+    public const int SliceAnchors = 1024;
+
     private readonly Accelerator _acc = accelerator;
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>? _sample;
@@ -37,7 +40,17 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         if (buffer is null || buffer.Length < length)
         {
             buffer?.Dispose();
-            buffer = _acc.Allocate1D<TS>(length);
+            buffer = null;
+            try
+            {
+                buffer = _acc.Allocate1D<TS>(length);
+            }
+            catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
+            {
+                long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<TS>();
+                throw new InsufficientMemoryException(
+                    $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB of Nyström scratch ({length} × {typeof(TS).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
+            }
         }
         return buffer.View.SubView(0, length);
     }
@@ -154,12 +167,10 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         float inv = total > 0 ? (float)(1 / total) : 0f;
         int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
-        // K-split over the anchors: enough slices for about four groups per multiprocessor, each a whole number of stripes.
-        int steps = (a + Tile8x8.Depth - 1) / Tile8x8.Depth;
+        // K-split over the anchors in fixed slices of SliceAnchors: the summation order depends on a alone, so a row's
+        // result does not depend on the chunk or batch it is processed in.
         int colTiles = (k + Tile8x8.Edge - 1) / Tile8x8.Edge;
-        int slices = Math.Clamp(4 * _acc.NumMultiprocessors / Math.Max(1, colTiles * ((chunk + Tile8x8.Edge - 1) / Tile8x8.Edge)), 1, steps);
-        int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
-        slices = (a + sliceLen - 1) / sliceLen;
+        int sliceLen = SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
         var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk + (long)slices * chunk * k);
         var (dist, xsq, part) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk),
             scratch.SubView((long)chunk * a + chunk, (long)slices * chunk * k));

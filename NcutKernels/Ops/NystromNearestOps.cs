@@ -24,7 +24,7 @@ namespace NcutKernels.Ops;
 /// </list>
 /// The backward recomputes the distances in float64 (‖x‖² + ‖a‖² − 2·x·a, as the managed forward) and the neighbour sets with the
 /// forward's order (distance, then index); a float32 device forward can pick another set only where two anchors tie to float32
-/// rounding. O(n·A·d + n·neighbours·(d + k) + A²·d) work, O(threads·A·(d + k)) memory.
+/// rounding. O(n·A·d + n·neighbours·(d + k) + A²·d) work, O(8·A·(d + k)) memory (8 fixed row partitions).
 /// </remarks>
 internal static class NystromNearestOps
 {
@@ -62,15 +62,23 @@ internal static class NystromNearestOps
             degrees = NystromOps.LandmarkDegrees(device, anchors.Value, sigma).Select(v => v / a).ToArray();
         int chunk = Math.Min(chunkRows, n);
         var output = DeviceMatrix<T>.Allocate(device, n, k);
-        for (int r0 = 0; r0 < n; r0 += chunk)
+        try
         {
-            int len = Math.Min(chunk, n - r0);
-            device.Backend.PropagateNearest(x.Value.RowRange(r0, len), anchors.Value.All, values.Value.All, degrees, sigma, neighbours, output.RowRange(r0, len));
+            for (int r0 = 0; r0 < n; r0 += chunk)
+            {
+                int len = Math.Min(chunk, n - r0);
+                device.Backend.PropagateNearest(x.Value.RowRange(r0, len), anchors.Value.All, values.Value.All, degrees, sigma, neighbours, output.RowRange(r0, len));
+            }
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
         }
         return tape.Record("nystrom-nearest", [x, anchors, values], [output], new NearestSaved(sigma, neighbours, degrees))[0];
     }
 
-    /// <summary>The backward of <see cref="Nearest{T}"/> (derivation in the class remarks): host float64, tiles of rows in parallel.</summary>
+    /// <summary>The backward of <see cref="Nearest{T}"/> (derivation in the class remarks): host float64, 8 fixed row partitions in parallel, their sums added in order.</summary>
     public static void NearestBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (x, av, uv, vv, saved) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Outputs[0], (NearestSaved)e.Saved!);

@@ -25,7 +25,7 @@ namespace NcutKernels.Ops;
 ///   x̄_i += −(1/σ²)·Σ_j H_ij·(x_i − l_j) and l̄_j += (1/σ²)·Σ_i H_ij·(x_i − l_j);</item>
 /// <item>through the degrees, W_LL symmetric: with S_jj' = (d̄_j + d̄_j')·W_LL,jj', l̄_j += −(1/σ²)·Σ_j' S_jj'·(l_j − l_j').</item>
 /// </list>
-/// The backward recomputes w row by row in tiles (nothing n×m is stored): O(n·m·(d + k) + m²·d) work, O(tile·m + threads·m·(d + k)) memory.
+/// The backward recomputes w row by row in tiles (nothing n×m is stored): O(n·m·(d + k) + m²·d) work, O(8·m·(d + k)) memory (8 fixed row partitions).
 /// </remarks>
 internal static class NystromOps
 {
@@ -111,7 +111,7 @@ internal static class NystromOps
         return host.Select(double.CreateTruncating).ToArray();
     }
 
-    /// <summary>The backward of <see cref="Classic{T}"/> (derivation in the class remarks): host float64, tiles of rows in parallel.</summary>
+    /// <summary>The backward of <see cref="Classic{T}"/> (derivation in the class remarks): host float64, 8 fixed row partitions in parallel, their sums added in order.</summary>
     public static void ClassicBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (x, xl, ul, lv, vv, saved) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Inputs[3], e.Outputs[0], (ClassicSaved)e.Saved!);

@@ -25,7 +25,10 @@ public sealed record ClusterTrace(int Cluster, int[] Points, double Objective, d
     int[] BySigned, int[] ByMagnitude, EigenGradientReport? Gradient)
 {
     /// <summary>−MeanGradient[channel]: positive when raising the channel strengthens the cluster.</summary>
-    public double Importance(int channel) => -MeanGradient[channel];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channel"/> is not a channel index.</exception>
+    public double Importance(int channel) => (uint)channel < (uint)MeanGradient.Length
+        ? -MeanGradient[channel]
+        : throw new ArgumentOutOfRangeException(nameof(channel), channel, $"channel must be in 0..{MeanGradient.Length - 1}.");
 }
 
 /// <summary>Channel tracing of one feature matrix: the embedding, the k-way clusters and one <see cref="ClusterTrace"/> per non-empty cluster.</summary>

@@ -18,9 +18,8 @@ public sealed record ChannelTracerOptions
 
     /// <summary>
     /// Exact path or Nyström: above <see cref="NystromOptions.ExactThreshold"/> points (8192 by default) the embedding and
-    /// its gradients go through landmarks (<see cref="NystromNcut"/>), so memory stays O(n·k + m²) instead of n². The
-    /// classic extension needs the RBF affinity: with another affinity the tracer propagates with
-    /// <see cref="NystromPropagation.Renormalized"/> nearest-anchor weights instead.
+    /// its gradients go through landmarks (<see cref="NystromNcut"/>), so memory stays O(n·k + m²) instead of n² (by default
+    /// the classic extension for RBF, renormalized nearest-anchor weights for other affinities).
     /// </summary>
     public NystromOptions Nystrom { get; init; } = new();
 
@@ -79,16 +78,17 @@ public sealed class ChannelTracer
             throw new ArgumentException($"features must be non-empty, got {n}×{channels}.", nameof(features));
         if (n <= Options.Ncut.EigenvectorCount)
             throw new ArgumentException($"features has {n} rows; need more than Ncut.EigenvectorCount = {Options.Ncut.EigenvectorCount}.", nameof(features));
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < channels; j++)
+                if (!T.IsFinite(features[i, j]))
+                    throw new ArgumentException($"features contains a non-finite value {features[i, j]} at row {i}, column {j}.", nameof(features));
         var log = Options.Log;
         int k = Options.Clusters;
         var sw = Stopwatch.StartNew();
 
         using var tape = new Tape<T>(_device);
         var x = tape.Input(features);
-        var nystrom = Options.Ncut.Affinity != AffinityKind.Rbf && Options.Nystrom.Propagation == NystromPropagation.Classic
-            ? Options.Nystrom with { Propagation = NystromPropagation.Renormalized }
-            : Options.Nystrom;
-        var ncut = new NystromNcut(_device, Options.Ncut, nystrom);
+        var ncut = new NystromNcut(_device, Options.Ncut, Options.Nystrom);
         var (u, _) = ncut.FitTransform(x);
         var uHost = ToDouble(u.ToArray());
         KwayNcut kway;

@@ -91,6 +91,7 @@ public sealed class Ncut
         _lastTopK = saved;
         Eigenvalues = lambda.Host.ToArray();
         _lastEigenvectors = ToDouble(u.ToArray());
+        _kway.Clear();
         return (u, lambda);
     }
 
@@ -146,6 +147,7 @@ public sealed class Ncut
         Eigenvalues = values.Select(v => v - Options.DiagonalShift).ToArray();
         var result = ToColumns(vectors, rows, k);
         _lastEigenvectors = ToDouble(result);
+        _kway.Clear();
         Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
         log?.WriteLine($"ncut: {Timings}");
         return result;
@@ -153,7 +155,8 @@ public sealed class Ncut
 
     /// <summary>
     /// Fits a k-way rotation on the eigenvectors of the last fit (ncut_pytorch's <c>kway_fit</c>: spherical k-means
-    /// by default) and keeps it for <see cref="KwayTransform{T}(T[,], int)"/> under its cluster count.
+    /// by default) and keeps it for <see cref="KwayTransform{T}(T[,], int)"/> under its cluster count. A new fit discards the
+    /// rotations (they belong to the previous embedding's basis).
     /// </summary>
     /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
     public KwayNcut KwayFit(int clusters, KwayMethod method = KwayMethod.SphericalKMeans) =>

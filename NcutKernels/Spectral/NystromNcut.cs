@@ -13,7 +13,7 @@ namespace NcutKernels.Spectral;
 /// ⌊n·SampleMaxRatio⌋) landmarks (<see cref="NystromOptions.Sampling"/>), σ by the degree rule on the landmarks, the exact embedding of
 /// the landmark graph (affinity → normalization → block Lanczos on the device), then every point's row from the landmark
 /// eigenvectors (<see cref="NystromOptions.Propagation"/>), in chunks, on the device. Memory: the m×m landmark affinity and
-/// O(chunk·(d + k)) for the propagation; nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
+/// O(chunk·(d + k)) for the nearest-anchor propagations, O(chunk·m) of distances for the classic extension; nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
 /// (<see cref="EmbeddingPath.Auto"/>) every point is a landmark and the result is <see cref="Ncut.FitTransform{T}(T[,])"/>'s.
 /// </summary>
 /// <remarks>
@@ -41,7 +41,8 @@ public sealed partial class NystromNcut
         Options.Validate();
         Nystrom = nystrom ?? new NystromOptions();
         Nystrom.Validate();
-        if (Nystrom.Propagation == NystromPropagation.Classic && Options.Affinity != AffinityKind.Rbf)
+        Propagation = Nystrom.Propagation ?? (Options.Affinity == AffinityKind.Rbf ? NystromPropagation.Classic : NystromPropagation.Renormalized);
+        if (Propagation == NystromPropagation.Classic && Options.Affinity != AffinityKind.Rbf)
             throw new ArgumentException($"The classic Nyström extension needs the RBF affinity, got {Options.Affinity}.", nameof(nystrom));
     }
 
@@ -50,6 +51,9 @@ public sealed partial class NystromNcut
 
     /// <summary>The sampling and propagation settings.</summary>
     public NystromOptions Nystrom { get; }
+
+    /// <summary>The propagation in use: <see cref="NystromOptions.Propagation"/>, or the affinity's default when that is null.</summary>
+    public NystromPropagation Propagation { get; }
 
     /// <summary>The device the embedding runs on.</summary>
     public ComputeDevice Device => _device;
@@ -68,7 +72,8 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// The rows of the fitted x that serve as propagation anchors, ascending (every landmark for <see cref="NystromPropagation.Classic"/>);
-    /// empty until the propagation is prepared (by a Nyström fit, or by the first <see cref="Transform{T}(T[,])"/> after an exact fit).
+    /// empty until the propagation is prepared (by a Nyström fit on host arrays, or by the first <see cref="Transform{T}(T[,])"/> after an
+    /// exact or a differentiable fit — the differentiable fit records its own propagation on the tape).
     /// </summary>
     public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).ToArray();
 
@@ -175,7 +180,7 @@ public sealed partial class NystromNcut
         Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
         string why = Nystrom.Path == EmbeddingPath.Auto ? $"auto: n {(nystrom ? ">" : "≤")} {Nystrom.ExactThreshold}" : "forced";
         Options.Log?.WriteLine(nystrom
-            ? $"nystrom: n={rows}: Nyström path ({why}), {Nystrom.Propagation} propagation"
+            ? $"nystrom: n={rows}: Nyström path ({why}), {Propagation} propagation"
             : $"nystrom: n={rows}: exact path ({why})");
         return nystrom;
     }
@@ -278,7 +283,7 @@ public sealed partial class NystromNcut
     {
         int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
         var log = Options.Log;
-        if (Nystrom.Propagation == NystromPropagation.Classic)
+        if (Propagation == NystromPropagation.Classic)
         {
             var degrees = fit.Degrees ?? Degrees(Narrow<T>(fit.Features), m, d, Options.Affinity, fit.Sigma);
             // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/m, undone later).
@@ -305,13 +310,13 @@ public sealed partial class NystromNcut
         double sigmaP = PropagationSigmaOf(anchors, a, d);
         int neighbours = NeighbourCount(a);
         double[]? anchorDegrees = null;
-        if (Nystrom.Propagation == NystromPropagation.NcutPytorch)
+        if (Propagation == NystromPropagation.NcutPytorch)
         {
             anchorDegrees = Degrees(Narrow<T>(anchors), a, d, AffinityKind.Rbf, sigmaP);
             for (int j = 0; j < a; j++)
                 anchorDegrees[j] /= a;
         }
-        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights");
+        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights");
         return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
     }
 

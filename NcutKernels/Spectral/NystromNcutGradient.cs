@@ -65,13 +65,13 @@ public sealed partial class NystromNcut
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={sigma:G6} (recorded)");
 
-        var landmark = new Ncut(_device, Options with { Sigma = sigma });
+        var landmark = new Ncut(_device, Options with { Sigma = sigma, Quantile = null });
         var (ul, lam) = landmark.FitTransform(xl);
         Report = landmark.Report;
         _landmarkNcut = landmark;
         double landmarkMs = Lap(sw);
 
-        var v = Nystrom.Propagation == NystromPropagation.Classic
+        var v = Propagation == NystromPropagation.Classic
             ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows)
             : PropagateNearest(tape, x, xl, ul);
         double propagationMs = Lap(sw);
@@ -94,7 +94,7 @@ public sealed partial class NystromNcut
         var ua = tape.GatherRows(ul, rows);
         double sigmaP = PropagationSigmaOf(xa.Host, a, d);
         int neighbours = NeighbourCount(a);
-        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Nystrom.Propagation} weights (recorded)");
-        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Nystrom.Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows);
+        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights (recorded)");
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows);
     }
 }

@@ -29,11 +29,12 @@ public sealed record NystromOptions
     public EmbeddingPath Path { get; init; } = EmbeddingPath.Auto;
 
     /// <summary>
-    /// How the landmark eigenvectors reach the other points. Default <see cref="NystromPropagation.Classic"/>: with uniform
-    /// landmarks on clustered data it leaves a seventh or less of the nearest-anchor propagations' subspace error (measured
-    /// with ReferenceData/tools/nystrom_accuracy.py), at n·m·d distance work instead of n·anchors·d.
+    /// How the landmark eigenvectors reach the other points. Null (default): <see cref="NystromPropagation.Classic"/> for the
+    /// RBF affinity — with uniform landmarks on clustered data it leaves a seventh or less of the nearest-anchor propagations'
+    /// subspace error (measured with ReferenceData/tools/nystrom_accuracy.py), at n·m·d distance work instead of
+    /// n·anchors·d — and <see cref="NystromPropagation.Renormalized"/> for other affinities (the classic extension is RBF only).
     /// </summary>
-    public NystromPropagation Propagation { get; init; } = NystromPropagation.Classic;
+    public NystromPropagation? Propagation { get; init; }
 
     /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
     public int AnchorCount { get; init; } = 1024;
@@ -68,8 +69,8 @@ public sealed record NystromOptions
             throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "Unknown landmark sampling.");
         if (!Enum.IsDefined(Path))
             throw new ArgumentOutOfRangeException(nameof(Path), Path, "Unknown embedding path.");
-        if (!Enum.IsDefined(Propagation))
-            throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
+        if (Propagation is { } propagation && !Enum.IsDefined(propagation))
+            throw new ArgumentOutOfRangeException(nameof(Propagation), propagation, "Unknown propagation.");
         if (AnchorCount < 1)
             throw new ArgumentOutOfRangeException(nameof(AnchorCount), AnchorCount, "AnchorCount must be at least 1.");
         if (Neighbours < 1)

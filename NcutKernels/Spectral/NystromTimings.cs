@@ -3,7 +3,8 @@ namespace NcutKernels.Spectral;
 
 /// <summary>
 /// Milliseconds spent in each stage of the last <see cref="NystromNcut"/> fit (device work synchronized). On the exact path
-/// sampling, anchors and propagation are 0 and <see cref="LandmarkNcutMs"/> is the whole exact embedding after σ.
+/// sampling, anchors and propagation are 0 and <see cref="LandmarkNcutMs"/> is the whole exact embedding after σ; a later
+/// <see cref="NystromNcut.Transform{T}(T[,])"/> records its own anchor preparation and propagation here.
 /// </summary>
 /// <param name="SamplingMs">Choosing the landmarks.</param>
 /// <param name="SigmaMs">Choosing σ on the landmarks.</param>
