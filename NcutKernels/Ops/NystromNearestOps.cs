@@ -24,16 +24,10 @@ namespace NcutKernels.Ops;
 /// </list>
 /// The backward recomputes the distances in float64 (‖x‖² + ‖a‖² − 2·x·a, as the managed forward) and the neighbour sets with the
 /// forward's order (distance, then index); a float32 device forward can pick another set only where two anchors tie to float32
-/// rounding. O(n·A·d + n·neighbours·(d + k) + A²·d) work, O(8·A·(d + k)) memory (8 fixed row partitions).
+/// rounding. O(n·A·d + n·neighbours·(d + k) + A²·d) work, O(8·A·(d + k)) memory (<see cref="RowPartitions"/>).
 /// </remarks>
 internal static class NystromNearestOps
 {
-    /// <summary>Partition boundaries of the backward fall on multiples of this many rows.</summary>
-    private const int BackwardTileRows = 16;
-
-    /// <summary>Row partitions of the backward, each with its own accumulators (a constant, so sums do not depend on the machine).</summary>
-    private const int Partitions = 8;
-
     /// <summary>What the backward needs: σp, the neighbour count, the anchors' degrees g (null: renormalized weights).</summary>
     internal sealed record NearestSaved(double Sigma, int Neighbours, double[]? Degrees);
 
@@ -90,20 +84,8 @@ internal static class NystromNearestOps
             asq[j] = SimdMath.Dot<double>(an.AsSpan(j * d, d), an.AsSpan(j * d, d));
         double[]? gx = x.RequiresGrad ? x.GradForAccumulation() : null;
         var job = new Job(an, asq, u, vBar, saved, inv / 2, inv, a, d, k, gx);
-        // Fixed contiguous partitions summed in order: the result does not depend on thread scheduling or the core count.
-        int tiles = (n + BackwardTileRows - 1) / BackwardTileRows, parts = Math.Min(Partitions, tiles);
-        var partials = new Partial[parts];
-        Parallel.For(0, parts, q =>
-        {
-            var p = new Partial(a, d, k, saved.Neighbours);
-            int t0 = (int)((long)tiles * q / parts), t1 = (int)((long)tiles * (q + 1) / parts);
-            for (int i = t0 * BackwardTileRows, i1 = Math.Min(n, t1 * BackwardTileRows); i < i1; i++)
-                Row(i, xs.AsSpan(i * d, d), job, p);
-            partials[q] = p;
-        });
-        var totals = partials[0];
-        for (int q = 1; q < parts; q++)
-            totals.Add(partials[q]);
+        var totals = RowPartitions.Sum(n, () => new Partial(a, d, k, saved.Neighbours), (i, p) => Row(i, xs.AsSpan(i * d, d), job, p),
+            (into, p) => into.Add(p));
         if (uv.RequiresGrad)
         {
             var gu = uv.GradForAccumulation();
@@ -226,16 +208,10 @@ internal static class NystromNearestOps
 
         public void Add(Partial o)
         {
-            Sum(U, o.U);
-            Sum(Hx, o.Hx);
-            Sum(ColH, o.ColH);
-            Sum(DegreeBar, o.DegreeBar);
-        }
-
-        private static void Sum(double[] into, double[] add)
-        {
-            for (long e = 0; e < into.Length; e++)
-                into[e] += add[e];
+            RowPartitions.Add(U, o.U);
+            RowPartitions.Add(Hx, o.Hx);
+            RowPartitions.Add(ColH, o.ColH);
+            RowPartitions.Add(DegreeBar, o.DegreeBar);
         }
     }
 }

@@ -25,18 +25,13 @@ namespace NcutKernels.Ops;
 ///   x̄_i += −(1/σ²)·Σ_j H_ij·(x_i − l_j) and l̄_j += (1/σ²)·Σ_i H_ij·(x_i − l_j);</item>
 /// <item>through the degrees, W_LL symmetric: with S_jj' = (d̄_j + d̄_j')·W_LL,jj', l̄_j += −(1/σ²)·Σ_j' S_jj'·(l_j − l_j').</item>
 /// </list>
-/// The backward recomputes w row by row in tiles (nothing n×m is stored): O(n·m·(d + k) + m²·d) work, O(8·m·(d + k)) memory (8 fixed row partitions).
+/// The backward recomputes w row by row in tiles (nothing n×m is stored): O(n·m·(d + k) + m²·d) work, O(8·m·(d + k)) memory (<see cref="RowPartitions"/>).
 /// </remarks>
 internal static class NystromOps
 {
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (as <see cref="NystromNcut"/> does).</summary>
     public const double EigenvalueFloor = 1e-12;
 
-    /// <summary>Partition boundaries of the backward fall on multiples of this many rows.</summary>
-    private const int BackwardTileRows = 16;
-
-    /// <summary>Row partitions of the backward, each with its own accumulators (a constant, so sums do not depend on the machine).</summary>
-    private const int Partitions = 8;
 
     /// <summary>What the backward needs: σ and the landmark graph's degrees d_j used by the forward.</summary>
     internal sealed record ClassicSaved(double Sigma, double[] Degrees);
@@ -128,20 +123,8 @@ internal static class NystromOps
             for (int c = 0; c < k; c++)
                 su[(long)j * k + c] = s[j] * u[(long)j * k + c];
         double[]? gx = x.RequiresGrad ? x.GradForAccumulation() : null;
-        // Fixed contiguous partitions summed in order: the result does not depend on thread scheduling or the core count.
-        int tiles = (n + BackwardTileRows - 1) / BackwardTileRows, parts = Math.Min(Partitions, tiles);
-        var partials = new Partial[parts];
-        Parallel.For(0, parts, q =>
-        {
-            var p = new Partial(m, d, k);
-            int t0 = (int)((long)tiles * q / parts), t1 = (int)((long)tiles * (q + 1) / parts);
-            for (int i = t0 * BackwardTileRows, i1 = Math.Min(n, t1 * BackwardTileRows); i < i1; i++)
-                Row(i, xs.AsSpan(i * d, d), ls, lsq, su, lt, vBar, scale, inv, m, d, k, gx, p);
-            partials[q] = p;
-        });
-        var totals = partials[0];
-        for (int q = 1; q < parts; q++)
-            totals.Add(partials[q]);
+        var totals = RowPartitions.Sum(n, () => new Partial(m, d, k),
+            (i, p) => Row(i, xs.AsSpan(i * d, d), ls, lsq, su, lt, vBar, scale, inv, m, d, k, gx, p), (into, p) => into.Add(p));
         if (lv.RequiresGrad)
         {
             var gl = lv.GradForAccumulation();
@@ -246,16 +229,10 @@ internal static class NystromOps
 
         public void Add(Partial o)
         {
-            Sum(P, o.P);
-            Sum(Hx, o.Hx);
-            Sum(ColH, o.ColH);
-            Sum(LambdaDot, o.LambdaDot);
-        }
-
-        private static void Sum(double[] into, double[] add)
-        {
-            for (long e = 0; e < into.Length; e++)
-                into[e] += add[e];
+            RowPartitions.Add(P, o.P);
+            RowPartitions.Add(Hx, o.Hx);
+            RowPartitions.Add(ColH, o.ColH);
+            RowPartitions.Add(LambdaDot, o.LambdaDot);
         }
     }
 }
