@@ -1,6 +1,7 @@
 // ChannelTracer: which feature channels make each k-way NCUT segment — one forward, one backward per cluster on one tape.
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using NcutKernels.Autodiff;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
@@ -78,10 +79,7 @@ public sealed class ChannelTracer
             throw new ArgumentException($"features must be non-empty, got {n}×{channels}.", nameof(features));
         if (n <= Options.Ncut.EigenvectorCount)
             throw new ArgumentException($"features has {n} rows; need more than Ncut.EigenvectorCount = {Options.Ncut.EigenvectorCount}.", nameof(features));
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < channels; j++)
-                if (!T.IsFinite(features[i, j]))
-                    throw new ArgumentException($"features contains a non-finite value {features[i, j]} at row {i}, column {j}.", nameof(features));
+        FeatureChecks.ThrowIfNotFinite(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), channels, nameof(features));
         var log = Options.Log;
         int k = Options.Clusters;
         var sw = Stopwatch.StartNew();
@@ -90,7 +88,7 @@ public sealed class ChannelTracer
         var x = tape.Input(features);
         var ncut = new NystromNcut(_device, Options.Ncut, Options.Nystrom);
         var (u, _) = ncut.FitTransform(x);
-        var uHost = ToDouble(u.ToArray());
+        var uHost = Ncut.ToDouble(u.ToArray());
         KwayNcut kway;
         using (tape.NoGrad())
         {
@@ -98,7 +96,7 @@ public sealed class ChannelTracer
             kway.Fit(uHost);
         }
         var scores = kway.Transform(tape, u);
-        var scoreHost = ToDouble(scores.ToArray());
+        var scoreHost = Ncut.ToDouble(scores.ToArray());
         var labels = KwayNcut.Labels(scoreHost);
         double forwardMs = sw.Elapsed.TotalMilliseconds;
         log?.WriteLine($"trace: embedding ({ncut.Path}) n={n} c={channels} k={Options.Ncut.EigenvectorCount} σ={ncut.Sigma:G4}, {k}-way {Options.Kway}: {forwardMs:F0} ms");
@@ -151,14 +149,5 @@ public sealed class ChannelTracer
         var bySigned = Enumerable.Range(0, channels).OrderBy(j => mean[j]).ThenBy(j => j).ToArray();
         var byMagnitude = Enumerable.Range(0, channels).OrderByDescending(j => meanAbs[j]).ThenBy(j => j).ToArray();
         return new ClusterTrace(cluster, points, objective, mean, meanAbs, bySigned, byMagnitude, report);
-    }
-
-    private static double[,] ToDouble<T>(T[,] a) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = new double[a.GetLength(0), a.GetLength(1)];
-        for (int i = 0; i < a.GetLength(0); i++)
-            for (int j = 0; j < a.GetLength(1); j++)
-                r[i, j] = double.CreateChecked(a[i, j]);
-        return r;
     }
 }

@@ -71,7 +71,7 @@ public sealed class Ncut
         int rows = x.Rows, cols = x.Cols;
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
         ValidateInput(span, rows, cols);
-        Sigma = ChooseSigma(span, rows, cols);
+        Sigma = Options.SigmaFor(span, rows, cols);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
         Action<string>? progress = Options.Log is null ? null : Options.Log.WriteLine;
@@ -118,7 +118,7 @@ public sealed class Ncut
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
 
-        Sigma = ChooseSigma(x, rows, cols);
+        Sigma = Options.SigmaFor(x, rows, cols);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}");
 
@@ -191,22 +191,14 @@ public sealed class Ncut
         : throw new InvalidOperationException($"No k-way rotation fitted for {clusters} clusters: call KwayFit({clusters}) first" +
             (_kway.Count == 0 ? "." : $" (fitted: {string.Join(", ", _kway.Keys.Order())})."));
 
-    private static double[,] ToDouble<T>(T[,] a) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The matrix widened to float64.</summary>
+    internal static double[,] ToDouble<T>(T[,] a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new double[a.GetLength(0), a.GetLength(1)];
         for (int i = 0; i < a.GetLength(0); i++)
             for (int j = 0; j < a.GetLength(1); j++)
                 r[i, j] = double.CreateChecked(a[i, j]);
         return r;
-    }
-
-    private double ChooseSigma<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Options.Sigma is { } s)
-            return s;
-        if (Options.Affinity == AffinityKind.Cosine && Options.Quantile is null)
-            return NcutOptions.DefaultCosineSigma;
-        return SigmaSelection.ByDegreeQuantile(x, rows, cols, Options.Affinity, Options.Quantile ?? NcutOptions.DefaultQuantile, Options.Seed);
     }
 
     private void ValidateInput<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -220,11 +212,7 @@ public sealed class Ncut
         if (Options.EigenvectorCount >= rows)
             throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), Options.EigenvectorCount,
                 $"EigenvectorCount must be less than the number of points n = {rows}.");
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (!T.IsFinite(x[i]))
-                throw new ArgumentException($"x contains a non-finite value {x[i]} at row {i / cols}, column {i % cols}.", nameof(x));
-        }
+        FeatureChecks.ThrowIfNotFinite(x, cols, nameof(x));
     }
 
     /// <summary>k×n row-major eigenvectors → n×k columns, each flipped so that its sum is ≥ 0.</summary>

@@ -46,6 +46,16 @@ public sealed record NcutOptions
     /// <summary>The default degree quantile.</summary>
     public const double DefaultQuantile = 0.25;
 
+    /// <summary>σ for the rows of x (row-major, rows × cols): <see cref="Sigma"/> when given, the cosine default, else the degree-quantile rule.</summary>
+    internal double SigmaFor<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (Sigma is { } s)
+            return s;
+        if (Affinity == AffinityKind.Cosine && Quantile is null)
+            return DefaultCosineSigma;
+        return SigmaSelection.ByDegreeQuantile(x, rows, cols, Affinity, Quantile ?? DefaultQuantile, Seed);
+    }
+
     internal void Validate()
     {
         if (EigenvectorCount < 1)

@@ -209,7 +209,7 @@ public sealed partial class NystromNcut
         double samplingMs = Lap(sw);
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
-        double sigma = ChooseSigma<T>(features, m, cols);
+        double sigma = Options.SigmaFor<T>(features, m, cols);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
 
@@ -390,15 +390,6 @@ public sealed partial class NystromNcut
         return result;
     }
 
-    private double ChooseSigma<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Options.Sigma is { } s)
-            return s;
-        if (Options.Affinity == AffinityKind.Cosine && Options.Quantile is null)
-            return NcutOptions.DefaultCosineSigma;
-        return SigmaSelection.ByDegreeQuantile(x, rows, cols, Options.Affinity, Options.Quantile ?? NcutOptions.DefaultQuantile, Options.Seed);
-    }
-
     private void CheckType<T>()
     {
         _device.ThrowIfDisposed();
@@ -412,11 +403,7 @@ public sealed partial class NystromNcut
     {
         if (x.Length != (long)rows * cols)
             throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (!T.IsFinite(x[i]))
-                throw new ArgumentException($"x contains a non-finite value {x[i]} at row {i / cols}, column {i % cols}.", nameof(x));
-        }
+        FeatureChecks.ThrowIfNotFinite(x, cols, nameof(x));
     }
 
     private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
