@@ -107,14 +107,10 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         // Stand-ins for absent neighbour output (never written): one int of scratch, and the degrees view.
         var spareIndex = Scratch(ref _intScratch, 1);
         float scale = (float)(1.0 / (2.0 * sigma * sigma));
-        var tileGroup = new Index2D(QuadTile.Threads, QuadTile.Threads);
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
-            var xc = x.SubView((long)r0 * d, (long)rows * d);
-            _norms!(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
-            var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-            _tile!(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist);
             _select(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
                 write ? indices.SubView((long)r0 * neighbours, (long)rows * neighbours) : spareIndex,
                 write ? weights.SubView((long)r0 * neighbours, (long)rows * neighbours) : degrees,
@@ -165,7 +161,6 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         var (centre, ac, asq, _) = PrepareAnchors(anchors, a, d, null);
         double total = anchorDegrees.Sum(v => (double)v);
         float inv = total > 0 ? (float)(1 / total) : 0f;
-        int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
         // K-split over the anchors in fixed slices of SliceAnchors: the summation order depends on a alone, so a row's
         // result does not depend on the chunk or batch it is processed in.
@@ -175,20 +170,26 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         var (dist, xsq, part) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk),
             scratch.SubView((long)chunk * a + chunk, (long)slices * chunk * k));
         float scale = (float)(1.0 / (2.0 * sigma * sigma));
-        var tileGroup = new Index2D(QuadTile.Threads, QuadTile.Threads);
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
-            int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
-            var xc = x.SubView((long)r0 * d, (long)rows * d);
-            _norms!(new KernelConfig(rowGroups, rowGroup), xc, centre, xsq, rows, d);
-            var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-            _tile!(new KernelConfig(tiles, tileGroup), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            int rows = Math.Min(chunk, n - r0);
+            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist);
             _weights((int)((long)rows * a), dist, scale);
             var grid = new Index3D(colTiles, (rows + Tile8x8.Edge - 1) / Tile8x8.Edge, slices);
             _product(new KernelConfig(grid, new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1)), dist, values, part, rows, a, k, sliceLen);
             _sumSlices(new Index2D(k, rows), part, output.SubView((long)r0 * k, (long)rows * k), rows, k, slices, inv);
         }
         _acc.Synchronize();
+    }
+
+    /// <summary>dist (rows×a) = squared distances of a chunk's rows xc (rows×d) to the centred anchors: centred row norms, then the distance tile.</summary>
+    private void ChunkDistances(ArrayView<float> xc, int rows, int d, ArrayView<float> centre, ArrayView<float> xsq, ArrayView<float> ac,
+        ArrayView<float> asq, int a, ArrayView<float> dist)
+    {
+        int warps = Warps(PropagationKernels.SelectWarps);
+        _norms!(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
+        var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
+        _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
     }
 
     /// <summary>

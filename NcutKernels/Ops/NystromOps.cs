@@ -92,14 +92,15 @@ internal static class NystromOps
         return tape.Record("nystrom-classic", [x, xl, ul, lambda], [output], new ClassicSaved(sigma, degrees))[0];
     }
 
-    /// <summary>d_j = row sums of the landmarks' RBF affinity at σ, on the device (as the landmark Ncut computes them).</summary>
-    internal static double[] LandmarkDegrees<T>(ComputeDevice device, DeviceMatrix<T> xl, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>d_j = row sums of the landmarks' affinity (RBF unless <paramref name="kind"/> says otherwise) at σ, on the device (as the landmark Ncut computes them).</summary>
+    internal static double[] LandmarkDegrees<T>(ComputeDevice device, DeviceMatrix<T> xl, double sigma, AffinityKind kind = AffinityKind.Rbf)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = xl.Rows;
         var be = device.Backend;
         using var w = DeviceMatrix<T>.Allocate(device, m, m);
         using var sums = DeviceMatrix<T>.Allocate(device, 1, m);
-        be.Affinity(xl.All, w, AffinityKind.Rbf, 1 / (2 * sigma * sigma));
+        be.Affinity(xl.All, w, kind, 1 / (2 * sigma * sigma));
         be.RowSums(w, sums.All);
         var host = new T[m];
         sums.Download(host);

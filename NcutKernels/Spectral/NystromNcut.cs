@@ -341,15 +341,8 @@ public sealed partial class NystromNcut
     /// <summary>Row sums of the affinity of the rows of <paramref name="points"/> (r×d) at σ, on the device.</summary>
     private double[] Degrees<T>(T[] points, int r, int d, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var be = _device.Backend;
         using var xm = DeviceMatrix<T>.Upload(_device, points, r, d);
-        using var w = DeviceMatrix<T>.Allocate(_device, r, r);
-        using var sums = DeviceMatrix<T>.Allocate(_device, 1, r);
-        be.Affinity(xm.All, w, kind, 1 / (2 * sigma * sigma));
-        be.RowSums(w, sums.All);
-        var host = new T[r];
-        sums.Download(host);
-        return Widen<T>(host);
+        return Ops.NystromOps.LandmarkDegrees(_device, xm, sigma, kind);
     }
 
     /// <summary>Propagates the rows of x chunk by chunk through <see cref="Backend.PropagateNearest{T}"/>.</summary>
