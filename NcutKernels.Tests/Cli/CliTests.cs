@@ -2,6 +2,7 @@
 using NcutKernels.Cli;
 using NcutKernels.IO;
 using NUnit.Framework;
+using static NcutKernels.Tests.Cli.CliHarness;
 
 namespace NcutKernels.Tests.Cli;
 
@@ -45,14 +46,6 @@ public class CliTests
         ms.Write(System.Text.Encoding.Latin1.GetBytes(header));
         ms.Write(new byte[8 * 8]);
         return ms.ToArray();
-    }
-
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Commands.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     private static void AssertOneErrorLine(string stderr, string mentions)

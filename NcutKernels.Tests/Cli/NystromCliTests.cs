@@ -4,6 +4,7 @@ using NcutKernels.IO;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 using NUnit.Framework;
+using static NcutKernels.Tests.Cli.CliHarness;
 
 namespace NcutKernels.Tests.Cli;
 
@@ -24,14 +25,6 @@ public class NystromCliTests
     {
         if (Directory.Exists(_dir))
             Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Commands.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     private string Write(string name, double[,] x)

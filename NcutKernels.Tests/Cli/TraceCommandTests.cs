@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using NcutKernels.Cli;
 using NUnit.Framework;
+using static NcutKernels.Tests.Cli.CliHarness;
 
 namespace NcutKernels.Tests.Cli;
 
@@ -26,14 +27,6 @@ public class TraceCommandTests
     {
         if (Directory.Exists(_dir))
             Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Commands.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     private static void AssertPng(string path)
