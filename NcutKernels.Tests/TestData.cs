@@ -31,6 +31,17 @@ internal static class TestData
         return x;
     }
 
+    /// <summary>r×c loss weights, uniform in [0.5, 1.5) (seeded): Σ w∘U² is sign-invariant and sees every eigenvector.</summary>
+    public static double[,] Weights(int r, int c, int seed)
+    {
+        var rng = new Random(seed);
+        var w = new double[r, c];
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < c; j++)
+                w[i, j] = rng.NextDouble() + 0.5;
+        return w;
+    }
+
     public static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 

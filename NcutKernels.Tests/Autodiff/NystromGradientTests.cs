@@ -16,16 +16,6 @@ public class NystromGradientTests
     /// <summary>Four blobs with a little overlap (as <see cref="SpectralGradientTests"/>): a clear gap after the leading three.</summary>
     private static double[,] Points(int n, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
 
-    private static double[,] Weights(int r, int c, int seed)
-    {
-        var rng = new Random(seed);
-        var w = new double[r, c];
-        for (int i = 0; i < r; i++)
-            for (int j = 0; j < c; j++)
-                w[i, j] = rng.NextDouble() + 0.5;
-        return w;
-    }
-
     /// <summary>n = 96 > ExactThreshold 50: the Nyström path with m = ⌊96/4⌋ = 24 uniform landmarks; σ fixed (the degree rule has no gradient).</summary>
     private static NystromNcut Nystrom(ComputeDevice device, int k = 3, NystromPropagation propagation = NystromPropagation.Classic, double neighboursRatio = 1.0 / 32) =>
         new(device, new NcutOptions { EigenvectorCount = k, Sigma = Sigma, Tolerance = 1e-13 },
@@ -35,7 +25,7 @@ public class NystromGradientTests
     public void SignInvariantLoss_MatchesFiniteDifferences()
     {
         var x = Points(96);
-        var c = Weights(96, 3, 6);
+        var c = TestData.Weights(96, 3, 6);
         GradientCheck.Assert(x, (t, v) =>
         {
             var nystrom = Nystrom(t.Device);
@@ -61,7 +51,7 @@ public class NystromGradientTests
     /// <summary>Inputs of the op alone: 30 points, 9 landmarks (other points of the same blobs), random eigenvectors, λ = (0.9, 0.6, 0.35).</summary>
     private static (double[,] x, double[,] xl, double[,] ul, double[,] lambda) OpInputs()
     {
-        var ul = Weights(9, 3, 8);
+        var ul = TestData.Weights(9, 3, 8);
         for (int j = 0; j < 9; j++)
             ul[j, 1] -= 1;
         return (Points(30, seed: 1), Points(9, seed: 2), ul, new[,] { { 0.9, 0.6, 0.35 } });
@@ -73,7 +63,7 @@ public class NystromGradientTests
         var (x, xl, ul, lambda) = OpInputs();
         Variable<double> In(int i, double[,] value) => i == which ? v : t.Constant(value);
         var out_ = NystromOps.Classic(t, In(0, x), In(1, xl), In(2, ul), In(3, lambda), Sigma, chunkRows: 7);
-        return t.Add(t.Sum(t.Multiply(out_, t.Constant(Weights(30, 3, 4)))), t.Sum(t.Square(out_)));
+        return t.Add(t.Sum(t.Multiply(out_, t.Constant(TestData.Weights(30, 3, 4)))), t.Sum(t.Square(out_)));
     }
 
     [TestCase(0)] // x: the points, through w_ij and D_i
@@ -159,7 +149,7 @@ public class NystromGradientTests
     public void IlgpuFloat32_MatchesCpuFloat64Gradient()
     {
         var x = Points(96);
-        var c = Weights(96, 3, 6);
+        var c = TestData.Weights(96, 3, 6);
         var (_, expected) = GradientCheck.Evaluate(x, (t, v) => t.Sum(t.Multiply(t.Square(Nystrom(t.Device).FitTransform(v).eigenvectors), t.Constant(c))), true);
         using var device = ComputeDevice.Create(DeviceKind.IlgpuCpu);
         using var tape = new Tape<float>(device);
@@ -211,7 +201,7 @@ public class NystromGradientTests
         var (x, xl, ul, _) = OpInputs();
         Variable<double> In(int i, double[,] value) => i == which ? v : t.Constant(value);
         var out_ = NystromNearestOps.Nearest(t, In(0, x), In(1, xl), In(2, ul), Sigma, 4, ncutPytorch, chunkRows: 7);
-        return t.Add(t.Sum(t.Multiply(out_, t.Constant(Weights(30, 3, 4)))), t.Sum(t.Square(out_)));
+        return t.Add(t.Sum(t.Multiply(out_, t.Constant(TestData.Weights(30, 3, 4)))), t.Sum(t.Square(out_)));
     }
 
     [TestCase(true, 0)] // ncut_pytorch's rule: x, through w_ij
@@ -240,7 +230,7 @@ public class NystromGradientTests
     public void NearestModes_WholeChain_MatchesFiniteDifferences(NystromPropagation mode, double neighboursRatio)
     {
         var x = Points(96);
-        var c = Weights(96, 3, 6);
+        var c = TestData.Weights(96, 3, 6);
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         var fitted = Nystrom(device, propagation: mode, neighboursRatio: neighboursRatio);
         fitted.Fit(x).Transform(x);

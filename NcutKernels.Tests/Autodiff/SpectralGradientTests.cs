@@ -17,16 +17,6 @@ public class SpectralGradientTests
     /// <summary>Four blobs with a little overlap: distinct leading eigenvalues and a clear gap after them.</summary>
     private static double[,] Points(int n = 60, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
 
-    private static double[,] Weights(int r, int c, int seed)
-    {
-        var rng = new Random(seed);
-        var w = new double[r, c];
-        for (int i = 0; i < r; i++)
-            for (int j = 0; j < c; j++)
-                w[i, j] = rng.NextDouble() + 0.5;
-        return w;
-    }
-
     private static Ncut Embedding(ComputeDevice device, int k, AffinityKind kind = AffinityKind.Rbf) =>
         new(device, new NcutOptions { EigenvectorCount = k, Sigma = Sigma, Affinity = kind, Tolerance = 1e-13 });
 
@@ -34,7 +24,7 @@ public class SpectralGradientTests
     [TestCase(AffinityKind.Cosine)]
     public void Affinity_MatchesFiniteDifferences(AffinityKind kind)
     {
-        var c = Weights(20, 20, 2);
+        var c = TestData.Weights(20, 20, 2);
         GradientCheck.Assert(Points(20), (t, x) => t.Sum(t.Multiply(SpectralOps.Affinity(t, x, kind, Sigma), t.Constant(c))));
     }
 
@@ -42,7 +32,7 @@ public class SpectralGradientTests
     public void Normalize_MatchesFiniteDifferences()
     {
         var w = TestData.Affinity(Points(15), false, Sigma).ToArray();
-        var c = Weights(15, 15, 3);
+        var c = TestData.Weights(15, 15, 3);
         GradientCheck.Assert(w, (t, x) => t.Sum(t.Multiply(SpectralOps.Normalize(t, x, 1e-8), t.Constant(c))));
     }
 
@@ -50,7 +40,7 @@ public class SpectralGradientTests
     public void TopK_MatchesFiniteDifferences_OnSymmetricDirections()
     {
         var m = TestData.Normalize(TestData.Affinity(Points(40), false, Sigma)).ToArray();
-        var c = Weights(40, 3, 4);
+        var c = TestData.Weights(40, 3, 4);
         GradientCheck.Assert(m, (t, x) =>
         {
             var (u, lambda, _, _) = SpectralOps.TopK(t, x, 3, 1e-13, 0, 1000, 0, 1e-12, 5000, null);
@@ -63,7 +53,7 @@ public class SpectralGradientTests
     public void WholeChain_SignInvariantLoss_MatchesFiniteDifferences(int n)
     {
         var x = Points(n);
-        var c = Weights(n, 3, 6);
+        var c = TestData.Weights(n, 3, 6);
         GradientCheck.Assert(x, (t, v) =>
         {
             var (u, lambda) = Embedding(t.Device, 3).FitTransform(v);
@@ -245,7 +235,7 @@ public class SpectralGradientTests
         var v = tape.Input(x);
         var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = 4, Sigma = 1, Tolerance = 1e-13 });
         var (u, _) = ncut.FitTransform(v);
-        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(Weights(45, 4, 1)))));
+        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Weights(45, 4, 1)))));
         Assert.That(v.Gradient.Cast<double>().All(double.IsFinite), Is.True);
         Assert.That(ncut.GradientReport!.RotationDependent, Is.True);
         Assert.That(ncut.GradientReport.Broadened, Is.GreaterThan(0), ncut.GradientReport.ToString());
@@ -256,7 +246,7 @@ public class SpectralGradientTests
     public void Float32Gradient_MatchesFloat64Analytic()
     {
         var x = Points(60);
-        var c = Weights(60, 3, 6);
+        var c = TestData.Weights(60, 3, 6);
         double[,] Grad<T>(T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             using var device = ComputeDevice.Create(DeviceKind.Cpu);
@@ -287,7 +277,7 @@ public class SpectralGradientTests
         // backward) in float32 against the managed backend in float64, on well-separated clusters.
         const int n = 60, k = 3;
         var x = Points(n);
-        var c = Weights(n, k, 6);
+        var c = TestData.Weights(n, k, 6);
         double[,] Grad<T>(DeviceKind kind, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             using var device = ComputeDevice.Create(kind);
@@ -322,7 +312,7 @@ public class SpectralGradientTests
         var v = tape.Input(Points(60));
         var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = 3, Sigma = Sigma, MaxGradientIterations = 1 });
         var (u, _) = ncut.FitTransform(v);
-        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(Weights(60, 3, 6)))));
+        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Weights(60, 3, 6)))));
         Assert.That(v.Gradient.Cast<double>().All(double.IsFinite), Is.True);
         Assert.That(ncut.GradientReport!.CgIterations, Is.EqualTo(1));
         Assert.That(ncut.GradientReport.CgConverged, Is.False);
@@ -337,7 +327,7 @@ public class SpectralGradientTests
         // Ncut.FitTransform(Variable) records one fused "ncut-embedding" op for RBF; composing the three ops by hand
         // runs the separate affinity, normalization and top-k rules. Both must give the same dX.
         var x = Points(n);
-        var c = Weights(n, 3, 6);
+        var c = TestData.Weights(n, 3, 6);
         double[,] Grad(bool fused)
         {
             using var device = ComputeDevice.Create(DeviceKind.Cpu);

@@ -70,7 +70,7 @@ public sealed class Ncut
         var host = x.ToArray();
         int rows = x.Rows, cols = x.Cols;
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
-        ValidateInput(span, rows, cols);
+        FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount);
         Sigma = Options.SigmaFor(span, rows, cols);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
@@ -113,7 +113,7 @@ public sealed class Ncut
             throw new NotSupportedException($"Ncut supports float and double features, not {typeof(T).Name}.");
         if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
             throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
-        ValidateInput(x, rows, cols);
+        FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
         int k = Options.EigenvectorCount;
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
@@ -199,20 +199,6 @@ public sealed class Ncut
             for (int j = 0; j < a.GetLength(1); j++)
                 r[i, j] = double.CreateChecked(a[i, j]);
         return r;
-    }
-
-    private void ValidateInput<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (rows < 2)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
-        if (cols < 1)
-            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
-        if (x.Length != (long)rows * cols)
-            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        if (Options.EigenvectorCount >= rows)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), Options.EigenvectorCount,
-                $"EigenvectorCount must be less than the number of points n = {rows}.");
-        FeatureChecks.ThrowIfNotFinite(x, cols, nameof(x));
     }
 
     /// <summary>k×n row-major eigenvectors → n×k columns, each flipped so that its sum is ≥ 0.</summary>

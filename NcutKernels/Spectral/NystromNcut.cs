@@ -163,16 +163,7 @@ public sealed partial class NystromNcut
     private bool BeginFit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckType<T>();
-        if (rows < 2)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
-        if (cols < 1)
-            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
-        if (x.Length != (long)rows * cols)
-            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        if (Options.EigenvectorCount >= rows)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), Options.EigenvectorCount,
-                $"EigenvectorCount must be less than the number of points n = {rows}.");
-        CheckValues(x, rows, cols);
+        FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
         _fit = null;
         _propagator = null;
         _landmarkNcut = null;
