@@ -2,7 +2,8 @@
 # gpu-session.sh: one GPU pass for a session lent a device machine — `pack` here, `run` there (no .NET on the device).
 #   here:   bash NcutKernels.Benchmarks/gpu-session.sh pack   → .gpu/app.tar.xz (self-contained linux-x64 build, < 64 MiB)
 #   device: run tool, carry [".gpu/app.tar.xz", "NcutKernels.Benchmarks/gpu-session.sh"], command
-#           `bash NcutKernels.Benchmarks/gpu-session.sh run`  → $OUT/gpu-check.md, $OUT/*.log, $OUT/bdn/ (BenchmarkDotNet reports)
+#           `bash NcutKernels.Benchmarks/gpu-session.sh run [check,peer,bdn]` → $OUT/gpu-check.md, $OUT/*.log,
+#           $OUT/anchor_results.json (ncut_pytorch on the same card; carry .peer too), $OUT/bdn-results.md (BenchmarkDotNet)
 # gpu-check covers accuracy (CUDA vs CPU float64: affinity, eigenpairs, exact and Nyström gradients, channel tracing) and
 # timings (affinity, eigen-solve, exact fwd/bwd at 4096/8192 × 384, Nyström at 10⁴–10⁶ × 768); the BenchmarkDotNet pass
 # times the backward and Nyström kernel suites in-process. Budget: about 6–9 minutes of device time.
@@ -17,15 +18,34 @@ case "${1:-}" in
     ls -la .gpu/app.tar.xz
     ;;
   run)
+    # parts: any of check, peer, bdn (default: all three); peer needs .peer/ (ncut_pytorch + anchor scripts) carried.
+    parts="${2:-check,peer,bdn}"
     out="${OUT:-/tmp/nk-out}"
+    repo="$PWD"
     mkdir -p "$out" /tmp/nk
     tar -xJf .gpu/app.tar.xz -C /tmp/nk
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/device.txt" 2>&1 || true
-    cd /tmp/nk/app
-    timeout 330 ./NcutKernels.Benchmarks gpu-check --out "$out" > "$out/gpu-check.log" 2>&1 || echo "gpu-check exit $?" >> "$out/gpu-check.log"
-    NCUT_BENCH_DEVICES=cuda timeout 200 ./NcutKernels.Benchmarks --filter '*BackwardBenchmarks*' '*NystromKernelBenchmarks*' \
-      --job short --inProcess --artifacts "$out/bdn" > "$out/bdn.log" 2>&1 || echo "bdn exit $?" >> "$out/bdn.log"
-    tail -5 "$out/gpu-check.log"
+    if [[ ",$parts," == *,check,* ]]; then
+      nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader -lms 100 > "$out/gpu-mem.csv" 2>/dev/null &
+      smi=$!
+      (cd /tmp/nk/app && timeout "${NK_CHECK_S:-300}" ./NcutKernels.Benchmarks gpu-check --out "$out" > "$out/gpu-check.log" 2>&1) \
+        || echo "gpu-check exit $?" >> "$out/gpu-check.log"
+      kill $smi 2>/dev/null || true
+      tail -3 "$out/gpu-check.log"
+    fi
+    if [[ ",$parts," == *,peer,* && -d .peer/ncut_pytorch ]]; then
+      PYTHONUNBUFFERED=1 NCUT_PYTORCH_PARENT="$repo/.peer" timeout "${NK_PEER_S:-120}" python3 .peer/anchor/anchor_bench.py \
+        --budget-s $(( ${NK_PEER_S:-120} - 15 )) --sections "${NK_PEER_SECTIONS:-a,b}" --out "$out" > "$out/peer.log" 2>&1 \
+        || echo "peer exit $?" >> "$out/peer.log"
+      tail -12 "$out/peer.log"
+    fi
+    if [[ ",$parts," == *,bdn,* ]]; then
+      (cd /tmp/nk/app && NCUT_BENCH_DEVICES=cuda timeout "${NK_BDN_S:-200}" ./NcutKernels.Benchmarks \
+        --filter '*BackwardBenchmarks*' '*NystromKernelBenchmarks*' --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
+        || echo "bdn exit $?" >> "$out/bdn.log"
+      cat /tmp/nk/bdn/results/*.md > "$out/bdn-results.md" 2>/dev/null || true
+      tail -5 "$out/bdn.log"
+    fi
     ;;
   *)
     echo "usage: $0 pack|run" >&2

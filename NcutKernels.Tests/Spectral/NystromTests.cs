@@ -242,7 +242,8 @@ public class NystromTests
             Assert.That(() => fitted.Fit(bad), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("row 17"));
             Assert.That(() => fitted.Fit(new double[1, 3]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("rows"));
             Assert.That(() => fitted.Fit(new double[0, 3]), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
-            Assert.That(() => fitted.Fit<double>(null!), Throws.ArgumentNullException);
+            Assert.That(() => fitted.Fit((double[,])null!), Throws.ArgumentNullException);
+            Assert.That(() => fitted.Fit((DeviceMatrix<double>)null!), Throws.ArgumentNullException);
             fitted.Fit(x);
             Assert.That(() => fitted.Transform(new double[4, 5]), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
             Assert.That(() => fitted.Transform(bad), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));

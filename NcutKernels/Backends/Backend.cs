@@ -63,6 +63,19 @@ internal abstract class Backend : IDisposable
     public abstract void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
         Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// The classic Nyström extension's last step on propagated sums (rows×(k+1): Σ_j w·v_j in the first k columns, Σ_j w in
+    /// the last, each divided by <paramref name="count"/>): output[r, c] (=, rows×k) = sums[r, c]·count/√(count·sums[r, k]),
+    /// or 0 where count·sums[r, k] ≤ <see cref="NearestPropagation.WeightFloor"/>.
+    /// </summary>
+    public abstract void FinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>dst (= , rows.Length×d) = the rows of x (n×d) listed in <paramref name="rows"/>, in that order (each in [0, n)).</summary>
+    public abstract void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>The lowest flat index (row·cols + col) of a NaN or infinite element of x, or −1 when every element is finite.</summary>
+    public abstract long FirstNonFinite<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>dst = src (same shape).</summary>
     public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -115,6 +128,26 @@ internal abstract class Backend : IDisposable
             throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "PropagateNearest: σ must be positive and finite.");
         if (neighbours < 1 || neighbours > anchors.Rows)
             throw new ArgumentOutOfRangeException(nameof(neighbours), neighbours, $"PropagateNearest: neighbours must be in [1, {anchors.Rows}] (the anchor count).");
+    }
+
+    /// <summary>Checks the shapes of <see cref="FinishClassic{T}"/>.</summary>
+    protected static void CheckFinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (sums.Rows != output.Rows || sums.Cols != output.Cols + 1)
+            throw new ArgumentException($"FinishClassic: sums are {sums.Rows}×{sums.Cols}, output {output.Rows}×{output.Cols}; expected rows×(k+1) and rows×k.");
+        if (!(count > 0) || !double.IsFinite(count))
+            throw new ArgumentOutOfRangeException(nameof(count), count, "FinishClassic: count must be positive and finite.");
+    }
+
+    /// <summary>Checks the arguments of <see cref="GatherRows{T}"/>.</summary>
+    protected static void CheckGather<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        CheckSameCols(x, dst, nameof(GatherRows));
+        if (dst.Rows != rows.Length)
+            throw new ArgumentException($"GatherRows: dst has {dst.Rows} rows for {rows.Length} indices.", nameof(dst));
+        if (Array.FindIndex(rows, r => r < 0 || r >= x.Rows) is var bad and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows[bad], $"GatherRows: row index {bad} is outside [0, {x.Rows}).");
     }
 
     /// <summary>Checks the shapes every implementation relies on.</summary>

@@ -344,6 +344,40 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         output.Matrix.Storage.Upload(result, output.Offset);
     }
 
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
+    private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>? _gatherRows;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
+
+    public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
+    {
+        CheckFinishClassic(sums, count, output);
+        _finishClassic ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, float, float>(PropagationKernels.FinishClassic);
+        _finishClassic(new Index2D(output.Cols, output.Rows), F(sums), F(output), output.Cols, (float)count, (float)NearestPropagation.WeightFloor);
+    }
+
+    public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)
+    {
+        CheckGather(x, rows, dst);
+        if (rows.Length == 0)
+            return;
+        _gatherRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(RowKernels.GatherRows);
+        using var indices = _acc.Allocate1D(rows);
+        _gatherRows(new Index2D(x.Cols, rows.Length), F(x), indices.View, F(dst), x.Cols);
+        _acc.Synchronize();
+    }
+
+    public override long FirstNonFinite<T>(Block<T> x)
+    {
+        _firstNonFinite ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<long>, long>(RowKernels.FirstNonFinite);
+        using var found = _acc.Allocate1D(new[] { long.MaxValue });
+        int group = Math.Min(256, _acc.MaxNumThreadsPerGroup);
+        long groups = Math.Clamp((x.Length + group - 1) / group, 1, _acc.AcceleratorType == AcceleratorType.CPU ? 4 : 8 * Math.Max(1, _acc.NumMultiprocessors));
+        _firstNonFinite(new KernelConfig((int)groups, group), F(x), found.View, x.Length);
+        var result = new long[1];
+        found.View.CopyToCPU(result);
+        return result[0] == long.MaxValue ? -1 : result[0];
+    }
+
     /// <summary>A block's elements copied to a new host array.</summary>
     private static T[] Host<T>(Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -266,6 +266,36 @@ internal sealed class ManagedBackend : Backend
             Data(values.Matrix), (int)values.Offset, values.Cols, anchorDegrees, sigma, neighbours, Data(output.Matrix), (int)output.Offset);
     }
 
+    public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
+    {
+        CheckFinishClassic(sums, count, output);
+        int k = output.Cols;
+        var (s, o) = (((ManagedStorage<T>)sums.Matrix.Storage).Array, ((ManagedStorage<T>)output.Matrix.Storage).Array);
+        long s0 = sums.Offset, o0 = output.Offset;
+        Parallel.For(0, (sums.Rows + Chunk - 1) / Chunk, b =>
+        {
+            for (int r = b * Chunk, end = Math.Min(sums.Rows, r + Chunk); r < end; r++)
+            {
+                double total = double.CreateTruncating(s[s0 + (long)r * (k + 1) + k]) * count;
+                double scale = total > NearestPropagation.WeightFloor ? count / Math.Sqrt(total) : 0;
+                for (int c = 0; c < k; c++)
+                    o[o0 + (long)r * k + c] = T.CreateTruncating(double.CreateTruncating(s[s0 + (long)r * (k + 1) + c]) * scale);
+            }
+        });
+    }
+
+    public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)
+    {
+        CheckGather(x, rows, dst);
+        var src = ((ManagedStorage<T>)x.Matrix.Storage).Array;
+        var d = Data(dst);
+        int cols = x.Cols;
+        for (int r = 0; r < rows.Length; r++)
+            src.AsSpan((int)(x.Offset + (long)rows[r] * cols), cols).CopyTo(d.Slice(r * cols, cols));
+    }
+
+    public override long FirstNonFinite<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
+
     public override void Copy<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));

@@ -37,6 +37,32 @@ internal static class FarthestPointSampling
         if (count >= n)
             return Enumerable.Range(0, n).ToArray();
         var (candidates, y, p) = Project(x, n, d, count, seed);
+        return Walk<T>(device, y, candidates, p, count);
+    }
+
+    /// <summary>
+    /// As <see cref="Sample{T}(ComputeDevice, ReadOnlySpan{T}, int, int, int, int)"/> for x resident on the device (the same
+    /// picks): only the candidate rows are gathered there and copied to the host for the projection.
+    /// </summary>
+    public static int[] Sample<T>(ComputeDevice device, DeviceMatrix<T> x, int count, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Rows, d = x.Cols;
+        if (count >= n)
+            return Enumerable.Range(0, n).ToArray();
+        var (candidates, random) = Candidates(n, count, seed);
+        var rows = new T[(long)candidates.Length * d];
+        using (var gathered = DeviceMatrix<T>.Allocate(device, candidates.Length, d))
+        {
+            device.Backend.GatherRows(x.All, candidates, gathered.All);
+            gathered.Download(rows);
+        }
+        var y = Project<T>(rows, candidates, d, random, false);
+        return Walk<T>(device, y, candidates, Math.Min(d, ProjectionDims), count);
+    }
+
+    /// <summary>The device walk over projected candidates y (c×p): uploaded as T, picks mapped back to candidate rows.</summary>
+    private static int[] Walk<T>(ComputeDevice device, double[] y, int[] candidates, int p, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var points = new T[y.Length];
         for (long e = 0; e < y.Length; e++)
             points[e] = T.CreateChecked(y[e]);
@@ -56,19 +82,28 @@ internal static class FarthestPointSampling
     private static (int[] candidates, double[] y, int p) Project<T>(ReadOnlySpan<T> x, int n, int d, int count, int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (candidates, random) = Candidates(n, count, seed);
+        return (candidates, Project(x, candidates, d, random, true), Math.Min(d, ProjectionDims));
+    }
+
+    /// <summary>The candidate rows of <see cref="Project{T}(ReadOnlySpan{T}, int, int, int, int)"/> and the generator after drawing them (the projection draws next).</summary>
+    private static (int[] candidates, Random random) Candidates(int n, int count, int seed)
+    {
         var random = new Random(seed);
         int draw = (int)Math.Min(n, Math.Max(count, (long)(count * MaxDrawRatio)));
-        int[] candidates;
-        if (draw < n)
-        {
-            double stride = (double)n / draw;
-            double offset = random.NextDouble() * stride;
-            candidates = Enumerable.Range(0, draw).Select(i => Math.Min(n - 1, (int)Math.Floor(offset + i * stride))).ToArray();
-        }
-        else
-        {
-            candidates = Enumerable.Range(0, n).ToArray();
-        }
+        if (draw >= n)
+            return (Enumerable.Range(0, n).ToArray(), random);
+        double stride = (double)n / draw;
+        double offset = random.NextDouble() * stride;
+        return (Enumerable.Range(0, draw).Select(i => Math.Min(n - 1, (int)Math.Floor(offset + i * stride))).ToArray(), random);
+    }
+
+    /// <summary>
+    /// The candidates' coordinates (c×p, float64) in the seeded projection drawn from <paramref name="random"/>: row r is
+    /// x's row candidates[r] when <paramref name="indexed"/>, else x's row r (x already holds just the candidate rows).
+    /// </summary>
+    private static double[] Project<T>(ReadOnlySpan<T> x, int[] candidates, int d, Random random, bool indexed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int p = Math.Min(d, ProjectionDims);
         var basis = p < d ? RandomOrthonormal(d, p, random) : null;
         int c = candidates.Length;
@@ -81,7 +116,7 @@ internal static class FarthestPointSampling
             int len = Math.Min(batch, c - r0);
             for (int r = 0; r < len; r++)
             {
-                var src = x.Slice((int)((long)candidates[r0 + r] * d), d);
+                var src = x.Slice((int)((long)(indexed ? candidates[r0 + r] : r0 + r) * d), d);
                 for (int k = 0; k < d; k++)
                     rows[(long)r * d + k] = double.CreateChecked(src[k]);
             }
@@ -103,7 +138,7 @@ internal static class FarthestPointSampling
                 }
             });
         }
-        return (candidates, y, p);
+        return y;
     }
 
     /// <summary>

@@ -24,13 +24,74 @@ internal static class FeatureChecks
         ThrowIfNotFinite(x, cols, nameof(x));
     }
 
+    /// <summary>The checks of <see cref="ThrowIfBadEmbeddingInput{T}(ReadOnlySpan{T}, int, int, int)"/> that need no values (for device-resident x).</summary>
+    public static void ThrowIfBadEmbeddingShape(int rows, int cols, int eigenvectorCount)
+    {
+        if (rows < 2)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
+        if (cols < 1)
+            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
+        if (eigenvectorCount >= rows)
+            throw new ArgumentOutOfRangeException(nameof(NcutOptions.EigenvectorCount), eigenvectorCount,
+                $"EigenvectorCount must be less than the number of points n = {rows}.");
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="paramName"/>, the value, its row and column at the first NaN or ±∞ of x (row-major, <paramref name="cols"/> wide).</summary>
     public static void ThrowIfNotFinite<T>(ReadOnlySpan<T> x, int cols, string paramName) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++)
+        long bad = FirstNonFinite(x);
+        if (bad >= 0)
+            throw NonFinite(x[(int)bad], bad, cols, paramName);
+    }
+
+    /// <summary>The error <see cref="ThrowIfNotFinite{T}"/> throws for <paramref name="value"/> at flat index <paramref name="index"/>.</summary>
+    public static ArgumentException NonFinite<T>(T value, long index, int cols, string paramName) =>
+        new($"{paramName} contains a non-finite value {value} at row {index / cols}, column {index % cols}.", paramName);
+
+    /// <summary>Elements per block of <see cref="FirstNonFinite{T}"/>'s parallel scan.</summary>
+    private const int ScanBlock = 1 << 20;
+
+    /// <summary>The lowest index of a NaN or ±∞ in x, or −1: blocks of 2^20 scanned in parallel, SIMD within a block (x − x is 0 exactly for finite x).</summary>
+    public static long FirstNonFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length <= ScanBlock)
+            return FirstNonFiniteIn(x);
+        int blocks = (x.Length + ScanBlock - 1) / ScanBlock;
+        var found = new long[blocks];
+        unsafe
         {
-            if (!T.IsFinite(x[i]))
-                throw new ArgumentException($"{paramName} contains a non-finite value {x[i]} at row {i / cols}, column {i % cols}.", paramName);
+            fixed (T* p = x)
+            {
+                nint address = (nint)p;
+                int length = x.Length;
+                Parallel.For(0, blocks, b =>
+                {
+                    int start = b * ScanBlock, len = Math.Min(ScanBlock, length - start);
+                    long hit = FirstNonFiniteIn(new ReadOnlySpan<T>((T*)address + start, len));
+                    found[b] = hit < 0 ? -1 : start + hit;
+                });
+            }
         }
+        foreach (long hit in found)
+            if (hit >= 0)
+                return hit;
+        return -1;
+    }
+
+    private static long FirstNonFiniteIn<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var v = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
+            for (; i < v.Length; i++)
+                if (!Vector.EqualsAll(v[i] - v[i], Vector<T>.Zero))
+                    break;
+            i *= Vector<T>.Count;
+        }
+        for (; i < x.Length; i++)
+            if (!T.IsFinite(x[i]))
+                return i;
+        return -1;
     }
 }

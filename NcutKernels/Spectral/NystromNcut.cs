@@ -111,28 +111,95 @@ public sealed partial class NystromNcut
     public T[,] Transform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => Transform(Span(x), x.GetLength(0), x.GetLength(1));
 
     /// <summary>As <see cref="Transform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
-    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> => TransformCore(x, rows, cols, true);
+
+    /// <summary>
+    /// As <see cref="Transform{T}(T[,])"/> for x resident on this device (n×d, the fitted d): returns a new n×k
+    /// <see cref="DeviceMatrix{T}"/> (the caller disposes it); x is not copied to the host.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
+    public DeviceMatrix<T> Transform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckDeviceInput(x);
+        return TransformDevice(x, true);
+    }
+
+    private T[,] TransformCore<T>(ReadOnlySpan<T> x, int rows, int cols, bool check) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var fit = BeginTransform<T>(rows, cols);
+        if (check)
+            CheckValues(x, rows, cols);
+        var sw = Stopwatch.StartNew();
+        double anchorsMs = PrepareOnce<T>(fit, sw);
+        int k = fit.Eigenvalues.Length;
+        var result = new T[rows, k];
+        var output = MemoryMarshal.CreateSpan(ref result[0, 0], result.Length);
+        int chunk = Math.Min(Nystrom.ChunkRows, rows);
+        using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
+        using var oc = DeviceMatrix<T>.Allocate(_device, chunk, k);
+        using var run = new PropagationRun<T>(this, _propagator!, chunk);
+        for (int r0 = 0; r0 < rows; r0 += chunk)
+        {
+            int len = Math.Min(chunk, rows - r0);
+            xc.Storage.Upload(x.Slice((int)((long)r0 * cols), len * cols), 0);
+            run.Propagate(xc.RowRange(0, len), oc.RowRange(0, len));
+            oc.Storage.Download(output.Slice((int)((long)r0 * k), len * k), 0);
+            if (rows > chunk)
+                Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
+        }
+        EndTransform(rows, anchorsMs, Lap(sw));
+        return result;
+    }
+
+    private DeviceMatrix<T> TransformDevice<T>(DeviceMatrix<T> x, bool check) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var fit = BeginTransform<T>(x.Rows, x.Cols);
+        if (check)
+            CheckDeviceValues(x);
+        var sw = Stopwatch.StartNew();
+        double anchorsMs = PrepareOnce<T>(fit, sw);
+        var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
+        try
+        {
+            using var run = new PropagationRun<T>(this, _propagator!, Math.Min(Nystrom.ChunkRows, x.Rows));
+            run.Propagate(x.All, result.All);
+            _device.Backend.Synchronize();
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        EndTransform(x.Rows, anchorsMs, Lap(sw));
+        return result;
+    }
+
+    /// <summary>The fit a transform of rows×cols uses (checked).</summary>
+    private Landmarks BeginTransform<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
         CheckType<T>();
         if (rows < 1)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 1 row.");
         if (cols != fit.Cols)
-            throw new ArgumentException($"x has {cols} columns; the fit had d = {fit.Cols}.", nameof(x));
-        CheckValues(x, rows, cols);
-        var sw = Stopwatch.StartNew();
-        double anchorsMs = 0;
-        if (_propagator is null)
-        {
-            _propagator = Prepare<T>(fit);
-            anchorsMs = Lap(sw);
-        }
-        var result = Propagate(_propagator, x, rows, cols, fit.Vectors.Length / fit.Indices.Length);
-        double propagationMs = Lap(sw);
+            throw new ArgumentException($"x has {cols} columns; the fit had d = {fit.Cols}.", "x");
+        return fit;
+    }
+
+    /// <summary>Prepares the propagation on first use; returns the milliseconds it took.</summary>
+    private double PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (_propagator is not null)
+            return 0;
+        _propagator = Prepare<T>(fit);
+        return Lap(sw);
+    }
+
+    private void EndTransform(int rows, double anchorsMs, double propagationMs)
+    {
         var t = Timings ?? new NystromTimings(0, 0, 0, 0, 0);
         Timings = t with { AnchorsMs = t.AnchorsMs + anchorsMs, PropagationMs = propagationMs };
         Options.Log?.WriteLine($"nystrom: propagated {rows} rows in {propagationMs:F1} ms");
-        return result;
     }
 
     /// <summary>Fits on <paramref name="x"/> (n×d) and returns its n×k embedding (exact path: the exact eigenvectors).</summary>
@@ -140,7 +207,73 @@ public sealed partial class NystromNcut
 
     /// <summary>As <see cref="FitTransform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
     public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
-        FitCore(x, rows, cols) ?? Transform(x, rows, cols);
+        FitCore(x, rows, cols) ?? TransformCore(x, rows, cols, false);
+
+    /// <summary>
+    /// As <see cref="Fit{T}(T[,])"/> for x resident on this device (n×d). On the Nyström path x stays on the device: it is
+    /// checked for NaN/∞ there, the landmark rows are gathered there and only they (m×d) are copied to the host; the exact
+    /// path (n ≤ <see cref="NystromOptions.ExactThreshold"/>) downloads x.
+    /// </summary>
+    public NystromNcut Fit<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        FitDevice(x)?.Dispose();
+        return this;
+    }
+
+    /// <summary>
+    /// As <see cref="FitTransform{T}(T[,])"/> for x resident on this device (n×d): returns a new n×k <see cref="DeviceMatrix{T}"/>
+    /// (the caller disposes it). Nothing n-sized crosses to the host on the Nyström path.
+    /// </summary>
+    public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FitDevice(x) ?? TransformDevice(x, false);
+
+    /// <summary>Fits on device-resident x; returns the exact embedding (on the device) on the exact path, null on the Nyström path.</summary>
+    private DeviceMatrix<T>? FitDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckDeviceInput(x);
+        FeatureChecks.ThrowIfBadEmbeddingShape(x.Rows, x.Cols, Options.EigenvectorCount);
+        CheckDeviceValues(x);
+        if (!ChoosePath(x.Rows))
+        {
+            var host = new T[x.Length];
+            x.Download(host);
+            var u = FitExact<T>(host, x.Rows, x.Cols);
+            return DeviceMatrix<T>.Upload(_device, u);
+        }
+        var sw = Stopwatch.StartNew();
+        int m = LandmarkCount(x.Rows);
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(x.Rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, m, Options.Seed);
+        Array.Sort(indices);
+        var features = new T[(long)m * x.Cols];
+        using var landmarks = DeviceMatrix<T>.Allocate(_device, m, x.Cols);
+        _device.Backend.GatherRows(x.All, indices, landmarks.All);
+        landmarks.Download(features);
+        FitLandmarks(indices, features, x.Rows, x.Cols, Lap(sw), landmarks);
+        return null;
+    }
+
+    /// <summary>Checks that x lives on this device, is not disposed and has a supported element type.</summary>
+    private void CheckDeviceInput<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        CheckType<T>();
+        ObjectDisposedException.ThrowIf(x.IsDisposed, x);
+        if (!ReferenceEquals(x.Device, _device))
+            throw new ArgumentException($"x lives on {x.Device}; this NystromNcut runs on {_device}: upload it to the same ComputeDevice.", nameof(x));
+    }
+
+    /// <summary>Throws, naming the row and column, when device-resident x holds NaN or ±∞ (scanned on the device).</summary>
+    private void CheckDeviceValues<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long bad = _device.Backend.FirstNonFinite(x.All);
+        if (bad < 0)
+            return;
+        var value = new T[1];
+        x.Storage.Download(value, bad);
+        throw FeatureChecks.NonFinite(value[0], bad, x.Cols, nameof(x));
+    }
 
     private static ReadOnlySpan<T> Span<T>(T[,] x)
     {
@@ -164,6 +297,12 @@ public sealed partial class NystromNcut
     {
         CheckType<T>();
         FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
+        return ChoosePath(rows);
+    }
+
+    /// <summary>Forgets the previous fit and chooses the path for n = rows (logged): true for Nyström.</summary>
+    private bool ChoosePath(int rows)
+    {
         _fit = null;
         _propagator = null;
         _landmarkNcut = null;
@@ -189,22 +328,29 @@ public sealed partial class NystromNcut
 
     private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = Options.EigenvectorCount;
-        var log = Options.Log;
         var sw = Stopwatch.StartNew();
         var indices = SampleLandmarks(x, rows, cols);
         int m = indices.Length;
         var features = new T[(long)m * cols];
         for (int r = 0; r < m; r++)
             x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
-        double samplingMs = Lap(sw);
+        FitLandmarks(indices, features, rows, cols, Lap(sw));
+    }
+
+    /// <summary>The Nyström fit after sampling: σ, the landmark Ncut and the propagation's preparation (features m×d, the landmarks' rows of x).</summary>
+    private void FitLandmarks<T>(int[] indices, T[] features, int rows, int cols, double samplingMs, DeviceMatrix<T>? onDevice = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount, m = indices.Length;
+        var log = Options.Log;
+        var sw = Stopwatch.StartNew();
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
         double sigma = Options.SigmaFor<T>(features, m, cols);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
 
-        var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma);
+        var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma, onDevice);
         double landmarkMs = Lap(sw);
         _fit = new Landmarks(cols, indices, Widen<T>(features), vectors, degrees, eigenvalues, sigma);
 
@@ -217,17 +363,24 @@ public sealed partial class NystromNcut
     /// <summary>The landmark rows, ascending: m = min(SampleCount, ⌊n·SampleMaxRatio⌋) of them by <see cref="NystromOptions.Sampling"/> (constant: no gradient).</summary>
     private int[] SampleLandmarks<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int m = LandmarkCount(rows);
+        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
+            ? UniformSample(rows, m, Options.Seed)
+            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
+        Array.Sort(indices);
+        return indices;
+    }
+
+    /// <summary>m = min(SampleCount, ⌊n·SampleMaxRatio⌋) for n = rows; throws when m ≤ k.</summary>
+    private int LandmarkCount(int rows)
+    {
         int k = Options.EigenvectorCount;
         int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
         if (m <= k)
             throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
                 $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
                 "EigenvectorCount must be less than m (raise the sample or take the exact path).");
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
-        Array.Sort(indices);
-        return indices;
+        return m;
     }
 
     /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
@@ -243,13 +396,14 @@ public sealed partial class NystromNcut
         return rows[..m];
     }
 
-    /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees.</summary>
-    private (double[] eigenvalues, double[] vectors, double[] degrees) LandmarkNcut<T>(T[] features, int m, int cols, double sigma)
+    /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees; onDevice: the features already there (else uploaded).</summary>
+    private (double[] eigenvalues, double[] vectors, double[] degrees) LandmarkNcut<T>(T[] features, int m, int cols, double sigma, DeviceMatrix<T>? onDevice)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
         var be = _device.Backend;
-        using var xm = DeviceMatrix<T>.Upload(_device, features, m, cols);
+        using var uploaded = onDevice is null ? DeviceMatrix<T>.Upload(_device, features, m, cols) : null;
+        var xm = onDevice ?? uploaded!;
         using var w = DeviceMatrix<T>.Allocate(_device, m, m);
         using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);
         be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
@@ -334,44 +488,6 @@ public sealed partial class NystromNcut
     {
         using var xm = DeviceMatrix<T>.Upload(_device, points, r, d);
         return Ops.NystromOps.LandmarkDegrees(_device, xm, sigma, kind);
-    }
-
-    /// <summary>Propagates the rows of x chunk by chunk through <see cref="Backend.PropagateNearest{T}"/>.</summary>
-    private T[,] Propagate<T>(Propagator p, ReadOnlySpan<T> x, int rows, int cols, int k) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int a = p.Rows.Length, width = p.Values.Length / a;
-        var be = _device.Backend;
-        using var anchors = DeviceMatrix<T>.Upload(_device, Narrow<T>(p.Anchors), a, cols);
-        using var values = DeviceMatrix<T>.Upload(_device, Narrow<T>(p.Values), a, width);
-        int chunk = Math.Min(Nystrom.ChunkRows, rows);
-        using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
-        using var oc = DeviceMatrix<T>.Allocate(_device, chunk, width);
-        var result = new T[rows, k];
-        var part = new T[(long)chunk * width];
-        for (int r0 = 0; r0 < rows; r0 += chunk)
-        {
-            int len = Math.Min(chunk, rows - r0);
-            xc.Storage.Upload(x.Slice((int)((long)r0 * cols), len * cols), 0);
-            be.PropagateNearest(xc.RowRange(0, len), anchors.All, values.All, p.Degrees, p.Sigma, p.Neighbours, oc.RowRange(0, len));
-            oc.Storage.Download(part.AsSpan(0, len * width), 0);
-            for (int r = 0; r < len; r++)
-            {
-                if (!p.Classic)
-                {
-                    for (int c = 0; c < k; c++)
-                        result[r0 + r, c] = part[(long)r * width + c];
-                    continue;
-                }
-                // Classic: the sums came divided by a (all-ones degrees): u = (a·Σ w·v)/√(a·Σ w).
-                double total = double.CreateTruncating(part[(long)r * width + k]) * a;
-                double scale = total > NearestPropagation.WeightFloor ? a / Math.Sqrt(total) : 0;
-                for (int c = 0; c < k; c++)
-                    result[r0 + r, c] = T.CreateTruncating(double.CreateTruncating(part[(long)r * width + c]) * scale);
-            }
-            if (rows > chunk)
-                Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
-        }
-        return result;
     }
 
     private void CheckType<T>()

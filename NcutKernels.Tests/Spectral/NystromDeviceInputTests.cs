@@ -1,0 +1,93 @@
+// NystromDeviceInputTests: NystromNcut on device-resident features (DeviceMatrix in, DeviceMatrix out) equals the host-array path — every propagation, both samplings, the exact path, ILGPU — and rejects bad device input.
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+using NUnit.Framework;
+
+namespace NcutKernels.Tests.Spectral;
+
+[TestFixture]
+[NonParallelizable]
+public class NystromDeviceInputTests
+{
+    private ComputeDevice _cpu = null!;
+
+    [OneTimeSetUp]
+    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
+
+    [OneTimeTearDown]
+    public void TearDown() => _cpu.Dispose();
+
+    [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform)]
+    [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint)]
+    [TestCase(NystromPropagation.Renormalized, LandmarkSampling.FarthestPoint)]
+    public void DeviceInput_EqualsHostArrays(NystromPropagation mode, LandmarkSampling sampling)
+    {
+        var x = TestData.ToFloat(TestData.Blobs(1200, 10, 4, separation: 4, seed: 3));
+        var options = new NcutOptions { EigenvectorCount = 4, Seed = 5 };
+        var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = sampling, ChunkRows = 250 };
+        var host = new NystromNcut(_cpu, options, nystrom);
+        var expected = host.FitTransform(x);
+        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
+        var device = new NystromNcut(_cpu, options, nystrom);
+        using var u = device.FitTransform(xd);
+        Assert.That(device.LandmarkIndices, Is.EqualTo(host.LandmarkIndices), "same landmarks");
+        Assert.That(u.Download(), Is.EqualTo(expected), "same bits as the host-array path");
+        using var again = device.Transform(xd);
+        Assert.That(again.Download(), Is.EqualTo(expected), "Transform of the fitted rows");
+        Assert.That(device.Timings!.PropagationMs, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void DeviceInput_ExactPath_ReturnsTheExactEmbeddingOnTheDevice()
+    {
+        var x = TestData.Blobs(300, 5, 3, separation: 4, seed: 4);
+        var options = new NcutOptions { EigenvectorCount = 3 };
+        var expected = new NystromNcut(_cpu, options).FitTransform(x);
+        using var xd = DeviceMatrix<double>.Upload(_cpu, x);
+        var device = new NystromNcut(_cpu, options);
+        using var u = device.FitTransform(xd);
+        Assert.That(device.Path, Is.EqualTo(EmbeddingPath.Exact));
+        Assert.That(u.Download(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void IlgpuDevice_DeviceInputEqualsItsHostArrays()
+    {
+        var x = TestData.ToFloat(TestData.Blobs(160, 4, 3, separation: 5, seed: 9));
+        var options = new NcutOptions { EigenvectorCount = 3, Sigma = 2 };
+        using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
+        foreach (var mode in new[] { NystromPropagation.Classic, NystromPropagation.NcutPytorch })
+        {
+            var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = LandmarkSampling.FarthestPoint };
+            var expected = new NystromNcut(ilgpu, options, nystrom).FitTransform(x);
+            using var xd = DeviceMatrix<float>.Upload(ilgpu, x);
+            using var u = new NystromNcut(ilgpu, options, nystrom).FitTransform(xd);
+            Assert.That(u.Download(), Is.EqualTo(expected), mode.ToString());
+        }
+    }
+
+    [Test]
+    public void BadDeviceInput_ThrowsNamingTheProblem()
+    {
+        var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
+        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
+        Assert.That(() => nystrom.Transform(DeviceMatrix<float>.Allocate(_cpu, 4, 3)), Throws.InvalidOperationException, "no fit yet");
+        var bad = (float[,])x.Clone();
+        bad[123, 2] = float.PositiveInfinity;
+        using (var xb = DeviceMatrix<float>.Upload(_cpu, bad))
+            Assert.That(() => nystrom.FitTransform(xb), Throws.ArgumentException.With.Property("ParamName").EqualTo("x")
+                .And.Message.Contains("row 123, column 2").And.Message.Contains(float.PositiveInfinity.ToString()));
+        using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
+        using (var elsewhere = DeviceMatrix<float>.Upload(ilgpu, x))
+            Assert.That(() => nystrom.FitTransform(elsewhere), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("same ComputeDevice"));
+        var disposed = DeviceMatrix<float>.Upload(_cpu, x);
+        disposed.Dispose();
+        Assert.That(() => nystrom.FitTransform(disposed), Throws.InstanceOf<ObjectDisposedException>());
+        using (var one = DeviceMatrix<float>.Allocate(_cpu, 1, 3))
+            Assert.That(() => nystrom.FitTransform(one), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("rows"));
+        using var good = DeviceMatrix<float>.Upload(_cpu, x);
+        nystrom.Fit(good);
+        using var narrow = DeviceMatrix<float>.Allocate(_cpu, 4, 2);
+        Assert.That(() => nystrom.Transform(narrow), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
+    }
+}

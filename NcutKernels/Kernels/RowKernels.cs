@@ -1,0 +1,35 @@
+// RowKernels: row gather and the scan for non-finite values over device matrices. Rule: GatherRows writes dst with =; FirstNonFinite only lowers found[0] (atomic min).
+using ILGPU;
+
+namespace NcutKernels.Kernels;
+
+/// <summary>Whole-row kernels on row-major float32 matrices that feed the device-resident Nyström path.</summary>
+internal static class RowKernels
+{
+    /// <summary>Bits of a float's exponent: all set for ±∞ and NaN.</summary>
+    private const int ExponentMask = 0x7F800000;
+
+    /// <summary>dst[r, c] = src[rows[r], c] for c &lt; cols and every r of the grid (cols, count).</summary>
+    public static void GatherRows(Index2D idx, ArrayView<float> src, ArrayView<int> rows, ArrayView<float> dst, int cols)
+    {
+        int c = idx.X, r = idx.Y;
+        dst[(long)r * cols + c] = src[(long)rows[r] * cols + c];
+    }
+
+    /// <summary>
+    /// found[0] = min(found[0], e) over the flat indices e &lt; length of x whose exponent bits are all set (NaN, ±∞):
+    /// grid-stride over 1-D groups; each thread reports the first such index it meets. found[0] starts at long.MaxValue.
+    /// </summary>
+    public static void FirstNonFinite(ArrayView<float> x, ArrayView<long> found, long length)
+    {
+        long stride = (long)Grid.DimX * Group.DimX;
+        for (long e = (long)Grid.IdxX * Group.DimX + Group.IdxX; e < length; e += stride)
+        {
+            if ((Interop.FloatAsInt(x[e]) & ExponentMask) == ExponentMask)
+            {
+                Atomic.Min(ref found[0], e);
+                return;
+            }
+        }
+    }
+}
