@@ -127,6 +127,27 @@ public class SpectralGradientTests
         return x;
     }
 
+    [TestCase(AffinityKind.Rbf)]
+    [TestCase(AffinityKind.Cosine)]
+    public void GradientReport_HasPhaseTimings(AffinityKind kind)
+    {
+        // RBF takes the fused "ncut-embedding" backward, cosine the unfused top-k one: both fill every phase.
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        using var tape = new Tape<double>(device);
+        var v = tape.Input(Points(40));
+        var ncut = Embedding(device, 3, kind);
+        var (u, _) = ncut.FitTransform(v);
+        tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Weights(40, 3, 4)))));
+        var report = ncut.GradientReport!;
+        var t = report.Timings!;
+        Assert.That(t, Is.Not.Null);
+        Assert.That(new[] { t.SubspaceMs, t.CgMs, t.CgProductMs, t.AffinityMs, t.TotalMs, t.OtherMs }, Is.All.GreaterThanOrEqualTo(0).And.All.Matches<double>(double.IsFinite));
+        Assert.That(t.CgProductMs, Is.LessThanOrEqualTo(t.CgMs));
+        Assert.That(t.CgMs, Is.GreaterThan(0), "CG ran (the loss rotates the basis)");
+        Assert.That(t.SubspaceMs + t.CgMs + t.AffinityMs, Is.LessThanOrEqualTo(t.TotalMs * (1 + 1e-12)));
+        Assert.That(report.ToString(), Does.Contain("backward ").And.Contain(" ms (subspace "));
+    }
+
     [Test]
     public void NearlyCompleteGraph_Float32_GradientIsFinite_AndFlaggedAsNotMeaningful()
     {

@@ -1,5 +1,6 @@
 // Variable: a value on the tape (device matrix) with its gradient, accumulated by Tape.Backward.
 using System.Numerics;
+using System.Runtime.InteropServices;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Autodiff;
@@ -49,9 +50,17 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
             Tape.ThrowIfDisposed();
             var g = new T[Rows, Cols];
             if (Grad is { } acc)
-                for (int i = 0; i < Rows; i++)
-                    for (int j = 0; j < Cols; j++)
-                        g[i, j] = T.CreateChecked(acc[(long)i * Cols + j]);
+            {
+                // Row blocks in parallel: an n×d input gradient is millions of conversions.
+                const int rowsPerBlock = 256;
+                int cols = Cols;
+                Parallel.For(0, (Rows + rowsPerBlock - 1) / rowsPerBlock, block =>
+                {
+                    var flat = MemoryMarshal.CreateSpan(ref g[0, 0], g.Length);
+                    for (long e = (long)block * rowsPerBlock * cols, end = Math.Min(acc.LongLength, e + (long)rowsPerBlock * cols); e < end; e++)
+                        flat[(int)e] = T.CreateChecked(acc[e]);
+                });
+            }
             return g;
         }
     }

@@ -55,7 +55,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulate;
 
     // Grow-only scratch buffers: a cudaMalloc per call would cost more than the small kernels themselves.
-    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients, _embedding, _features;
     private MemoryBuffer1D<double, Stride1D.Dense>? _dots;
 
     private ArrayView<TS> Scratch<TS>(ref MemoryBuffer1D<TS, Stride1D.Dense>? buffer, long length) where TS : unmanaged
@@ -232,7 +232,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     /// <summary>
     /// Pass 1 on the device (the block product Z = W·(s∘B) and <see cref="NcutBackwardKernels.DegreeAdjoint"/>), pass 2 as
     /// the S tile kernel, row sums, the K-split product S·X and the accumulate kernel; the result is downloaded once and
-    /// added to gx. Device memory: S (n², freed on return), 2 + slices n×d planes and O(n·k) vectors.
+    /// added to gx. Device memory: S (n², freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
+    /// planes and O(n·k) vectors (with host staging arrays of the same sizes).
     /// </summary>
     public override void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
     {
@@ -240,24 +241,29 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         int n = x.Rows, d = x.Cols, width = 2 * k;
         var xv = F(x);
         var wv = Float(w);
-        // Host: the factors of M̄ = A·Bᵀ, s = d^-1/2 and −d^(−3/2) (0 where the degree was clamped), as float32.
-        var (a, b) = Solvers.EigenBackward.AdjointFactors(y, u, n, k);
-        var s = AffinityMath.InvSqrtDegrees(degrees);
+        // Host: the factors of M̄ = A·Bᵀ (rows a_i = ½[y_i, u_i], b_i = [u_i, y_i]), s = d^-1/2 and −d^(−3/2) (0 where the
+        // degree was clamped), as float32, rows in parallel.
         long nw = (long)n * width;
-        var staged = new float[2 * nw + 2 * n];
-        for (long e = 0; e < nw; e++)
+        var staged = Staging(ref _stagedHost, 2 * nw + 2 * n);
+        Parallel.For(0, (n + HostRows - 1) / HostRows, ch =>
         {
-            staged[e] = (float)a[e];
-            staged[nw + e] = (float)b[e];
-        }
-        for (int i = 0; i < n; i++)
-        {
-            staged[2 * nw + i] = (float)s[i];
-            staged[2 * nw + n + i] = degrees[i] > AffinityMath.DegreeFloor ? (float)-Math.Pow(degrees[i], -1.5) : 0f;
-        }
-        // One small buffer: the staged a, b, s, −d^(−3/2), then s∘Bᵀ and Z (width×n each), d̄, the row sums of S, the column means of X.
-        using var small = DeviceBuffer<float>(staged.Length + 2 * nw + 2L * n + d);
-        var all = small.View;
+            for (int i = ch * HostRows, end = Math.Min(n, i + HostRows); i < end; i++)
+            {
+                for (int c = 0; c < k; c++)
+                {
+                    double yc = y[i * k + c], uc = u[i * k + c];
+                    staged[i * width + c] = (float)(0.5 * yc);
+                    staged[i * width + k + c] = (float)(0.5 * uc);
+                    staged[nw + i * width + c] = (float)uc;
+                    staged[nw + i * width + k + c] = (float)yc;
+                }
+                double di = degrees[i];
+                staged[2 * nw + i] = (float)(1 / Math.Sqrt(Math.Max(di, AffinityMath.DegreeFloor)));
+                staged[2 * nw + n + i] = di > AffinityMath.DegreeFloor ? (float)-Math.Pow(di, -1.5) : 0f;
+            }
+        });
+        // One small scratch: the staged a, b, s, −d^(−3/2), then s∘Bᵀ and Z (width×n each), d̄, the row sums of S, the column means of X.
+        var all = Scratch(ref _embedding, staged.Length + 2 * nw + 2L * n + d);
         all.SubView(0, staged.Length).CopyFromCPU(staged);
         var (av, bv, sv, dScale) = (all.SubView(0, nw), all.SubView(nw, nw), all.SubView(2 * nw, n), all.SubView(2 * nw + n, n));
         long o = staged.Length;
@@ -286,10 +292,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
         slices = (n + sliceLen - 1) / sliceLen;
         long plane = (long)n * d;
-        using var features = DeviceBuffer<float>((2 + slices) * plane);
-        var xc = features.View.SubView(0, plane);
-        var g = features.View.SubView(plane, plane);
-        var part = features.View.SubView(2 * plane, slices * plane);
+        var features = Scratch(ref _features, (2 + slices) * plane);
+        var xc = features.SubView(0, plane);
+        var g = features.SubView(plane, plane);
+        var part = features.SubView(2 * plane, slices * plane);
         CenterColumns(xv, mean, xc, n, d);
         _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
         _product(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
@@ -297,10 +303,28 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
             NcutBackwardKernels.AccumulateFeatureGradient);
         _accumulate(new Index2D(d, n), xc, rowSums, part, g, n, d, slices, (float)(1 / (sigma * sigma)));
-        var result = new float[plane];
-        g.CopyToCPU(result);
-        for (long e = 0; e < plane; e++)
-            gx[e] += result[e];
+        var result = Staging(ref _resultHost, plane);
+        g.CopyToCPU(result.AsSpan(0, (int)plane));
+        Parallel.For(0, (n + HostRows - 1) / HostRows, ch =>
+        {
+            for (long e = (long)ch * HostRows * d, end = Math.Min(plane, e + (long)HostRows * d); e < end; e++)
+                gx[e] += result[e];
+        });
+    }
+
+    /// <summary>Rows per parallel chunk of the host staging loops.</summary>
+    private const int HostRows = 512;
+
+    // Grow-only host staging of the fused backward (float32 factors up, X̄ down): fresh arrays of this size would be
+    // large-object allocations, zero-filled and page-faulted on every call.
+    private float[]? _stagedHost, _resultHost;
+
+    /// <summary>A host array of at least <paramref name="length"/> elements, kept for the next call (contents undefined).</summary>
+    private static float[] Staging(ref float[]? array, long length)
+    {
+        if (array is null || array.LongLength < length)
+            array = GC.AllocateUninitializedArray<float>(checked((int)length));
+        return array;
     }
 
     private IlgpuNystrom? _nystrom;
@@ -399,6 +423,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _nystrom?.Dispose();
         _partials?.Dispose();
         _coefficients?.Dispose();
+        _embedding?.Dispose();
+        _features?.Dispose();
         _dots?.Dispose();
         _acc.Dispose();
     }

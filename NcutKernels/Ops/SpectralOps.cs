@@ -1,4 +1,5 @@
 // SpectralOps: differentiable affinity, normalization, top-k eigenpairs and the fused RBF embedding — each forward (device backend) beside its backward (+= into input gradients: host float64, the fused one through the backend).
+using System.Diagnostics;
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Runtime;
@@ -186,6 +187,7 @@ internal static class SpectralOps
     /// </summary>
     public static void RbfEmbeddingBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long start = Stopwatch.GetTimestamp();
         var (x, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (RbfEmbeddingSaved<T>)e.Saved!);
         int n = x.Rows, k = uv.Cols;
         var device = x.Tape.Device;
@@ -194,25 +196,45 @@ internal static class SpectralOps
         using var vIn = DeviceMatrix<T>.Allocate(device, k, n);
         using var vOut = DeviceMatrix<T>.Allocate(device, k, n);
         var staged = new T[k * n];
-        // M·V = s∘(W·(s∘V)) + shift·V for n×k row-major V; the backend stores vectors as rows, hence the transposes.
+        var mv = new double[n * k];
+        int chunks = (n + Solvers.BlockRows.Chunk - 1) / Solvers.BlockRows.Chunk;
+        // M·V = s∘(W·(s∘V)) + shift·V for n×k row-major V; the backend stores vectors as rows, hence the transposes
+        // (row chunks in parallel). mv is reused: EigenBackward reads each product before asking for the next.
         double[] Multiply(double[] v)
         {
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++)
-                    staged[c * n + i] = T.CreateChecked(s[i] * v[i * k + c]);
+            Parallel.For(0, chunks, ch =>
+            {
+                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
+                    for (int c = 0; c < k; c++)
+                        staged[c * n + i] = T.CreateChecked(s[i] * v[i * k + c]);
+            });
             vIn.Storage.Upload(staged, 0);
             device.Backend.SymmetricProduct(saved.W.Value, vIn.All, vOut.All);
             vOut.Download(staged);
-            var mv = new double[n * k];
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++)
-                    mv[i * k + c] = s[i] * double.CreateChecked(staged[c * n + i]) + saved.Shift * v[i * k + c];
+            Parallel.For(0, chunks, ch =>
+            {
+                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
+                    for (int c = 0; c < k; c++)
+                        mv[i * k + c] = s[i] * double.CreateChecked(staged[c * n + i]) + saved.Shift * v[i * k + c];
+            });
             return mv;
         }
         var (y, report) = saved.TopK.Backward(Multiply, u, uv.Grad, lv.Grad, n, k);
-        saved.TopK.Report = report;
+        long affinityStart = Stopwatch.GetTimestamp();
         device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
+        saved.TopK.Report = WithTimes(report, affinityStart, start);
     }
+
+    /// <summary>The report with the affinity phase (since <paramref name="affinityStart"/>) and the whole rule (since <paramref name="start"/>) timed.</summary>
+    private static EigenGradientReport WithTimes(EigenGradientReport report, long affinityStart, long start) =>
+        report with
+        {
+            Timings = report.Timings! with
+            {
+                AffinityMs = Stopwatch.GetElapsedTime(affinityStart).TotalMilliseconds,
+                TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+            },
+        };
 
     // ---- top-k eigenpairs -------------------------------------------------------------------------------
 
@@ -239,13 +261,15 @@ internal static class SpectralOps
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>
     public static void TopKBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long start = Stopwatch.GetTimestamp();
         var (mv, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (TopKSaved)e.Saved!);
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
         var m = mv.Host;
         var (y, report) = saved.Backward(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, uv.Grad, lv.Grad, n, k);
-        saved.Report = report;
+        long affinityStart = Stopwatch.GetTimestamp();
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
+        saved.Report = WithTimes(report, affinityStart, start);
     }
 }

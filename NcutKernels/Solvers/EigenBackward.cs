@@ -1,4 +1,6 @@
 // EigenBackward: adjoint of the top-k eigenpairs without the full spectrum (in-subspace F term + block CG for the rest), float64 on the host (the products M·V by a delegate).
+using System.Diagnostics;
+
 namespace NcutKernels.Solvers;
 
 /// <summary>
@@ -30,7 +32,7 @@ internal static class EigenBackward
     /// <summary>A restart is earned only when the true residual fell below this fraction of its value at the previous check.</summary>
     private const double RestartGain = 0.5;
 
-    /// <param name="multiply">V ↦ M·V for n×k row-major V (M symmetric).</param>
+    /// <param name="multiply">V ↦ M·V for n×k row-major V (M symmetric); the result is read before the next call, so it may be a reused buffer.</param>
     /// <param name="u">U, n×k row-major.</param>
     /// <param name="lambda">λ (k), eigenvalues of M itself.</param>
     /// <param name="uBar">Ū, n×k, or null.</param>
@@ -44,7 +46,9 @@ internal static class EigenBackward
     public static (double[] y, EigenGradientReport report) Solve(Func<double[], double[]> multiply, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
         int n, int k, double cgTolerance, int maxIterations, double[]? residuals = null, double next = double.NaN)
     {
-        var kMat = uBar is null ? new double[k * k] : TransposeTimes(u, uBar, n, k);
+        long start = Stopwatch.GetTimestamp();
+        var rows = new BlockRows(n, k);
+        var kMat = uBar is null ? new double[k * k] : rows.TransposeTimes(u, uBar);
         double kNorm = Math.Sqrt(kMat.Sum(v => v * v)), skewNorm = 0;
         for (int a = 0; a < k; a++)
             for (int b = 0; b < k; b++)
@@ -81,12 +85,18 @@ internal static class EigenBackward
         double ratio = residuals is null ? double.NaN : ResidualGapRatio(residuals, lambda, next, rotationDependent, k);
 
         var y = new double[n * k];
-        AddProduct(y, u, c, 1, n, k);
-        var cg = uBar is null ? new CgResult(new double[n * k], 0, 0, 0, 0) : SolveOutOfSubspace(multiply, u, lambda, uBar, n, k, cgTolerance, maxIterations);
+        rows.AddProduct(y, u, c, 1);
+        long cgStart = Stopwatch.GetTimestamp();
+        var cg = uBar is null ? new CgResult(new double[n * k], 0, 0, 0, 0, 0) : SolveOutOfSubspace(multiply, rows, u, lambda, uBar, n, k, cgTolerance, maxIterations);
+        double cgMs = Stopwatch.GetElapsedTime(cgStart).TotalMilliseconds;
         for (int i = 0; i < y.Length; i++)
             y[i] += cg.Xi[i];
+        double totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         return (y, new EigenGradientReport(cg.Iterations, cg.Products, cg.Residual, cg.Residual <= cgTolerance, cg.Indefinite,
-            k > 1 ? smallestGap : double.PositiveInfinity, lambda[k - 1] - next, ratio, rotationDependent, broadened));
+            k > 1 ? smallestGap : double.PositiveInfinity, lambda[k - 1] - next, ratio, rotationDependent, broadened)
+        {
+            Timings = new GradientTimings(totalMs - cgMs, cgMs, cg.ProductMs, 0, totalMs),
+        });
     }
 
     /// <summary>
@@ -128,42 +138,51 @@ internal static class EigenBackward
         return (a, b);
     }
 
-    /// <summary>Ξ (n×k), CG iterations, all block products, the largest true relative residual, systems stopped on non-positive curvature.</summary>
-    private sealed record CgResult(double[] Xi, int Iterations, int Products, double Residual, int Indefinite);
+    /// <summary>
+    /// Ξ (n×k), CG iterations, all block products, the largest true relative residual, systems stopped on non-positive
+    /// curvature, milliseconds spent in the block products.
+    /// </summary>
+    private sealed record CgResult(double[] Xi, int Iterations, int Products, double Residual, int Indefinite, double ProductMs);
 
     private enum CgState { Active, Converged, Curvature }
 
     /// <summary>
     /// Block CG for P(λ_j − M)P ξ_j = P ū_j, j = 1..k, in lockstep (one block product per iteration), then the true
     /// residual; systems whose recursive residual met the tolerance but whose true one did not restart from it.
+    /// The n×k work arrays are allocated once; <paramref name="multiply"/>'s result is read before its next call.
     /// </summary>
-    private static CgResult SolveOutOfSubspace(Func<double[], double[]> multiply, double[] u, double[] lambda, double[] uBar,
+    private static CgResult SolveOutOfSubspace(Func<double[], double[]> multiply, BlockRows rows, double[] u, double[] lambda, double[] uBar,
         int n, int k, double tol, int maxIterations)
     {
         int products = 0;
-        // A_j·v_j for every column: P(λ_j·v_j − M·v_j), one block product.
+        double productMs = 0;
+        var av = new double[n * k];
+        // A_j·v_j for every column: P(λ_j·v_j − M·v_j), one block product, into av.
         double[] Apply(double[] v)
         {
+            long t0 = Stopwatch.GetTimestamp();
             var mv = multiply(v);
+            productMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             products++;
-            var av = new double[n * k];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < k; j++)
-                    av[i * k + j] = lambda[j] * v[i * k + j] - mv[i * k + j];
-            Project(av, u, n, k);
+            rows.ShiftMinus(v, lambda, mv, av);
+            rows.Project(av, u);
             return av;
         }
 
         var b = (double[])uBar.Clone();
-        Project(b, u, n, k);
+        rows.Project(b, u);
         var x = new double[n * k];
         var r = (double[])b.Clone();
         var p = (double[])r.Clone();
-        var bb = ColumnDots(b, b, n, k);
+        var bb = rows.ColumnDots(b, b);
         var rr = (double[])bb.Clone();
         var target = bb.Select(v => tol * tol * v).ToArray();
         var state = bb.Select(v => v == 0 ? CgState.Converged : CgState.Active).ToArray();
         var lastTrue = (double[])bb.Clone();
+        var trueR = new double[n * k];
+        var alpha = new double[k];
+        var beta = new double[k];
+        var step = new bool[k];
         double[] trueRr;
         int it = 0, restarts = 0;
         while (true)
@@ -171,10 +190,10 @@ internal static class EigenBackward
             for (; it < maxIterations && state.Contains(CgState.Active); it++)
             {
                 var ap = Apply(p);
-                var pap = ColumnDots(p, ap, n, k);
-                var alpha = new double[k];
+                var pap = rows.ColumnDots(p, ap);
                 for (int j = 0; j < k; j++)
                 {
+                    alpha[j] = 0;
                     if (state[j] != CgState.Active)
                         continue;
                     double a = rr[j] / pap[j];
@@ -183,17 +202,11 @@ internal static class EigenBackward
                     else
                         alpha[j] = a;
                 }
-                for (int i = 0; i < n; i++)
-                    for (int j = 0, o = i * k; j < k; j++)
-                    {
-                        x[o + j] += alpha[j] * p[o + j];
-                        r[o + j] -= alpha[j] * ap[o + j];
-                    }
-                var rrNew = ColumnDots(r, r, n, k);
-                var beta = new double[k];
-                var step = new bool[k];
+                var rrNew = rows.Step(x, r, p, ap, alpha);
                 for (int j = 0; j < k; j++)
                 {
+                    beta[j] = 0;
+                    step[j] = false;
                     if (state[j] != CgState.Active)
                         continue;
                     if (rrNew[j] <= target[j])
@@ -202,18 +215,11 @@ internal static class EigenBackward
                     rr[j] = rrNew[j];
                     step[j] = true;
                 }
-                for (int i = 0; i < n; i++)
-                    for (int j = 0, o = i * k; j < k; j++)
-                        if (step[j])
-                            p[o + j] = r[o + j] + beta[j] * p[o + j];
+                rows.NewDirections(p, r, beta, step);
             }
 
             // The true residual b − A·ξ: the recursive one drifts from it (most with float32 products).
-            var ax = Apply(x);
-            var trueR = new double[n * k];
-            for (int e = 0; e < trueR.Length; e++)
-                trueR[e] = b[e] - ax[e];
-            trueRr = ColumnDots(trueR, trueR, n, k);
+            trueRr = rows.Difference(b, Apply(x), trueR);
             for (int j = 0; j < k; j++)
                 if (!double.IsFinite(trueRr[j]))
                 {
@@ -239,58 +245,11 @@ internal static class EigenBackward
                         r[i * k + j] = p[i * k + j] = trueR[i * k + j];
                 }
         }
-        Project(x, u, n, k);
+        rows.Project(x, u);
         double worst = 0;
         for (int j = 0; j < k; j++)
             if (bb[j] > 0)
                 worst = Math.Max(worst, Math.Sqrt(trueRr[j] / bb[j]));
-        return new CgResult(x, it, products, worst, state.Count(s => s == CgState.Curvature));
-    }
-
-    /// <summary>v ← (I − U·Uᵀ)·v for n×k row-major v, twice (classical Gram–Schmidt is not enough in finite precision).</summary>
-    private static void Project(double[] v, double[] u, int n, int k)
-    {
-        for (int pass = 0; pass < 2; pass++)
-            AddProduct(v, u, TransposeTimes(u, v, n, k), -1, n, k);
-    }
-
-    /// <summary>Rows per parallel chunk of the n×k products (fixed, so the sums run in the same order every time).</summary>
-    private const int RowChunk = 512;
-
-    /// <summary>Aᵀ·B (k×k) for n×k row-major a, b: row chunks in parallel, their partial sums added in chunk order.</summary>
-    private static double[] TransposeTimes(double[] a, double[] b, int n, int k)
-    {
-        int chunks = (n + RowChunk - 1) / RowChunk, kk = k * k;
-        var partial = new double[chunks * kk];
-        Parallel.For(0, chunks, ch =>
-        {
-            var h = partial.AsSpan(ch * kk, kk);
-            for (int i = ch * RowChunk, end = Math.Min(n, i + RowChunk); i < end; i++)
-                for (int r = 0; r < k; r++)
-                    Backends.SimdMath.MultiplyAdd<double>(b.AsSpan(i * k, k), a[i * k + r], h.Slice(r * k, k));
-        });
-        var sum = new double[kk];
-        for (int ch = 0; ch < chunks; ch++)
-            for (int e = 0; e < kk; e++)
-                sum[e] += partial[ch * kk + e];
-        return sum;
-    }
-
-    /// <summary>v += scale·U·h for n×k row-major v, u and k×k h, rows in parallel.</summary>
-    private static void AddProduct(double[] v, double[] u, double[] h, double scale, int n, int k) =>
-        Parallel.For(0, (n + RowChunk - 1) / RowChunk, ch =>
-        {
-            for (int i = ch * RowChunk, end = Math.Min(n, i + RowChunk); i < end; i++)
-                for (int a = 0; a < k; a++)
-                    Backends.SimdMath.MultiplyAdd<double>(h.AsSpan(a * k, k), scale * u[i * k + a], v.AsSpan(i * k, k));
-        });
-
-    private static double[] ColumnDots(double[] a, double[] b, int n, int k)
-    {
-        var d = new double[k];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < k; j++)
-                d[j] += a[i * k + j] * b[i * k + j];
-        return d;
+        return new CgResult(x, it, products, worst, state.Count(s => s == CgState.Curvature), productMs);
     }
 }

@@ -1,4 +1,4 @@
-// EigenGradientReport: diagnostics of the top-k eigen backward (CG iterations and residual, curvature failures, gaps, eigenvector resolution, near-degenerate pairs).
+// EigenGradientReport: diagnostics of the top-k eigen backward (CG iterations and residual, curvature failures, gaps, eigenvector resolution, near-degenerate pairs, phase timings).
 namespace NcutKernels.Solvers;
 
 /// <summary>What the backward pass of the top-k eigenpairs did, so callers can judge the gradient's accuracy.</summary>
@@ -32,6 +32,9 @@ public sealed record EigenGradientReport(int CgIterations, int CgBlockProducts, 
     /// </summary>
     public bool Reliable => CgConverged && IndefiniteSystems == 0 && Broadened == 0 && !(ResidualGapRatio > ResolutionLimit);
 
+    /// <summary>Milliseconds by phase of the backward pass that produced this report.</summary>
+    public GradientTimings? Timings { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"CG {CgIterations} iterations ({CgBlockProducts} block products), " +
@@ -40,5 +43,6 @@ public sealed record EigenGradientReport(int CgIterations, int CgBlockProducts, 
         (IndefiniteSystems > 0 ? $"; {IndefiniteSystems} system(s) not positive definite: eigenvalues outside the kept set reach λj, the eigenpairs are not accurate enough for the gap" : "") +
         (ResidualGapRatio >= 1 ? "; eigenvectors not determined (residual/gap ≥ 1): the gradient is not meaningful — a tighter Tolerance or float64 may resolve them"
             : ResidualGapRatio > ResolutionLimit ? $"; eigenvectors not resolved (residual/gap > {ResolutionLimit}): the gradient is approximate" : "") +
-        (Broadened > 0 ? $"; {Broadened} near-degenerate pair(s) broadened: the gradient inside span(U) is approximate" : "");
+        (Broadened > 0 ? $"; {Broadened} near-degenerate pair(s) broadened: the gradient inside span(U) is approximate" : "") +
+        (Timings is null ? "" : $"; {Timings}");
 }
