@@ -160,6 +160,7 @@ public static partial class GpuCheck
         foreach (var (what, ok, detail) in finiteness)
             Check(what, ok, detail);
         ClusteredGradientTimings(gpu, div);
+        DistanceTiles(div, Check);
         NystromAndTracing(gpu, cpu, div, Check);
 
         Line("\n## Timings (median of repeats after one warm-up; Stopwatch around device-synchronized calls)");

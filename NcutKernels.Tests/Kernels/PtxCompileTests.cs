@@ -1,4 +1,4 @@
-// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), and the quad tile reads aligned float4s from shared memory.
+// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), the quad tile reads aligned float4s from shared memory, and the TF32 tile issues tensor-core mma without local arrays.
 using System.Reflection;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -15,7 +15,7 @@ namespace NcutKernels.Tests.Kernels;
 public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
-        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels) }
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels), typeof(MmaDistanceTile) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 
@@ -44,5 +44,24 @@ public class PtxCompileTests
         var shared = ptx.Split('\n').Where(l => l.TrimStart().StartsWith(".shared")).ToArray();
         Assert.That(shared, Has.Length.EqualTo(2).And.All.Contains(".align 16"));
         Assert.That(ptx, Does.Contain("ld.shared.v4.f32"));
+    }
+
+    [Test]
+    public void MmaDistanceTile_IssuesTf32MmaWithoutLocalArrays()
+    {
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_78, null!);
+        var kernel = typeof(MmaDistanceTile).GetMethod(nameof(MmaDistanceTile.AnchorDistanceTileTf32))!;
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty)).PTXAssembly;
+        var lines = ptx.Split('\n').Select(l => l.Trim()).ToArray();
+        // One stripe: 16 mma plain + 48 mma 3xTF32 (both paths are in the kernel); the fallback loop is compiled away.
+        Assert.That(lines.Count(l => l.StartsWith("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")), Is.EqualTo(64));
+        Assert.That(ptx, Does.Contain("cvt.rna.tf32.f32"));
+        Assert.That(ptx, Does.Not.Contain("call.uni"));
+        // ILGPU passes inline-PTX operands through 4-byte local slots at fixed addresses (ptxas keeps them in registers);
+        // anything larger would be an array (accumulators or fragments) spilled to local memory.
+        var locals = lines.Where(l => l.StartsWith(".local")).ToArray();
+        Assert.That(locals, Has.All.Match(@"^\.local \.align 4 \.b8 __local_depot\d+\[4\];$"));
+        Assert.That(lines.Count(l => l.StartsWith(".shared")), Is.EqualTo(4), "big and small staging of both operands");
     }
 }

@@ -25,6 +25,7 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
+    private IlgpuDistanceTile? _mmaTile;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>? _select;
     private Action<Index1D, ArrayView<float>, float>? _weights;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _product;
@@ -189,7 +190,10 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         int warps = Warps(PropagationKernels.SelectWarps);
         _norms!(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
         var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-        _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
+        if (_acc.AcceleratorType == AcceleratorType.Cuda && IlgpuDistanceTile.Precision != DistancePrecision.Fp32)
+            (_mmaTile ??= new IlgpuDistanceTile(_acc)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, IlgpuDistanceTile.Precision);
+        else
+            _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
     }
 
     /// <summary>

@@ -1,0 +1,37 @@
+// IlgpuDistanceTile: launches the tensor-core row–anchor distance tile (MmaDistanceTile) on an ILGPU accelerator; the kernel is loaded once.
+using ILGPU;
+using ILGPU.Runtime;
+using NcutKernels.Kernels;
+
+namespace NcutKernels.Backends;
+
+/// <summary>
+/// The TF32 / 3xTF32 distance tile (<see cref="MmaDistanceTile.AnchorDistanceTileTf32"/>) on an accelerator it does not own.
+/// On CUDA <see cref="IlgpuNystrom"/> uses it instead of the float32 tile unless <see cref="Precision"/> is
+/// <see cref="DistancePrecision.Fp32"/>.
+/// </summary>
+internal sealed class IlgpuDistanceTile(Accelerator accelerator)
+{
+    /// <summary>The products' arithmetic for the Nyström distances on CUDA (process-wide; 3xTF32 unless changed).</summary>
+    internal static DistancePrecision Precision { get; set; } = DistancePrecision.Tf32x3;
+
+    private readonly Accelerator _acc = accelerator;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _kernel;
+
+    /// <summary>
+    /// dist (rows×a) = max(0, xsq[r] + asq[j] − 2·(x_r − centre)·ac_j), the contract of
+    /// <see cref="PropagationKernels.AnchorDistanceTile"/>, with the products in <paramref name="precision"/>
+    /// (<see cref="DistancePrecision.Tf32"/> or <see cref="DistancePrecision.Tf32x3"/>). Asynchronous.
+    /// </summary>
+    public void Launch(ArrayView<float> xc, ArrayView<float> centre, ArrayView<float> xsq, ArrayView<float> ac, ArrayView<float> asq, ArrayView<float> dist,
+        int rows, int a, int d, DistancePrecision precision)
+    {
+        if (precision == DistancePrecision.Fp32)
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, "The tensor-core tile computes TF32 or 3xTF32 products.");
+        _kernel ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
+            MmaDistanceTile.AnchorDistanceTileTf32);
+        var tiles = new Index2D((a + MmaDistanceTile.Edge - 1) / MmaDistanceTile.Edge, (rows + MmaDistanceTile.Edge - 1) / MmaDistanceTile.Edge);
+        _kernel(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d,
+            precision == DistancePrecision.Tf32x3 ? 1 : 0);
+    }
+}
