@@ -110,6 +110,33 @@ public class NystromCudaTests
     }
 
     /// <summary>
+    /// The grid walk (every multiprocessor, barriers through global atomics) picks exactly the rows of the one-group walk:
+    /// both sum the same float32 terms in the same order and break ties alike. 10240 picks of 10⁵ and 10⁶ points (targets
+    /// ≤ 30 and ≤ 60 ms on an H100/H200); the shape and both timings go to the test output.
+    /// </summary>
+    [TestCase(100_000)]
+    [TestCase(1_000_000)]
+    public void FarthestPointSample_GridEqualsOneGroup(int rows)
+    {
+        var (acc, nystrom) = Cuda;
+        const int p = 8, count = 10240;
+        using var buffer = acc.Allocate1D(Uniform(rows * p, 2));
+        var shape = nystrom.GridShape(rows, p);
+        Assert.That(shape.Groups, Is.GreaterThan(1), "CUDA runs the grid walk");
+        int[] Timed(string what, (int, int) s)
+        {
+            nystrom.FarthestPointSample(buffer.View, rows, p, 2, s, IlgpuNystrom.GridSpinLimit); // warm-up: kernel compilation
+            var sw = Stopwatch.StartNew();
+            var picks = nystrom.FarthestPointSample(buffer.View, rows, p, count, s, IlgpuNystrom.GridSpinLimit);
+            TestContext.Out.WriteLine($"FPS {rows}×{p} → {count}, {what} {s}: {sw.Elapsed.TotalMilliseconds:F1} ms");
+            return picks;
+        }
+        var grid = Timed("grid", shape);
+        var group = Timed("one group", (0, 0));
+        Assert.That(grid, Is.EqualTo(group).AsCollection);
+    }
+
+    /// <summary>
     /// n = 20000 rows, d = 256, 1024 anchors, K = 32, k = 20 against the float64 host loop. Random data has near-ties, so
     /// outputs and neighbour sets are compared on the rows whose K-th and (K+1)-th nearest anchors are ≥ 2e-4 apart
     /// (≳ 10× the float32 error of distances ≈ 43), the neighbour order on rows without any near-tie among the K + 1.

@@ -9,7 +9,7 @@ namespace NcutKernels.Backends;
 /// The Nyström primitives on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in tests), float32, on views of
 /// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers.
 /// </summary>
-internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
+internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposable
 {
     /// <summary>Floats of distance scratch a default chunk of <see cref="PropagateNearest"/> may use (256 MiB), and most rows per chunk.</summary>
     public const long ChunkFloats = 1L << 26;
@@ -20,7 +20,6 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
 
     private readonly Accelerator _acc = accelerator;
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>? _sample;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
@@ -32,7 +31,8 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
     private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>? _sumSlices;
 
     // Grow-only scratch: the anchor side (centre, centred anchors, norms, degrees), a chunk's distances and row norms
-    // (or the sampling walk's distances), and the picks (or a stand-in for absent index output).
+    // (or the sampling walk's distances and transposed points), and the picks and the walk's barrier counter and error
+    // flag (or a stand-in for absent index output).
     private MemoryBuffer1D<float, Stride1D.Dense>? _anchorScratch, _chunkScratch;
     private MemoryBuffer1D<int, Stride1D.Dense>? _intScratch;
 
@@ -54,34 +54,6 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
             }
         }
         return buffer.View.SubView(0, length);
-    }
-
-    /// <summary>
-    /// Greedy farthest-point sampling of the rows of points (rows×p, row-major, p ≤ <see cref="SamplingKernels.MaxDims"/>)
-    /// from row 0, ties to the lowest row, a picked row never again (when all unpicked rows are at distance 0 the lowest
-    /// unpicked row is next): see <see cref="SamplingKernels.FarthestPointSample"/>. One launch of one group for the whole
-    /// walk; 0..rows−1 when count ≥ rows. Returns the picks in order (synchronizes).
-    /// </summary>
-    public int[] FarthestPointSample(ArrayView<float> points, int rows, int p, int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(p);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(p, SamplingKernels.MaxDims);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        CheckLength(points.Length, (long)rows * p, nameof(points));
-        if (count >= rows)
-            return Enumerable.Range(0, rows).ToArray();
-        if (count == 0)
-            return [];
-        var minDist = Scratch(ref _chunkScratch, rows);
-        var picks = Scratch(ref _intScratch, count);
-        _sample ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>(SamplingKernels.FarthestPointSample);
-        int ws = _acc.WarpSize;
-        int group = Math.Min(Warps(SamplingKernels.MaxWarps), (rows + ws - 1) / ws) * ws;
-        _sample(new KernelConfig(1, group), points, minDist, picks, rows, p, count);
-        var result = new int[count];
-        picks.CopyToCPU(result);
-        return result;
     }
 
     /// <summary>
@@ -248,7 +220,9 @@ internal sealed class IlgpuNystrom(Accelerator accelerator) : IDisposable
         _anchorScratch?.Dispose();
         _chunkScratch?.Dispose();
         _intScratch?.Dispose();
+        _slotScratch?.Dispose();
         _anchorScratch = _chunkScratch = null;
         _intScratch = null;
+        _slotScratch = null;
     }
 }

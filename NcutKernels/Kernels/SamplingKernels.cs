@@ -88,11 +88,11 @@ internal static class SamplingKernels
     /// single 64-bit maximum finds the farthest row with ties to the lowest; 0 (no candidate) is below every key.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Key(float distance, int row) => ((ulong)Interop.FloatAsInt(distance) << 32) | ~(uint)row;
+    internal static ulong Key(float distance, int row) => ((ulong)Interop.FloatAsInt(distance) << 32) | ~(uint)row;
 
     /// <summary>The warp's largest key, on every lane (xor butterfly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong WarpMax(ulong key)
+    internal static ulong WarpMax(ulong key)
     {
         for (int mask = Warp.WarpSize / 2; mask > 0; mask >>= 1)
         {
