@@ -236,7 +236,7 @@ public static partial class GpuCheck
             var t = Time(5, () => { last = new Ncut(gpu, new NcutOptions { EigenvectorCount = k }); last.FitTransform<float>(x, n, d); });
             Row($"FitTransform {n}×{d} {(mixture ? "mixture" : "uniform")} k={k} (host in/out)", t, $"{last!.Timings}; {last.Report}");
         }
-        SamplingTimings(gpu, div, Check);
+        SamplingTimings(div, Check);
         Directory.CreateDirectory(outDir);
         Line($"\n{failures} check(s) failed");
         return failures == 0 ? 0 : 1;

@@ -1,4 +1,9 @@
-// GpuCheckSampling: gpu-check's farthest-point sampling section — 10240 picks of 10⁵ and 10⁶ uniform 8-d points on the device, timed and compared pick by pick with the managed greedy walk.
+// GpuCheckSampling: gpu-check's farthest-point sampling section — 10240 picks of 10⁵ and 10⁶ uniform 8-d points on CUDA, the grid walk against the one-group walk (time and picks) and the managed greedy walk.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using NcutKernels.Backends;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
@@ -7,28 +12,42 @@ namespace NcutKernels.Benchmarks;
 public static partial class GpuCheck
 {
     /// <summary>
-    /// One timing row per size (device-resident points, picks downloaded; targets ≤ 30 ms at 10⁵ and ≤ 60 ms at 10⁶) and a
-    /// check that the picks equal <see cref="FarthestPointSampling.Greedy"/> on the widened points; on a mismatch the
-    /// detail gives the first differing step and how near a tie it was (float32 distances vs float64).
+    /// One timing row per size and walk (device-resident points, picks downloaded; targets ≤ 30 ms at 10⁵ and ≤ 60 ms at
+    /// 10⁶): the grid walk over every multiprocessor and the one-group walk it replaced. Checks that both pick the same rows;
+    /// agreement with <see cref="FarthestPointSampling.Greedy"/> (float64 distances) is reported, not checked — float32
+    /// distances may order a near tie the other way (the detail says how near).
     /// </summary>
-    private static void SamplingTimings(ComputeDevice gpu, int div, Action<string, bool, string> check)
+    private static void SamplingTimings(int div, Action<string, bool, string> check)
     {
         Line("\n## Farthest-point sampling, 10240 picks of uniform 8-d points (device-resident; median of 5 after a warm-up)");
+        CudaLibraryResolver.Install();
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        if (context.GetCudaDevices().Count == 0)
+        {
+            Line("skipped: no CUDA device");
+            return;
+        }
+        using var acc = context.GetCudaDevices()[0].CreateCudaAccelerator(context);
+        using var nystrom = new IlgpuNystrom(acc);
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
         foreach (int fullN in new[] { 100_000, 1_000_000 })
         {
             int n = fullN / div, count = 10240 / div, p = 8;
             var x = BenchData.Uniform(n, p, 9);
-            using var m = DeviceMatrix<float>.Upload(gpu, x, n, p);
-            int[] picks = [];
-            var t = Time(5, () => picks = gpu.Backend.FarthestPointSample(m.All, count));
-            Row($"FPS {count} of {n}×{p}", t, $"{t.median * 1e3 / count:F2} µs per pick; target ≤ {(fullN > 100_000 ? 60 : 30)} ms at full size");
+            using var points = acc.Allocate1D(x);
+            var shape = nystrom.GridShape(n, p);
+            int[] grid = [], single = [];
+            var tg = Time(5, () => grid = nystrom.FarthestPointSample(points.View, n, p, count, shape, IlgpuNystrom.GridSpinLimit));
+            Row($"FPS {count} of {n}×{p}, grid walk ({shape.Groups} groups of {shape.GroupSize})", tg, $"{tg.median * 1e3 / count:F2} µs per pick; target ≤ {(fullN > 100_000 ? 60 : 30)} ms");
+            var ts = Time(2, () => single = nystrom.FarthestPointSample(points.View, n, p, count, (0, 0), 0));
+            Row($"FPS {count} of {n}×{p}, one-group walk", ts, $"{ts.median * 1e3 / count:F2} µs per pick");
+            int same = grid.Zip(single).TakeWhile(q => q.First == q.Second).Count();
+            check($"FPS {count} of {n}×{p}: grid walk = one-group walk", same == count, same == count ? "identical picks" : $"first {same} equal");
             var y = Array.ConvertAll(x, v => (double)v);
             var greedy = FarthestPointSampling.Greedy(y, n, p, count);
-            int agree = picks.Zip(greedy).TakeWhile(q => q.First == q.Second).Count();
-            string detail = agree == count ? $"all {count} picks equal" : $"first {agree} equal; then row {picks[agree]} vs {greedy[agree]}, " +
-                $"squared distances to the earlier picks {NearestPick(y, p, greedy, agree, picks[agree]):R} vs {NearestPick(y, p, greedy, agree, greedy[agree]):R}";
-            check($"FPS {count} of {n}×{p}: device picks = managed Greedy", agree == count, detail);
+            int agree = grid.Zip(greedy).TakeWhile(q => q.First == q.Second).Count();
+            Line(agree == count ? $"- managed Greedy (float64): all {count} picks equal" : $"- managed Greedy (float64): first {agree} picks equal; then row {grid[agree]} vs {greedy[agree]}, " +
+                $"squared distances to the earlier picks {NearestPick(y, p, greedy, agree, grid[agree]):R} vs {NearestPick(y, p, greedy, agree, greedy[agree]):R}");
         }
     }
 

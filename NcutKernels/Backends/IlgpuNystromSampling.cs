@@ -9,7 +9,7 @@ namespace NcutKernels.Backends;
 internal sealed partial class IlgpuNystrom
 {
     /// <summary>Polls a group of the grid walk waits at one barrier before it gives up (the walk then falls back to one group).</summary>
-    public const int GridSpinLimit = 1 << 26;
+    public const int GridSpinLimit = 1 << 22;
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>? _sample;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<ulong>, ArrayView<int>, int, int, int, int>? _gridSample;
