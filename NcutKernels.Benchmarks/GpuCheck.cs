@@ -28,6 +28,7 @@ public static partial class GpuCheck
         _repeatCap = div == 1 ? int.MaxValue : 2;
         using var gpu = ComputeDevice.Create(DeviceKind.Auto, Console.Out);
         using var cpu = ComputeDevice.Create(DeviceKind.Cpu);
+        Directory.CreateDirectory(outDir);
         _reportPath = Path.Combine(outDir, "gpu-check.md");
         File.WriteAllText(_reportPath, "");
         Line($"# gpu-check {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z — {gpu.Name} ({gpu.Kind}); CPU: {Environment.ProcessorCount} cores");
