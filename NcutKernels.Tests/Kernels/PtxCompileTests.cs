@@ -15,7 +15,8 @@ namespace NcutKernels.Tests.Kernels;
 public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
-        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels) }
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels),
+            typeof(SigmaKernels) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 
