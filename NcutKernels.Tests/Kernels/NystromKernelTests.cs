@@ -4,6 +4,7 @@ using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using NcutKernels.Backends;
+using NcutKernels.Kernels;
 using NUnit.Framework;
 
 namespace NcutKernels.Tests.Kernels;
@@ -118,6 +119,33 @@ public class NystromKernelTests
         var weights = wb.GetAsArray1D();
         for (int e = 0; e < weights.Length; e++)
             Assert.That(weights[e], Is.EqualTo(expected.Weights[e]).Within(1e-6 + 1e-4 * expected.Weights[e]), $"weight[{e / neighbours},{e % neighbours}]");
+    }
+
+    [Test]
+    public void PropagateNearest_ManyCandidates_ScansTheWholeRow()
+    {
+        // Anchors 0, 32, 64, … (lane 0's share of every row) sit far away, so lane 0's nearest bounds the candidates from
+        // far above: all 300 anchors pass it, more than PropagationKernels.CandidateCap, and the passes scan the whole row.
+        const int n = 8, d = 4, a = 300, k = 2, neighbours = 6;
+        var anchors = Random(a * d, 22, -1, 1);
+        for (int j = 0; j < a; j += 32)
+            anchors[j * d] += 50;
+        var x = NystromReference.TieFreeRows(n, d, anchors, a, neighbours, 2e-4, 23, -1, 1);
+        var values = Random(a * k, 24);
+        var expected = NystromReference.PropagateNearest(x, n, d, anchors, a, values, k, null, 1f, neighbours, 2e-4);
+        Assert.That(expected.Order, Is.All.True);
+        Assert.That(a, Is.GreaterThan(PropagationKernels.CandidateCap));
+        using var xb = _acc.Allocate1D(x);
+        using var ab = _acc.Allocate1D(anchors);
+        using var vb = _acc.Allocate1D(values);
+        using var ob = _acc.Allocate1D<float>((long)n * k);
+        using var ib = _acc.Allocate1D<int>((long)n * neighbours);
+        using var wb = _acc.Allocate1D<float>((long)n * neighbours);
+        _nystrom.PropagateNearest(xb.View, n, d, ab.View, a, vb.View, k, null, 1f, neighbours, ob.View, ib.View, wb.View);
+        Assert.That(ib.GetAsArray1D(), Is.EqualTo(expected.Indices).AsCollection, "neighbour indices, ascending distance");
+        var output = ob.GetAsArray1D();
+        for (int e = 0; e < output.Length; e++)
+            Assert.That(output[e], Is.EqualTo(expected.Output[e]).Within(1e-5 + 1e-4 * Math.Abs(expected.Output[e])), $"output[{e / k},{e % k}]");
     }
 
     [Test]

@@ -15,7 +15,8 @@ namespace NcutKernels.Tests.Kernels;
 public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
-        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels), typeof(PropagationKernels), typeof(MmaDistanceTile) }
+        new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels),
+            typeof(GridSamplingKernels), typeof(PropagationKernels), typeof(MmaDistanceTile), typeof(SigmaKernels), typeof(RowKernels) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 

@@ -330,6 +330,11 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private IlgpuNystrom? _nystrom;
     private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_acc);
 
+    private IlgpuSigma? _sigma;
+
+    /// <summary>The σ rule's pair terms of xs (m×d, float64) on this accelerator (<see cref="IlgpuSigma"/>).</summary>
+    public IAffinityRowSums SigmaRowSums(double[] xs, int m, int d, AffinityKind kind) => (_sigma ??= new IlgpuSigma(_acc)).Pairs(xs, m, d, kind);
+
     /// <summary>One launch for the whole walk (<see cref="SamplingKernels.FarthestPointSample"/>); distances in float32.</summary>
     public override int[] FarthestPointSample<T>(Block<T> points, int count)
     {

@@ -17,6 +17,9 @@ internal static class PropagationKernels
     /// <summary>Most neighbours per row (their picks are kept in shared memory), and warps (rows) per group of <see cref="SelectNearest"/>.</summary>
     public const int MaxNeighbours = 128, SelectWarps = 8;
 
+    /// <summary>Most candidate keys per row <see cref="SelectNearest"/> gathers before its passes (more: it scans the whole row).</summary>
+    public const int CandidateCap = 256;
+
     /// <summary>sq[r] = Σ_k (x[r, k] − centre[k])² for r &lt; rows; one warp per row, fixed shuffle tree. 1-D groups, a multiple of the warp size.</summary>
     public static void CentredSquaredNorms(ArrayView<float> x, ArrayView<float> centre, ArrayView<float> sq, int rows, int d)
     {
@@ -106,10 +109,13 @@ internal static class PropagationKernels
 
     /// <summary>
     /// For each row r &lt; rows of dist (rows×a): the K = neighbours anchors j_0..j_{K−1} with the smallest dist[r, ·] in
-    /// ascending (distance, index) order — K passes over the row, each taking the smallest <see cref="Key"/> above the
-    /// previous pick's — w_t = exp(−dist[r, j_t]·scale), denom = Σ_t degrees[j_t] when useDegrees ≠ 0, else
-    /// max(Σ_t w_t, 1e-30); output[r, c] = (Σ_t w_t·values[j_t, c]) / denom for c &lt; k (sums in pick order); when
-    /// writeNeighbours ≠ 0 also indices[r, t] = j_t and weights[r, t] = w_t / denom (so output_r = Σ_t weights[r, t]·values[indices[r, t]]).
+    /// ascending (distance, index) order — K passes, each taking the smallest <see cref="Key"/> above the previous pick's —
+    /// w_t = exp(−dist[r, j_t]·scale), denom = Σ_t degrees[j_t] when useDegrees ≠ 0, else max(Σ_t w_t, 1e-30);
+    /// output[r, c] = (Σ_t w_t·values[j_t, c]) / denom for c &lt; k (sums in pick order); when writeNeighbours ≠ 0 also
+    /// indices[r, t] = j_t and weights[r, t] = w_t / denom (so output_r = Σ_t weights[r, t]·values[indices[r, t]]).
+    /// When K ≤ the warp size the passes run over candidates only: the largest of the lanes' smallest keys bounds the K-th
+    /// smallest key (at least one key per lane lies at or below it), so the keys at or below that bound (at most
+    /// <see cref="CandidateCap"/>, else the whole row) are gathered in shared memory first; the picks are the same.
     /// Needs 1 ≤ K ≤ min(a, <see cref="MaxNeighbours"/>) and dist ≥ 0. One warp per row, at most <see cref="SelectWarps"/>
     /// warps per 1-D group, grid ⌈rows/warps⌉; the picks are kept in shared memory.
     /// </summary>
@@ -118,21 +124,64 @@ internal static class PropagationKernels
     {
         var pickIndex = SharedMemory.Allocate<int>(SelectWarps * MaxNeighbours);
         var pickWeight = SharedMemory.Allocate<float>(SelectWarps * MaxNeighbours);
-        int ws = Warp.WarpSize, lane = Warp.LaneIdx, slot = Warp.WarpIdx * MaxNeighbours;
-        int row = Grid.IdxX * (Group.DimX / ws) + Warp.WarpIdx;
+        var candidates = SharedMemory.Allocate<ulong>(SelectWarps * CandidateCap);
+        var counts = SharedMemory.Allocate<int>(SelectWarps);
+        int ws = Warp.WarpSize, lane = Warp.LaneIdx, warp = Warp.WarpIdx, slot = warp * MaxNeighbours, pool = warp * CandidateCap;
+        int row = Grid.IdxX * (Group.DimX / ws) + warp;
         if (row >= rows)
             return;
         long o = (long)row * a;
+        int count = -1; // candidates gathered, or −1: every pass scans the whole row
+        if (neighbours <= ws)
+        {
+            ulong laneMin = ulong.MaxValue;
+            for (int j = lane; j < a; j += ws)
+            {
+                ulong key = Key(dist[o + j], j);
+                if (key < laneMin)
+                    laneMin = key;
+            }
+            ulong bound = WarpMax(laneMin);
+            if (lane == 0)
+                counts[warp] = 0;
+            Warp.Barrier();
+            for (int j = lane; j < a; j += ws)
+            {
+                ulong key = Key(dist[o + j], j);
+                if (key <= bound)
+                {
+                    int at = Atomic.Add(ref counts[warp], 1);
+                    if (at < CandidateCap)
+                        candidates[pool + at] = key;
+                }
+            }
+            Warp.Barrier();
+            count = counts[warp];
+            if (count > CandidateCap)
+                count = -1;
+        }
         float wsum = 0f, dsum = 0f;
         ulong lower = 0;
         for (int t = 0; t < neighbours; t++)
         {
             ulong best = ulong.MaxValue;
-            for (int j = lane; j < a; j += ws)
+            if (count >= 0)
             {
-                ulong key = Key(dist[o + j], j);
-                if (key >= lower && key < best)
-                    best = key;
+                for (int c = lane; c < count; c += ws)
+                {
+                    ulong key = candidates[pool + c];
+                    if (key >= lower && key < best)
+                        best = key;
+                }
+            }
+            else
+            {
+                for (int j = lane; j < a; j += ws)
+                {
+                    ulong key = Key(dist[o + j], j);
+                    if (key >= lower && key < best)
+                        best = key;
+                }
             }
             best = WarpMin(best);
             lower = best + 1;
@@ -169,6 +218,19 @@ internal static class PropagationKernels
     /// <summary>(distance ≥ 0, anchor) as one integer ordered like the pair: the float's bits above the index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Key(float distance, int anchor) => ((ulong)Interop.FloatAsInt(distance) << 32) | (uint)anchor;
+
+    /// <summary>The warp's largest key, on every lane (xor butterfly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong WarpMax(ulong key)
+    {
+        for (int mask = Warp.WarpSize / 2; mask > 0; mask >>= 1)
+        {
+            ulong other = Warp.ShuffleXor(key, mask);
+            if (other > key)
+                key = other;
+        }
+        return key;
+    }
 
     /// <summary>The warp's smallest key, on every lane (xor butterfly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

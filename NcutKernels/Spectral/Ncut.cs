@@ -71,7 +71,7 @@ public sealed class Ncut
         int rows = x.Rows, cols = x.Cols;
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
         FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount);
-        Sigma = Options.SigmaFor(span, rows, cols);
+        Sigma = Options.SigmaFor(span, rows, cols, _device);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
         Action<string>? progress = Options.Log is null ? null : Options.Log.WriteLine;
@@ -118,7 +118,7 @@ public sealed class Ncut
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
 
-        Sigma = Options.SigmaFor(x, rows, cols);
+        Sigma = Options.SigmaFor(x, rows, cols, _device);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}");
 

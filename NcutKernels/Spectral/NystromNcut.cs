@@ -346,7 +346,7 @@ public sealed partial class NystromNcut
         var sw = Stopwatch.StartNew();
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
-        double sigma = Options.SigmaFor<T>(features, m, cols);
+        double sigma = Options.SigmaFor<T>(features, m, cols, _device);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
 
@@ -475,7 +475,7 @@ public sealed partial class NystromNcut
 
     /// <summary>σp: the degree rule on the anchors' features (a×d, float64) × <see cref="NystromOptions.ExtrapolationFactor"/>.</summary>
     private double PropagationSigmaOf(double[] anchors, int a, int d) =>
-        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed) * Nystrom.ExtrapolationFactor;
+        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed, _device) * Nystrom.ExtrapolationFactor;
 
     /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
     private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));

@@ -61,7 +61,7 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
         var features = xl.ToArray();
-        double sigma = Options.SigmaFor(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols);
+        double sigma = Options.SigmaFor(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols, _device);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={sigma:G6} (recorded)");
 

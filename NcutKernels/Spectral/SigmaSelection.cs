@@ -1,6 +1,7 @@
-// SigmaSelection: ncut_pytorch's degree-quantile rule for choosing the affinity bandwidth σ (host, float64).
+// SigmaSelection: ncut_pytorch's degree-quantile rule for choosing the affinity bandwidth σ (float64; pair terms on the host or an ILGPU device).
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using NcutKernels.Backends;
+using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
 
@@ -10,16 +11,34 @@ namespace NcutKernels.Spectral;
 /// projection, from 4000 evenly spaced candidates when n &gt; 4000), take the per-node mean affinities at
 /// σ0 = Σ_k std(X[:, k]) and their <c>quantile</c> as the target; then, from σ = 0.5, double σ until the
 /// mean of all affinities passes the target and bisect until it is within 1 % of it (at most 100 steps).
+/// The subset, σ0 and the search run on the host in float64; the pair terms and each step's row sums of the
+/// affinity run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64 kernels
+/// (<see cref="IlgpuSigma"/>), whose σ equals the host's except where a step's mean lies within rounding of
+/// the 1 % band or of the target.
 /// </summary>
-internal static class SigmaSelection
+internal static partial class SigmaSelection
 {
     public const int SubsetSize = 1000, CandidateCount = 4000, ProjectionDims = 8, MaxSteps = 100;
     public const double InitialSigma = 0.5, RelativeTolerance = 1e-2;
 
-    /// <summary>Returns σ for x (n×d row-major). Degenerate data (all rows equal) returns 1, where every σ gives the same graph.</summary>
+    /// <summary>Returns σ for x (n×d row-major), on the host. Degenerate data (all rows equal) returns 1, where every σ gives the same graph.</summary>
     public static double ByDegreeQuantile<T>(ReadOnlySpan<T> x, int n, int d, AffinityKind kind, double quantile, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ByDegreeQuantile(x, n, d, kind, quantile, seed, null);
+
+    /// <summary>
+    /// Returns σ for x (n×d row-major); the pair terms and the affinity row sums run on <paramref name="device"/> when it is an
+    /// ILGPU device, on the host otherwise (null or the managed CPU backend). Degenerate data (all rows equal) returns 1.
+    /// </summary>
+    public static double ByDegreeQuantile<T>(ReadOnlySpan<T> x, int n, int d, AffinityKind kind, double quantile, int seed, ComputeDevice? device)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(d);
+        if (x.Length != (long)n * d)
+            throw new ArgumentException($"Expected {n}×{d} = {(long)n * d} elements, got {x.Length}.", nameof(x));
+        if (!(quantile >= 0 && quantile <= 1))
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile must lie in [0, 1].");
         var rows = SubsetRows(x, n, d, seed);
         int m = rows.Length;
         var xs = new double[m * d];
@@ -29,12 +48,13 @@ internal static class SigmaSelection
         double sigma0 = SumOfStd(xs, m, d);
         if (!(sigma0 > 0))
             return 1.0;
-        var pair = PairTerm(xs, m, d, kind);
-        var kernel = new double[m * m];
-        var degrees = Evaluate(pair, kind, sigma0, kernel).Select(s => s / m).ToArray();
+        using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
+        var sums = new double[m];
+        affinity.RowSums(sigma0, sums);
+        var degrees = Array.ConvertAll(sums, s => s / m);
         double target = Quantile(degrees, quantile);
         double sigma = InitialSigma, low = 0, high = double.PositiveInfinity;
-        double current = Mean(pair, kind, sigma, kernel);
+        double current = Mean(affinity, sigma, sums);
         for (int step = 0; step < MaxSteps && Math.Abs(current - target) > RelativeTolerance * target; step++)
         {
             if (current > target)
@@ -47,54 +67,17 @@ internal static class SigmaSelection
                 low = sigma;
                 sigma = double.IsPositiveInfinity(high) ? sigma * 2 : (sigma + high) / 2;
             }
-            current = Mean(pair, kind, sigma, kernel);
+            current = Mean(affinity, sigma, sums);
         }
         return sigma;
     }
 
-    /// <summary>RBF: squared distances; cosine: cosine similarities of the unit rows (floor 1e-8 on the norm).</summary>
-    private static double[] PairTerm(double[] xs, int m, int d, AffinityKind kind)
+    /// <summary>Mean of all m² affinities at σ (row sums added in row order: deterministic); sums is scratch of length m.</summary>
+    private static double Mean(IAffinityRowSums affinity, double sigma, double[] sums)
     {
-        var sq = new double[m];
-        for (int i = 0; i < m; i++)
-            sq[i] = Backends.SimdMath.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
-        var p = new double[m * m];
-        Backends.ManagedBackend.Gram(xs, m, d, p);
-        Parallel.For(0, m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i) =>
-        {
-            for (int j = 0; j < m; j++)
-            {
-                double g = p[i * m + j];
-                p[i * m + j] = kind == AffinityKind.Rbf
-                    ? (i == j ? 0 : Math.Max(0, sq[i] + sq[j] - 2 * g))
-                    : g / (Math.Max(Math.Sqrt(sq[i]), AffinityMath.CosineNormFloor) * Math.Max(Math.Sqrt(sq[j]), AffinityMath.CosineNormFloor));
-            }
-        });
-        return p;
+        affinity.RowSums(sigma, sums);
+        return sums.Sum() / ((double)sums.Length * sums.Length);
     }
-
-    /// <summary>kernel = K(σ) from the pair terms, row by row in parallel; returns each row's sum.</summary>
-    private static double[] Evaluate(double[] pair, AffinityKind kind, double sigma, double[] kernel)
-    {
-        double scale = -1 / (2 * sigma * sigma);
-        int m = (int)Math.Sqrt(pair.Length);
-        var rowSums = new double[m];
-        Parallel.For(0, m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i) =>
-        {
-            var p = new ReadOnlySpan<double>(pair, i * m, m);
-            var k = new Span<double>(kernel, i * m, m);
-            if (kind == AffinityKind.Rbf)
-                Backends.SimdMath.ExpScaled(p, scale, k);
-            else
-                Backends.SimdMath.CosineRow(p, k, -scale, AffinityMath.CosineFloor);
-            rowSums[i] = Backends.SimdMath.Sum<double>(k);
-        });
-        return rowSums;
-    }
-
-    /// <summary>Mean of all m² affinities at σ (row sums added in row order: deterministic).</summary>
-    private static double Mean(double[] pair, AffinityKind kind, double sigma, double[] kernel) =>
-        Evaluate(pair, kind, sigma, kernel).Sum() / kernel.Length;
 
     /// <summary>Linear-interpolation quantile (numpy's and torch's default).</summary>
     internal static double Quantile(double[] values, double q)
@@ -106,92 +89,22 @@ internal static class SigmaSelection
         return s[lo] + (pos - lo) * (s[hi] - s[lo]);
     }
 
+    /// <summary>Σ_k sample std of column k: each column's sums in row order, the rows walked once for all columns.</summary>
     private static double SumOfStd(double[] xs, int m, int d)
     {
+        var mean = new double[d];
+        var v = new double[d];
+        for (int r = 0; r < m; r++)
+            for (int k = 0; k < d; k++)
+                mean[k] += xs[r * d + k];
+        for (int k = 0; k < d; k++)
+            mean[k] /= m;
+        for (int r = 0; r < m; r++)
+            for (int k = 0; k < d; k++)
+                v[k] += (xs[r * d + k] - mean[k]) * (xs[r * d + k] - mean[k]);
         double total = 0;
         for (int k = 0; k < d; k++)
-        {
-            double mean = 0;
-            for (int r = 0; r < m; r++)
-                mean += xs[r * d + k];
-            mean /= m;
-            double v = 0;
-            for (int r = 0; r < m; r++)
-                v += (xs[r * d + k] - mean) * (xs[r * d + k] - mean);
-            total += Math.Sqrt(v / Math.Max(m - 1, 1));
-        }
+            total += Math.Sqrt(v[k] / Math.Max(m - 1, 1));
         return total;
-    }
-
-    /// <summary>The rows σ is measured on: all when n ≤ 1000, else a seeded farthest-point sample.</summary>
-    internal static int[] SubsetRows<T>(ReadOnlySpan<T> x, int n, int d, int seed) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (n <= SubsetSize)
-            return Enumerable.Range(0, n).ToArray();
-        var random = new Random(seed);
-        int[] candidates;
-        if (n > CandidateCount)
-        {
-            double stride = (double)n / CandidateCount;
-            double offset = random.NextDouble() * stride;
-            candidates = Enumerable.Range(0, CandidateCount).Select(i => Math.Min(n - 1, (int)(offset + i * stride))).ToArray();
-        }
-        else
-        {
-            candidates = Enumerable.Range(0, n).ToArray();
-        }
-        int p = Math.Min(ProjectionDims, d);
-        var proj = new double[d * p];
-        for (int i = 0; i < proj.Length; i++)
-            proj[i] = random.NextDouble() * 2 - 1;
-        int c = candidates.Length;
-        var y = new double[c * p];
-        var rows = new double[c * d];
-        for (int r = 0; r < c; r++)
-            for (int k = 0; k < d; k++)
-                rows[r * d + k] = double.CreateChecked(x[candidates[r] * d + k]);
-        Parallel.For(0, c, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r) =>
-        {
-            for (int k = 0; k < d; k++)
-                for (int e = 0; e < p; e++)
-                    y[r * p + e] += rows[r * d + k] * proj[k * p + e];
-        });
-        var chosen = new int[SubsetSize];
-        var dist = new double[c];
-        Array.Fill(dist, double.PositiveInfinity);
-        // Farthest-point sampling: candidates split into fixed chunks, each chunk's farthest point found in
-        // parallel, ties to the lowest index (deterministic).
-        const int chunk = 256;
-        int chunks = (c + chunk - 1) / chunk;
-        var bestOf = new int[chunks];
-        int current = 0;
-        for (int s = 0; s < SubsetSize; s++)
-        {
-            chosen[s] = candidates[current];
-            int cur = current;
-            Parallel.For(0, chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
-            {
-                int r0 = b * chunk, r1 = Math.Min(c, r0 + chunk), best = r0;
-                for (int r = r0; r < r1; r++)
-                {
-                    double dd = 0;
-                    for (int e = 0; e < p; e++)
-                    {
-                        double t = y[r * p + e] - y[cur * p + e];
-                        dd += t * t;
-                    }
-                    if (dd < dist[r])
-                        dist[r] = dd;
-                    if (dist[r] > dist[best])
-                        best = r;
-                }
-                bestOf[b] = best;
-            });
-            current = bestOf[0];
-            for (int b = 1; b < chunks; b++)
-                if (dist[bestOf[b]] > dist[current])
-                    current = bestOf[b];
-        }
-        return chosen;
     }
 }
