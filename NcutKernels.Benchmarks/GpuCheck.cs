@@ -16,6 +16,9 @@ namespace NcutKernels.Benchmarks;
 public static partial class GpuCheck
 {
     private static string? _reportPath;
+
+    /// <summary>The distance arithmetic of the Nyström sections' default rows: 3xTF32 unless its check failed.</summary>
+    private static DistancePrecision _defaultPrecision = DistancePrecision.Tf32x3;
     private static int _repeatCap = int.MaxValue;
 
     public static int Run(string[] args)
@@ -44,7 +47,7 @@ public static partial class GpuCheck
         ClusteredGradientTimings(gpu, div);
         if (!DistanceTiles(div, Check))
         {
-            IlgpuDistanceTile.Precision = DistancePrecision.Fp32;
+            _defaultPrecision = DistancePrecision.Fp32;
             Line("- 3xTF32 distance tile failed its check: the Nyström sections below use the float32 FMA tile");
         }
         NystromAndTracing(gpu, cpu, div, Check);

@@ -6,6 +6,7 @@ using ILGPU.Runtime.Cuda;
 using NcutKernels.Backends;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Benchmarks;
 

@@ -59,9 +59,10 @@ internal abstract class Backend : IDisposable
     /// denom_i = Σ_{j∈N_i} anchorDegrees_j when <paramref name="anchorDegrees"/> (length a) is given (ncut_pytorch's rule),
     /// else max(Σ_{j∈N_i} w_ij, <see cref="NearestPropagation.WeightFloor"/>) (renormalized weights).
     /// 1 ≤ neighbours ≤ a, σ &gt; 0. Rows are independent: the result for a row does not depend on the other rows given.
+    /// <paramref name="precision"/>: the distances' products on CUDA (ignored elsewhere).
     /// </summary>
     public abstract void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
+        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// The classic Nyström extension's last step on propagated sums (rows×(k+1): Σ_j w·v_j in the first k columns, Σ_j w in

@@ -352,19 +352,19 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     /// managed code on the host.
     /// </summary>
     public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output)
+        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
         if (neighbours == anchors.Rows && anchorDegrees is not null)
         {
             Nystrom.PropagateAll(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,
-                Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, F(output));
+                Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, F(output), precision: precision);
             return;
         }
         if (neighbours <= PropagationKernels.MaxNeighbours)
         {
             Nystrom.PropagateNearest(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,
-                anchorDegrees is null ? null : Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, neighbours, F(output));
+                anchorDegrees is null ? null : Array.ConvertAll(anchorDegrees, v => (float)v), (float)sigma, neighbours, F(output), precision: precision);
             return;
         }
         var result = new T[output.Length];

@@ -2,19 +2,17 @@
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Kernels;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Backends;
 
 /// <summary>
 /// The TF32 / 3xTF32 distance tile (<see cref="MmaDistanceTile.AnchorDistanceTileTf32"/>) on an accelerator it does not own.
-/// On CUDA <see cref="IlgpuNystrom"/> uses it instead of the float32 tile unless <see cref="Precision"/> is
+/// On CUDA <see cref="IlgpuNystrom"/> uses it instead of the float32 tile unless the call asks for
 /// <see cref="DistancePrecision.Fp32"/>.
 /// </summary>
 internal sealed class IlgpuDistanceTile(Accelerator accelerator)
 {
-    /// <summary>The products' arithmetic for the Nyström distances on CUDA (process-wide; 3xTF32 unless changed).</summary>
-    internal static DistancePrecision Precision { get; set; } = DistancePrecision.Tf32x3;
-
     private readonly Accelerator _acc = accelerator;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _kernel;
 

@@ -2,6 +2,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Kernels;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Backends;
 
@@ -66,7 +67,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     /// </summary>
     public void PropagateNearest(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
         float[]? anchorDegrees, float sigma, int neighbours, ArrayView<float> output,
-        ArrayView<int> indices = default, ArrayView<float> weights = default, int chunkRows = 0)
+        ArrayView<int> indices = default, ArrayView<float> weights = default, int chunkRows = 0, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         bool write = CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, neighbours, output, indices, weights, chunkRows);
         _select ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>(
@@ -83,7 +84,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
-            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist);
+            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist, precision);
             _select(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
                 write ? indices.SubView((long)r0 * neighbours, (long)rows * neighbours) : spareIndex,
                 write ? weights.SubView((long)r0 * neighbours, (long)rows * neighbours) : degrees,
@@ -124,7 +125,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     /// and a slice sum. Scratch O(chunk·a + slices·chunk·k). Synchronizes.
     /// </summary>
     public void PropagateAll(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
-        float[] anchorDegrees, float sigma, ArrayView<float> output, int chunkRows = 0)
+        float[] anchorDegrees, float sigma, ArrayView<float> output, int chunkRows = 0, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         ArgumentNullException.ThrowIfNull(anchorDegrees);
         CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, 1, output, default, default, chunkRows);
@@ -146,7 +147,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0);
-            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist);
+            ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist, precision);
             _weights((int)((long)rows * a), dist, scale);
             var grid = new Index3D(colTiles, (rows + Tile8x8.Edge - 1) / Tile8x8.Edge, slices);
             _product(new KernelConfig(grid, new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1)), dist, values, part, rows, a, k, sliceLen);
@@ -157,13 +158,13 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
 
     /// <summary>dist (rows×a) = squared distances of a chunk's rows xc (rows×d) to the centred anchors: centred row norms, then the distance tile.</summary>
     private void ChunkDistances(ArrayView<float> xc, int rows, int d, ArrayView<float> centre, ArrayView<float> xsq, ArrayView<float> ac,
-        ArrayView<float> asq, int a, ArrayView<float> dist)
+        ArrayView<float> asq, int a, ArrayView<float> dist, DistancePrecision precision)
     {
         int warps = Warps(PropagationKernels.SelectWarps);
         _norms!(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
         var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-        if (_acc.AcceleratorType == AcceleratorType.Cuda && IlgpuDistanceTile.Precision != DistancePrecision.Fp32)
-            (_mmaTile ??= new IlgpuDistanceTile(_acc)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, IlgpuDistanceTile.Precision);
+        if (_acc.AcceleratorType == AcceleratorType.Cuda && precision != DistancePrecision.Fp32)
+            (_mmaTile ??= new IlgpuDistanceTile(_acc)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, precision);
         else
             _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
     }

@@ -259,7 +259,7 @@ internal sealed class ManagedBackend : Backend
     }
 
     public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output)
+        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
         NearestPropagation.Run(Data(x.Matrix), (int)x.Offset, x.Rows, Data(anchors.Matrix), (int)anchors.Offset, anchors.Rows, x.Cols,

@@ -3,6 +3,7 @@ using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Ops;
 
@@ -38,7 +39,8 @@ internal static class NystromNearestOps
     /// Recorded as "nystrom-nearest" with inputs (x, anchors, values).
     /// </summary>
     public static Variable<T> Nearest<T>(Tape<T> tape, Variable<T> x, Variable<T> anchors, Variable<T> values, double sigma, int neighbours,
-        bool ncutPytorch, int chunkRows) where T : unmanaged, IFloatingPointIeee754<T>
+        bool ncutPytorch, int chunkRows,
+        DistancePrecision precision = DistancePrecision.Tf32x3) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Rows, a = anchors.Rows, k = values.Cols;
         if (anchors.Cols != x.Cols)
@@ -61,7 +63,7 @@ internal static class NystromNearestOps
             for (int r0 = 0; r0 < n; r0 += chunk)
             {
                 int len = Math.Min(chunk, n - r0);
-                device.Backend.PropagateNearest(x.Value.RowRange(r0, len), anchors.Value.All, values.Value.All, degrees, sigma, neighbours, output.RowRange(r0, len));
+                device.Backend.PropagateNearest(x.Value.RowRange(r0, len), anchors.Value.All, values.Value.All, degrees, sigma, neighbours, output.RowRange(r0, len), precision);
             }
         }
         catch

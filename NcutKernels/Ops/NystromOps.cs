@@ -42,7 +42,8 @@ internal static class NystromOps
     /// chunks of <paramref name="chunkRows"/> rows (the same arithmetic as <see cref="NystromNcut.FitTransform{T}(T[,])"/>'s).
     /// Recorded as "nystrom-classic" with inputs (x, xl, ul, lambda).
     /// </summary>
-    public static Variable<T> Classic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lambda, double sigma, int chunkRows)
+    public static Variable<T> Classic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lambda, double sigma, int chunkRows,
+        DistancePrecision precision = DistancePrecision.Tf32x3)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Rows, d = x.Cols, m = xl.Rows, k = ul.Cols;
@@ -77,7 +78,7 @@ internal static class NystromOps
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int len = Math.Min(chunk, n - r0);
-            be.PropagateNearest(x.Value.RowRange(r0, len), xl.Value.All, vm.All, ones, sigma, m, oc.RowRange(0, len));
+            be.PropagateNearest(x.Value.RowRange(r0, len), xl.Value.All, vm.All, ones, sigma, m, oc.RowRange(0, len), precision);
             oc.Storage.Download(part.AsSpan(0, len * (k + 1)), 0);
             for (int r = 0; r < len; r++)
             {

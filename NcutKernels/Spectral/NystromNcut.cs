@@ -509,10 +509,23 @@ public sealed partial class NystromNcut
     private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new double[a.Length];
-        for (int i = 0; i < r.Length; i++)
-            r[i] = double.CreateTruncating(a[i]);
+        if (a.Length < WidenBlock)
+        {
+            for (int i = 0; i < r.Length; i++)
+                r[i] = double.CreateTruncating(a[i]);
+            return r;
+        }
+        // Landmark features reach 10⁷ values: blocks of 2^16 in parallel (the span is copied once to an array the workers can share).
+        var src = a.ToArray();
+        Parallel.For(0, (src.Length + WidenBlock - 1) / WidenBlock, b =>
+        {
+            for (int i = b * WidenBlock, end = Math.Min(src.Length, i + WidenBlock); i < end; i++)
+                r[i] = double.CreateTruncating(src[i]);
+        });
         return r;
     }
+
+    private const int WidenBlock = 1 << 16;
 
     private static T[] Narrow<T>(double[] a) where T : unmanaged, IFloatingPointIeee754<T>
     {

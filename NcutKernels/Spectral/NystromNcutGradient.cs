@@ -72,7 +72,7 @@ public sealed partial class NystromNcut
         double landmarkMs = Lap(sw);
 
         var v = Propagation == NystromPropagation.Classic
-            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows)
+            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, Nystrom.DistancePrecision)
             : PropagateNearest(tape, x, xl, ul);
         double propagationMs = Lap(sw);
         _fit = new Landmarks(cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
@@ -95,6 +95,7 @@ public sealed partial class NystromNcut
         double sigmaP = PropagationSigmaOf(xa.Host, a, d);
         int neighbours = NeighbourCount(a);
         Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights (recorded)");
-        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows);
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows,
+            Nystrom.DistancePrecision);
     }
 }

@@ -17,11 +17,13 @@ public sealed partial class NystromNcut
         private readonly Backend _backend;
         private readonly DeviceMatrix<T> _anchors, _values;
         private readonly DeviceMatrix<T>? _sums;
+        private readonly DistancePrecision _precision;
 
         public PropagationRun(NystromNcut owner, Propagator p, int chunkRows)
         {
             _p = p;
             _backend = owner._device.Backend;
+            _precision = owner.Nystrom.DistancePrecision;
             int a = p.Rows.Length, width = p.Values.Length / a;
             _anchors = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Anchors), a, p.Anchors.Length / a);
             _values = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Values), a, width);
@@ -34,7 +36,7 @@ public sealed partial class NystromNcut
         {
             if (_sums is null)
             {
-                _backend.PropagateNearest(x, _anchors.All, _values.All, _p.Degrees, _p.Sigma, _p.Neighbours, output);
+                _backend.PropagateNearest(x, _anchors.All, _values.All, _p.Degrees, _p.Sigma, _p.Neighbours, output, _precision);
                 return;
             }
             // Classic: the sums come divided by a (all-ones degrees); FinishClassic gives u = (a·Σ w·v)/√(a·Σ w).
@@ -43,7 +45,7 @@ public sealed partial class NystromNcut
             {
                 int len = Math.Min(_sums.Rows, x.Rows - r0);
                 var sums = _sums.RowRange(0, len);
-                _backend.PropagateNearest(x with { Row0 = x.Row0 + r0, Rows = len }, _anchors.All, _values.All, _p.Degrees, _p.Sigma, a, sums);
+                _backend.PropagateNearest(x with { Row0 = x.Row0 + r0, Rows = len }, _anchors.All, _values.All, _p.Degrees, _p.Sigma, a, sums, _precision);
                 _backend.FinishClassic(sums, a, output with { Row0 = output.Row0 + r0, Rows = len });
             }
         }

@@ -54,6 +54,13 @@ public sealed record NystromOptions
     /// </summary>
     public int ChunkRows { get; init; } = 16384;
 
+    /// <summary>
+    /// The arithmetic of the propagation's row–anchor distances on CUDA (<see cref="Spectral.DistancePrecision"/>): 3xTF32
+    /// tensor cores by default (float32 accuracy); <see cref="DistancePrecision.Tf32"/> trades accuracy (~5e-5 of the largest
+    /// distance) for speed. Ignored by the CPU backends.
+    /// </summary>
+    public DistancePrecision DistancePrecision { get; init; } = DistancePrecision.Tf32x3;
+
     /// <summary>The propagation bandwidth σp (the degree rule on the anchors' features) is multiplied by this (&gt; 0; <c>extrapolation_factor</c>). Default 1.</summary>
     public double ExtrapolationFactor { get; init; } = 1.0;
 
@@ -71,6 +78,8 @@ public sealed record NystromOptions
             throw new ArgumentOutOfRangeException(nameof(Path), Path, "Unknown embedding path.");
         if (Propagation is { } propagation && !Enum.IsDefined(propagation))
             throw new ArgumentOutOfRangeException(nameof(Propagation), propagation, "Unknown propagation.");
+        if (!Enum.IsDefined(DistancePrecision))
+            throw new ArgumentOutOfRangeException(nameof(DistancePrecision), DistancePrecision, "Unknown distance precision.");
         if (AnchorCount < 1)
             throw new ArgumentOutOfRangeException(nameof(AnchorCount), AnchorCount, "AnchorCount must be at least 1.");
         if (Neighbours < 1)
