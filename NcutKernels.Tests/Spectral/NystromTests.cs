@@ -228,6 +228,7 @@ public class NystromTests
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { NeighboursMaxRatio = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NeighboursMaxRatio"));
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ChunkRows = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkRows"));
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExtrapolationFactor = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExtrapolationFactor"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { DistancePrecision = (DistancePrecision)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("DistancePrecision"));
             Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine }, Forced()),
                 Throws.ArgumentException.With.Property("ParamName").EqualTo("nystrom").And.Message.Contains("Cosine"));
             Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Sigma = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
