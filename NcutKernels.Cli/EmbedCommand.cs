@@ -10,7 +10,7 @@ internal static class EmbedCommand
 {
     private static readonly HashSet<string> Known =
         ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
-         "path", "propagation", "sampling"];
+         "path", "propagation", "sampling", "distance-precision"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -31,6 +31,7 @@ internal static class EmbedCommand
             Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
             Propagation = a.Enum<NystromPropagation>("propagation"),
             Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
+            DistancePrecision = a.Enum<DistancePrecision>("distance-precision") ?? new NystromOptions().DistancePrecision,
         };
         var kind = ParseDevice(a.String("device"));
         var array = Npy.Read(input);

@@ -22,7 +22,7 @@ namespace NcutKernels.Cli
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
-                         [--sampling uniform|farthestpoint]
+                         [--sampling uniform|farthestpoint] [--distance-precision tf32x3|fp32|tf32]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
               ncut info

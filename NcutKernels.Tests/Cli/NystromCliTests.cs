@@ -41,7 +41,7 @@ public class NystromCliTests
         var x = TestData.Blobs(600, 4, 3, separation: 5, seed: 31);
         string input = Write("blobs600.npy", x), output = Path.Combine(_dir, $"u-{flag}.npy"), lambda = Path.Combine(_dir, $"l-{flag}.npy");
         var (code, stdout, stderr) = Run("embed", "--input", input, "--n-eig", "3", "--output", output, "--eigenvalues", lambda,
-            "--device", "cpu", "--sigma", "2", "--path", "nystrom", "--propagation", flag);
+            "--device", "cpu", "--sigma", "2", "--path", "nystrom", "--propagation", flag, "--distance-precision", "tf32");
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain($"ncut: path nystrom (600 points, 150 landmarks by Uniform sampling, {propagation} propagation)"));
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
@@ -80,6 +80,7 @@ public class NystromCliTests
     [TestCase("--path bogus", "--path")]
     [TestCase("--propagation bogus", "--propagation")]
     [TestCase("--sampling bogus", "--sampling")]
+    [TestCase("--distance-precision fp16", "--distance-precision")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string extra, string mentions)
     {
         string input = Write("blobs-bad.npy", TestData.Blobs(100, 3, 2, separation: 5, seed: 34));
