@@ -17,14 +17,14 @@ public class NystromDeviceInputTests
     [OneTimeTearDown]
     public void TearDown() => _cpu.Dispose();
 
-    [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform)]
-    [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint)]
-    [TestCase(NystromPropagation.Renormalized, LandmarkSampling.FarthestPoint)]
-    public void DeviceInput_EqualsHostArrays(NystromPropagation mode, LandmarkSampling sampling)
+    [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform, 10240)]
+    [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint, 10240)] // m = 300: every row a candidate, x downloaded
+    [TestCase(NystromPropagation.Renormalized, LandmarkSampling.FarthestPoint, 100)]  // m = 100: 400 candidate rows gathered on the device
+    public void DeviceInput_EqualsHostArrays(NystromPropagation mode, LandmarkSampling sampling, int sampleCount)
     {
         var x = TestData.ToFloat(TestData.Blobs(1200, 10, 4, separation: 4, seed: 3));
         var options = new NcutOptions { EigenvectorCount = 4, Seed = 5 };
-        var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = sampling, ChunkRows = 250 };
+        var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = sampling, ChunkRows = 250, SampleCount = sampleCount };
         var host = new NystromNcut(_cpu, options, nystrom);
         var expected = host.FitTransform(x);
         using var xd = DeviceMatrix<float>.Upload(_cpu, x);
@@ -71,7 +71,8 @@ public class NystromDeviceInputTests
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
         var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
-        Assert.That(() => nystrom.Transform(DeviceMatrix<float>.Allocate(_cpu, 4, 3)), Throws.InvalidOperationException, "no fit yet");
+        using (var unfitted = DeviceMatrix<float>.Allocate(_cpu, 4, 3))
+            Assert.That(() => nystrom.Transform(unfitted), Throws.InvalidOperationException, "no fit yet");
         var bad = (float[,])x.Clone();
         bad[123, 2] = float.PositiveInfinity;
         using (var xb = DeviceMatrix<float>.Upload(_cpu, bad))
@@ -84,7 +85,7 @@ public class NystromDeviceInputTests
         disposed.Dispose();
         Assert.That(() => nystrom.FitTransform(disposed), Throws.InstanceOf<ObjectDisposedException>());
         using (var one = DeviceMatrix<float>.Allocate(_cpu, 1, 3))
-            Assert.That(() => nystrom.FitTransform(one), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("rows"));
+            Assert.That(() => nystrom.FitTransform(one), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("x").And.Message.Contains("1×3"));
         using var good = DeviceMatrix<float>.Upload(_cpu, x);
         nystrom.Fit(good);
         using var narrow = DeviceMatrix<float>.Allocate(_cpu, 4, 2);

@@ -63,7 +63,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         if (buffer is null || buffer.Length < length)
         {
             buffer?.Dispose();
-            buffer = _acc.Allocate1D<TS>(length);
+            buffer = null; // a failed allocation below must not leave the freed buffer in place
+            buffer = DeviceBuffer<TS>(length);
         }
         return buffer.View.SubView(0, length);
     }
@@ -263,10 +264,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
             }
         });
         // One small scratch: the staged a, b, s, −d^(−3/2), then s∘Bᵀ and Z (width×n each), d̄, the row sums of S, the column means of X.
-        var all = Scratch(ref _embedding, staged.Length + 2 * nw + 2L * n + d);
-        all.SubView(0, staged.Length).CopyFromCPU(staged);
+        long o = 2 * nw + 2L * n; // the staged part (the host array may be longer: it only grows)
+        var all = Scratch(ref _embedding, o + 2 * nw + 2L * n + d);
+        all.SubView(0, o).CopyFromCPU(staged.AsSpan(0, (int)o));
         var (av, bv, sv, dScale) = (all.SubView(0, nw), all.SubView(nw, nw), all.SubView(2 * nw, n), all.SubView(2 * nw + n, n));
-        long o = staged.Length;
         var (sb, z) = (all.SubView(o, nw), all.SubView(o + nw, nw));
         var (dBar, rowSums, mean) = (all.SubView(o + 2 * nw, n), all.SubView(o + 2 * nw + n, n), all.SubView(o + 2 * nw + 2 * n, d));
 

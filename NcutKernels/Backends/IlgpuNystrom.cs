@@ -1,6 +1,7 @@
 // IlgpuNystrom: launches the Nyström kernels (farthest-point sampling, nearest-anchor propagation) on an ILGPU accelerator; kernels are loaded once, scratch grows and is reused.
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using NcutKernels.Kernels;
 using NcutKernels.Spectral;
 
@@ -20,6 +21,9 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     public const int SliceAnchors = 1024;
 
     private readonly Accelerator _acc = accelerator;
+
+    /// <summary>Whether the tensor-core distance tile can run here: CUDA with TF32 mma (compute capability 8.0, Ampere, or later).</summary>
+    private readonly bool _tensorCores = accelerator is CudaAccelerator cuda && !(cuda.Architecture < CudaArchitecture.SM_80);
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
@@ -163,7 +167,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
         int warps = Warps(PropagationKernels.SelectWarps);
         _norms!(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
         var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
-        if (_acc.AcceleratorType == AcceleratorType.Cuda && precision != DistancePrecision.Fp32)
+        if (_tensorCores && precision != DistancePrecision.Fp32)
             (_mmaTile ??= new IlgpuDistanceTile(_acc)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, precision);
         else
             _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);

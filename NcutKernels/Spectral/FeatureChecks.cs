@@ -24,13 +24,16 @@ internal static class FeatureChecks
         ThrowIfNotFinite(x, cols, nameof(x));
     }
 
-    /// <summary>The checks of <see cref="ThrowIfBadEmbeddingInput{T}(ReadOnlySpan{T}, int, int, int)"/> that need no values (for device-resident x).</summary>
-    public static void ThrowIfBadEmbeddingShape(int rows, int cols, int eigenvectorCount)
+    /// <summary>
+    /// The checks of <see cref="ThrowIfBadEmbeddingInput{T}(ReadOnlySpan{T}, int, int, int)"/> that need no values, for a
+    /// device-resident matrix named <paramref name="paramName"/> (rows × cols).
+    /// </summary>
+    public static void ThrowIfBadEmbeddingShape(int rows, int cols, int eigenvectorCount, string paramName)
     {
         if (rows < 2)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
+            throw new ArgumentOutOfRangeException(paramName, rows, $"Need at least 2 points (rows); {paramName} is {rows}×{cols}.");
         if (cols < 1)
-            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
+            throw new ArgumentOutOfRangeException(paramName, cols, $"Need at least 1 feature (column); {paramName} is {rows}×{cols}.");
         if (eigenvectorCount >= rows)
             throw new ArgumentOutOfRangeException(nameof(NcutOptions.EigenvectorCount), eigenvectorCount,
                 $"EigenvectorCount must be less than the number of points n = {rows}.");

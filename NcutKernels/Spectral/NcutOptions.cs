@@ -46,10 +46,6 @@ public sealed record NcutOptions
     /// <summary>The default degree quantile.</summary>
     public const double DefaultQuantile = 0.25;
 
-    /// <summary>σ for the rows of x (row-major, rows × cols): <see cref="Sigma"/> when given, the cosine default, else the degree-quantile rule on the host.</summary>
-    internal double SigmaFor<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
-        SigmaFor(x, rows, cols, null);
-
     /// <summary>
     /// σ for the rows of x (row-major, rows × cols): <see cref="Sigma"/> when given, the cosine default, else the degree-quantile
     /// rule, whose pair terms and row sums run on <paramref name="device"/> when it is an ILGPU device (<see cref="SigmaSelection"/>).

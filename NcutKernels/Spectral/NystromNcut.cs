@@ -211,8 +211,9 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// As <see cref="Fit{T}(T[,])"/> for x resident on this device (n×d). On the Nyström path x stays on the device: it is
-    /// checked for NaN/∞ there, the landmark rows are gathered there and only they (m×d) are copied to the host; the exact
-    /// path (n ≤ <see cref="NystromOptions.ExactThreshold"/>) downloads x.
+    /// checked for NaN/∞ there, the landmark rows are gathered there and only they (m×d) are copied to the host — plus, with
+    /// farthest-point sampling, the min(n, 4m) candidate rows; the exact path (n ≤ <see cref="NystromOptions.ExactThreshold"/>)
+    /// downloads x.
     /// </summary>
     public NystromNcut Fit<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -222,7 +223,8 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// As <see cref="FitTransform{T}(T[,])"/> for x resident on this device (n×d): returns a new n×k <see cref="DeviceMatrix{T}"/>
-    /// (the caller disposes it). Nothing n-sized crosses to the host on the Nyström path.
+    /// (the caller disposes it). On the Nyström path with uniform landmarks nothing n-sized crosses to the host (farthest-point
+    /// sampling copies its min(n, 4m) candidate rows there for the projection); the exact path downloads x.
     /// </summary>
     public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         FitDevice(x) ?? TransformDevice(x, false);
@@ -231,7 +233,7 @@ public sealed partial class NystromNcut
     private DeviceMatrix<T>? FitDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckDeviceInput(x);
-        FeatureChecks.ThrowIfBadEmbeddingShape(x.Rows, x.Cols, Options.EigenvectorCount);
+        FeatureChecks.ThrowIfBadEmbeddingShape(x.Rows, x.Cols, Options.EigenvectorCount, nameof(x));
         CheckDeviceValues(x);
         if (!ChoosePath(x.Rows))
         {

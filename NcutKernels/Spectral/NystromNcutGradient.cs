@@ -72,7 +72,7 @@ public sealed partial class NystromNcut
         double landmarkMs = Lap(sw);
 
         var v = Propagation == NystromPropagation.Classic
-            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, Nystrom.DistancePrecision)
+            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision)
             : PropagateNearest(tape, x, xl, ul);
         double propagationMs = Lap(sw);
         _fit = new Landmarks(cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
@@ -96,6 +96,13 @@ public sealed partial class NystromNcut
         int neighbours = NeighbourCount(a);
         Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights (recorded)");
         return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows,
-            Nystrom.DistancePrecision);
+            TapePrecision);
     }
+
+    /// <summary>
+    /// The distance arithmetic on a tape: <see cref="NystromOptions.DistancePrecision"/>, except that TF32 becomes 3xTF32 — the
+    /// backward recomputes each row's neighbours in float64, and TF32 distances would let the forward pick a different
+    /// near-tied neighbour in ~1 % of rows.
+    /// </summary>
+    private DistancePrecision TapePrecision => Nystrom.DistancePrecision == DistancePrecision.Tf32 ? DistancePrecision.Tf32x3 : Nystrom.DistancePrecision;
 }

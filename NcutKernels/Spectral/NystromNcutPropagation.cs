@@ -15,7 +15,8 @@ public sealed partial class NystromNcut
     {
         private readonly Propagator _p;
         private readonly Backend _backend;
-        private readonly DeviceMatrix<T> _anchors, _values;
+        private readonly DeviceMatrix<T> _anchors;
+        private readonly DeviceMatrix<T> _values = null!;
         private readonly DeviceMatrix<T>? _sums;
         private readonly DistancePrecision _precision;
 
@@ -26,9 +27,18 @@ public sealed partial class NystromNcut
             _precision = owner.Nystrom.DistancePrecision;
             int a = p.Rows.Length, width = p.Values.Length / a;
             _anchors = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Anchors), a, p.Anchors.Length / a);
-            _values = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Values), a, width);
-            if (p.Classic)
-                _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), width);
+            try
+            {
+                _values = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Values), a, width);
+                if (p.Classic)
+                    _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), width);
+            }
+            catch
+            {
+                _anchors.Dispose();
+                _values?.Dispose();
+                throw;
+            }
         }
 
         /// <summary>output (rows×k) = the embedding rows of x (rows×d), both on the device.</summary>

@@ -49,15 +49,18 @@ public sealed record NystromOptions
     public double NeighboursMaxRatio { get; init; } = 1.0 / 32;
 
     /// <summary>
-    /// Rows propagated per device call: the propagation holds one chunk of features and of output on the device at a time, so
-    /// its memory does not grow with n (beyond the n×k result on the host). The result does not depend on it. Default 16384.
+    /// Rows propagated per device call for host-array input: the propagation holds one chunk of features and of output on the
+    /// device at a time, so its memory does not grow with n (beyond the n×k result on the host); the classic extension also
+    /// sums device-resident input in chunks of this many rows. The result does not depend on it. Default 16384. (The GPU
+    /// kernels bound their own distance scratch to 256 MiB whatever the chunk.)
     /// </summary>
     public int ChunkRows { get; init; } = 16384;
 
     /// <summary>
     /// The arithmetic of the propagation's row–anchor distances on CUDA (<see cref="Spectral.DistancePrecision"/>): 3xTF32
     /// tensor cores by default (float32 accuracy); <see cref="DistancePrecision.Tf32"/> trades accuracy (~5e-5 of the largest
-    /// distance) for speed. Ignored by the CPU backends.
+    /// distance) for speed (not on a tape: differentiable fits use 3xTF32 instead, so that the backward's float64 neighbour sets
+    /// match the forward's). Ignored by the CPU backends.
     /// </summary>
     public DistancePrecision DistancePrecision { get; init; } = DistancePrecision.Tf32x3;
 
