@@ -141,7 +141,7 @@ internal static class PropagationKernels
                 if (key < laneMin)
                     laneMin = key;
             }
-            ulong bound = WarpMax(laneMin);
+            ulong bound = SamplingKernels.WarpMax(laneMin);
             if (lane == 0)
                 counts[warp] = 0;
             Warp.Barrier();
@@ -218,19 +218,6 @@ internal static class PropagationKernels
     /// <summary>(distance ≥ 0, anchor) as one integer ordered like the pair: the float's bits above the index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Key(float distance, int anchor) => ((ulong)Interop.FloatAsInt(distance) << 32) | (uint)anchor;
-
-    /// <summary>The warp's largest key, on every lane (xor butterfly).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong WarpMax(ulong key)
-    {
-        for (int mask = Warp.WarpSize / 2; mask > 0; mask >>= 1)
-        {
-            ulong other = Warp.ShuffleXor(key, mask);
-            if (other > key)
-                key = other;
-        }
-        return key;
-    }
 
     /// <summary>The warp's smallest key, on every lane (xor butterfly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
