@@ -56,6 +56,7 @@ public static partial class GpuCheck
     {
         Line("\n## Nyström forward, uniform 768-d features, device-resident (x uploaded once, upload excluded and shown; output left on the device; median of 3 after a warm-up)");
         Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | UTC start–end |\n|---|---|---|---|---|---|---|---|");
+        var subStages = new List<string>();
         foreach (var (fullN, k) in new[] { (10_000, 20), (100_000, 20), (100_000, 100), (1_000_000, 20) })
         {
             // --quick (a CPU dry run) shrinks these by 100, not 8: the classic extension is n·m·d work.
@@ -76,15 +77,25 @@ public static partial class GpuCheck
                 if ((k == 100 || n < 100_000 / (div == 1 ? 1 : 100)) && options.DistancePrecision == DistancePrecision.Tf32 || k == 100 && options.Sampling == LandmarkSampling.FarthestPoint)
                     continue;
                 NystromNcut? last = null;
+                StringWriter? log = null;
                 var start = DateTime.UtcNow;
                 var t = Time(3, () =>
                 {
-                    last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k }, options with { Path = EmbeddingPath.Nystrom });
+                    // The largest size keeps each run's log: its sub-stage lines (landmark copy, widening, anchors' walk and σp) follow the table.
+                    log = fullN >= 1_000_000 ? new StringWriter() : null;
+                    last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k, Log = log }, options with { Path = EmbeddingPath.Nystrom });
                     using var u = last.FitTransform(xd);
                 });
                 Line($"| {n} | {k} | {mode} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
+                if (log is not null)
+                    subStages.Add($"- {n}, {mode}: " + string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Where(l => l.Contains(" ms") && !l.Contains("sampling ")).Select(l => l.Replace("nystrom: ", ""))));
             }
         }
+
+        Line("\nSub-stages of the last run at the largest size (from NcutOptions.Log):");
+        foreach (var l in subStages)
+            Line(l);
 
         Line("\n## Nyström gradient and channel tracing (CUDA float32 vs managed CPU float64)");
         {

@@ -248,11 +248,14 @@ public sealed partial class NystromNcut
             ? UniformSample(x.Rows, m, Options.Seed)
             : FarthestPointSampling.Sample(_device, x, m, Options.Seed);
         Array.Sort(indices);
+        double chooseMs = sw.Elapsed.TotalMilliseconds;
         var features = new T[(long)m * x.Cols];
         using var landmarks = DeviceMatrix<T>.Allocate(_device, m, x.Cols);
         _device.Backend.GatherRows(x.All, indices, landmarks.All);
         landmarks.Download(features);
-        FitLandmarks(indices, features, x.Rows, x.Cols, Lap(sw), landmarks);
+        double samplingMs = Lap(sw);
+        Options.Log?.WriteLine($"nystrom: landmarks chosen in {chooseMs:F1} ms, gathered and copied to the host in {samplingMs - chooseMs:F1} ms");
+        FitLandmarks(indices, features, x.Rows, x.Cols, samplingMs, landmarks);
         return null;
     }
 
@@ -355,6 +358,7 @@ public sealed partial class NystromNcut
         var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma, onDevice);
         double landmarkMs = Lap(sw);
         _fit = new Landmarks(cols, indices, Widen<T>(features), vectors, degrees, eigenvalues, sigma);
+        log?.WriteLine($"nystrom: landmark features widened to float64 in {sw.Elapsed.TotalMilliseconds:F1} ms");
 
         _propagator = Prepare<T>(_fit);
         double anchorsMs = Lap(sw);
@@ -445,7 +449,9 @@ public sealed partial class NystromNcut
             log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
             return new Propagator(Enumerable.Range(0, m).ToArray(), fit.Features, values, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true);
         }
+        var sw = Stopwatch.StartNew();
         var rows = AnchorRows<T>(fit.Vectors, m, k);
+        double walkMs = Lap(sw);
         int a = rows.Length;
         var anchors = new double[(long)a * d];
         var anchorValues = new double[(long)a * k];
@@ -454,7 +460,9 @@ public sealed partial class NystromNcut
             Array.Copy(fit.Features, (long)rows[r] * d, anchors, (long)r * d, d);
             Array.Copy(fit.Vectors, (long)rows[r] * k, anchorValues, (long)r * k, k);
         }
+        double copyMs = Lap(sw);
         double sigmaP = PropagationSigmaOf(anchors, a, d);
+        double sigmaMs = Lap(sw);
         int neighbours = NeighbourCount(a);
         double[]? anchorDegrees = null;
         if (Propagation == NystromPropagation.NcutPytorch)
@@ -463,7 +471,8 @@ public sealed partial class NystromNcut
             for (int j = 0; j < a; j++)
                 anchorDegrees[j] /= a;
         }
-        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights");
+        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
+            $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
         return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
     }
 
