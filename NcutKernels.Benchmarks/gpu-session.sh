@@ -41,7 +41,7 @@ case "${1:-}" in
     fi
     if [[ ",$parts," == *,bdn,* ]]; then
       (cd /tmp/nk/app && NCUT_BENCH_DEVICES=cuda timeout "${NK_BDN_S:-200}" ./NcutKernels.Benchmarks \
-        --filter '*BackwardBenchmarks*' '*NystromKernelBenchmarks*' --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
+        --filter '*BackwardBenchmarks*' '*NystromKernelBenchmarks*' '*NystromBenchmarks.Mixture768_K20_DeviceResident*' --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
         || echo "bdn exit $?" >> "$out/bdn.log"
       cat /tmp/nk/bdn/results/*.md > "$out/bdn-results.md" 2>/dev/null || true
       tail -5 "$out/bdn.log"
