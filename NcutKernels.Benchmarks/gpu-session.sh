@@ -6,7 +6,8 @@
 #           $OUT/anchor_results.json (ncut_pytorch on the same card; carry .peer too), $OUT/bdn-results.md (BenchmarkDotNet)
 # gpu-check covers accuracy (CUDA vs CPU float64: affinity, eigenpairs, exact and Nyström gradients, channel tracing) and
 # timings (affinity, eigen-solve, exact fwd/bwd at 4096/8192 × 384, Nyström at 10⁴–10⁶ × 768); the BenchmarkDotNet pass
-# times the backward and Nyström kernel suites in-process. Budget: about 6–9 minutes of device time.
+# times the backward and Nyström suites in-process. Measured on an H200 (2026-11-26): check ≈ 110 s, peer ≈ 70 s, bdn more
+# than 125 s (cut there); NK_CHECK_S, NK_PEER_S and NK_BDN_S cap each part, and the machine's start adds 30 s or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
