@@ -12,15 +12,10 @@ internal static class FeatureChecks
     /// </summary>
     public static void ThrowIfBadEmbeddingInput<T>(ReadOnlySpan<T> x, int rows, int cols, int eigenvectorCount) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (rows < 2)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 2 points (rows).");
-        if (cols < 1)
-            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Need at least 1 feature (column); d = 0 given.");
+        ThrowIfBadSize(rows, cols, nameof(rows), nameof(cols));
         if (x.Length != (long)rows * cols)
             throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        if (eigenvectorCount >= rows)
-            throw new ArgumentOutOfRangeException(nameof(NcutOptions.EigenvectorCount), eigenvectorCount,
-                $"EigenvectorCount must be less than the number of points n = {rows}.");
+        ThrowIfTooManyVectors(rows, eigenvectorCount);
         ThrowIfNotFinite(x, cols, nameof(x));
     }
 
@@ -30,10 +25,22 @@ internal static class FeatureChecks
     /// </summary>
     public static void ThrowIfBadEmbeddingShape(int rows, int cols, int eigenvectorCount, string paramName)
     {
+        ThrowIfBadSize(rows, cols, paramName, paramName);
+        ThrowIfTooManyVectors(rows, eigenvectorCount);
+    }
+
+    /// <summary>n ≥ 2 and d ≥ 1, each error naming <paramref name="rowsParam"/> or <paramref name="colsParam"/>.</summary>
+    private static void ThrowIfBadSize(int rows, int cols, string rowsParam, string colsParam)
+    {
         if (rows < 2)
-            throw new ArgumentOutOfRangeException(paramName, rows, $"Need at least 2 points (rows); {paramName} is {rows}×{cols}.");
+            throw new ArgumentOutOfRangeException(rowsParam, rows, $"Need at least 2 points (rows); x is {rows}×{cols}.");
         if (cols < 1)
-            throw new ArgumentOutOfRangeException(paramName, cols, $"Need at least 1 feature (column); {paramName} is {rows}×{cols}.");
+            throw new ArgumentOutOfRangeException(colsParam, cols, "Need at least 1 feature (column); d = 0 given.");
+    }
+
+    /// <summary>k &lt; n.</summary>
+    private static void ThrowIfTooManyVectors(int rows, int eigenvectorCount)
+    {
         if (eigenvectorCount >= rows)
             throw new ArgumentOutOfRangeException(nameof(NcutOptions.EigenvectorCount), eigenvectorCount,
                 $"EigenvectorCount must be less than the number of points n = {rows}.");
