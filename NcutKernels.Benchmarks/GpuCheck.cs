@@ -31,6 +31,7 @@ public static partial class GpuCheck
         _repeatCap = div == 1 ? int.MaxValue : 2;
         using var gpu = ComputeDevice.Create(DeviceKind.Auto, Console.Out);
         using var cpu = ComputeDevice.Create(DeviceKind.Cpu);
+        using var cuda = new RawCuda();
         Directory.CreateDirectory(outDir);
         _reportPath = Path.Combine(outDir, "gpu-check.md");
         File.WriteAllText(_reportPath, "");
@@ -45,12 +46,12 @@ public static partial class GpuCheck
 
         // The issue targets first (the report file grows line by line, so a run cut short keeps what it measured).
         ClusteredGradientTimings(gpu, div);
-        if (!DistanceTiles(div, Check))
+        if (!DistanceTiles(cuda, div, Check))
         {
             _defaultPrecision = DistancePrecision.Fp32;
             Line("- 3xTF32 distance tile failed its check: the Nyström sections below use the float32 FMA tile");
         }
-        ClassicPieces(div);
+        ClassicPieces(cuda, div);
         NystromAndTracing(gpu, cpu, div, Check);
 
         Line("\n## Accuracy (CUDA float32 vs managed CPU)");
@@ -241,7 +242,7 @@ public static partial class GpuCheck
             var t = Time(5, () => { last = new Ncut(gpu, new NcutOptions { EigenvectorCount = k }); last.FitTransform<float>(x, n, d); });
             Row($"FitTransform {n}×{d} {(mixture ? "mixture" : "uniform")} k={k} (host in/out)", t, $"{last!.Timings}; {last.Report}");
         }
-        SamplingTimings(div, Check);
+        SamplingTimings(cuda, div, Check);
         Directory.CreateDirectory(outDir);
         Line($"\n{failures} check(s) failed");
         return failures == 0 ? 0 : 1;

@@ -1,11 +1,8 @@
 // GpuCheckClassic: gpu-check's breakdown of the classic extension's kernels on one chunk (distance tile, RBF weights, K-split product, slice sums) against the whole IlgpuNystrom.PropagateAll.
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using NcutKernels.Backends;
 using NcutKernels.Kernels;
-using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Benchmarks;
@@ -17,17 +14,11 @@ public static partial class GpuCheck
     /// value columns (device-resident, median of 5 after a warm-up), then <see cref="IlgpuNystrom.PropagateAll"/> on the
     /// same rows: what the classic extension's time at 10⁵–10⁶ points is made of.
     /// </summary>
-    private static void ClassicPieces(int div)
+    private static void ClassicPieces(RawCuda cuda, int div)
     {
         Line("\n## Classic extension, one chunk: its kernels alone and the whole PropagateAll (device-resident, median of 5 after a warm-up)");
-        CudaLibraryResolver.Install();
-        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        if (context.GetCudaDevices().Count == 0)
-        {
-            Line("skipped: no CUDA device");
+        if (CudaOrSkip(cuda) is not { } acc)
             return;
-        }
-        using var acc = context.GetCudaDevices()[0].CreateCudaAccelerator(context);
         int rows = 65536 / div, a = 10240 / div, d = 768, width = 21, sliceLen = IlgpuNystrom.SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
         var x = BenchData.Uniform(rows, d, 31);
         var landmarks = BenchData.Uniform(a, d, 32);

@@ -1,11 +1,8 @@
 // GpuCheckDistance: gpu-check's section for the Nyström row–anchor distance tile — float32 FMA vs TF32 vs 3xTF32 tensor cores, timed and checked against float64.
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using NcutKernels.Backends;
 using NcutKernels.Kernels;
-using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Benchmarks;
@@ -22,18 +19,12 @@ public static partial class GpuCheck
     /// <see cref="CheckedNeighbours"/> nearest anchors differ (as sets) from float32's. 3xTF32 must stay within 1e-5.
     /// Returns whether it did (true without CUDA).
     /// </summary>
-    private static bool DistanceTiles(int div, Action<string, bool, string> check)
+    private static bool DistanceTiles(RawCuda cuda, int div, Action<string, bool, string> check)
     {
         bool tensorOk = true;
         Line("\n## Nyström distance tile, d = 768: float32 FMA vs TF32 vs 3xTF32 tensor cores (device-resident, median of 5 after a warm-up)");
-        CudaLibraryResolver.Install();
-        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        if (context.GetCudaDevices().Count == 0)
-        {
-            Line("skipped: no CUDA device");
+        if (CudaOrSkip(cuda) is not { } acc)
             return true;
-        }
-        using var acc = context.GetCudaDevices()[0].CreateCudaAccelerator(context);
         var fp32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
             PropagationKernels.AnchorDistanceTile);
         var tensor = new IlgpuDistanceTile(acc);

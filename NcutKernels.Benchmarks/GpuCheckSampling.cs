@@ -1,10 +1,7 @@
 // GpuCheckSampling: gpu-check's farthest-point sampling section — 10240 picks of 10⁵ and 10⁶ uniform 8-d points on CUDA, the grid walk against the one-group walk (time and picks) and the managed greedy walk.
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using NcutKernels.Backends;
-using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Benchmarks;
@@ -17,17 +14,11 @@ public static partial class GpuCheck
     /// agreement with <see cref="FarthestPointSampling.Greedy"/> (float64 distances) is reported, not checked — float32
     /// distances may order a near tie the other way (the detail says how near).
     /// </summary>
-    private static void SamplingTimings(int div, Action<string, bool, string> check)
+    private static void SamplingTimings(RawCuda cuda, int div, Action<string, bool, string> check)
     {
         Line("\n## Farthest-point sampling, 10240 picks of uniform 8-d points (device-resident; median of 5 after a warm-up)");
-        CudaLibraryResolver.Install();
-        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        if (context.GetCudaDevices().Count == 0)
-        {
-            Line("skipped: no CUDA device");
+        if (CudaOrSkip(cuda) is not { } acc)
             return;
-        }
-        using var acc = context.GetCudaDevices()[0].CreateCudaAccelerator(context);
         using var nystrom = new IlgpuNystrom(acc);
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
         foreach (int fullN in new[] { 100_000, 1_000_000 })
