@@ -10,7 +10,7 @@ namespace NcutKernels.Benchmarks;
 public static partial class GpuCheck
 {
     /// <summary>
-    /// Each kernel of the all-landmark propagation timed alone on rows = 65536 (÷ div) × 10240 landmarks, d = 768, k + 1 = 21
+    /// Each kernel of the all-landmark propagation timed alone on rows = 65472 (÷ div; the slice sums' grid holds ≤ 65535 rows) × 10240 landmarks, d = 768, k + 1 = 21
     /// value columns (device-resident, median of 5 after a warm-up), then <see cref="IlgpuNystrom.PropagateAll"/> on the
     /// same rows: what the classic extension's time at 10⁵–10⁶ points is made of.
     /// </summary>
@@ -19,7 +19,7 @@ public static partial class GpuCheck
         Line("\n## Classic extension, one chunk: its kernels alone and the whole PropagateAll (device-resident, median of 5 after a warm-up)");
         if (CudaOrSkip(cuda) is not { } acc)
             return;
-        int rows = 65536 / div, a = 10240 / div, d = 768, width = 21, sliceLen = IlgpuNystrom.SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
+        int rows = 65472 / div, a = 10240 / div, d = 768, width = 21, sliceLen = IlgpuNystrom.SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
         var x = BenchData.Uniform(rows, d, 31);
         var landmarks = BenchData.Uniform(a, d, 32);
         var (centre, ac, asq) = CentredAnchors(landmarks, a, d);
