@@ -17,9 +17,25 @@ public class NystromGradientTests
     private static double[,] Points(int n, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
 
     /// <summary>n = 96 > ExactThreshold 50: the Nyström path with m = ⌊96/4⌋ = 24 uniform landmarks; σ fixed (the degree rule has no gradient).</summary>
-    private static NystromNcut Nystrom(ComputeDevice device, int k = 3, NystromPropagation propagation = NystromPropagation.Classic, double neighboursRatio = 1.0 / 32) =>
+    private static NystromNcut Nystrom(ComputeDevice device, int k = 3, NystromPropagation propagation = NystromPropagation.Classic, double neighboursRatio = 1.0 / 32,
+        int? classicLandmarks = null) =>
         new(device, new NcutOptions { EigenvectorCount = k, Sigma = Sigma, Tolerance = 1e-13 },
-            new NystromOptions { ExactThreshold = 50, Propagation = propagation, ChunkRows = 40, NeighboursMaxRatio = neighboursRatio });
+            new NystromOptions { ExactThreshold = 50, Propagation = propagation, ChunkRows = 40, NeighboursMaxRatio = neighboursRatio, ClassicLandmarks = classicLandmarks });
+
+    [Test]
+    public void ClassicOverALandmarkSubset_MatchesFiniteDifferences()
+    {
+        // 10 of the 24 landmarks: x reaches the loss as points, as landmarks through the eigen-solve, and as subset landmarks.
+        var x = Points(96, seed: 11);
+        var c = TestData.Weights(96, 3, 12);
+        GradientCheck.Assert(x, (t, v) =>
+        {
+            var nystrom = Nystrom(t.Device, classicLandmarks: 10);
+            var (u, lambda) = nystrom.FitTransform(v);
+            Assert.That(nystrom.Path, Is.EqualTo(EmbeddingPath.Nystrom));
+            return t.Add(t.Sum(t.Multiply(t.Square(u), t.Constant(c))), t.Sum(t.Square(lambda)));
+        });
+    }
 
     [Test]
     public void SignInvariantLoss_MatchesFiniteDifferences()
@@ -100,17 +116,18 @@ public class NystromGradientTests
         Assert.That(maxErr, Is.LessThan(1e-12));
     }
 
-    [TestCase(NystromPropagation.Classic)]
-    [TestCase(NystromPropagation.NcutPytorch)]
-    [TestCase(NystromPropagation.Renormalized)]
-    public void RecordedForward_EqualsUntapedFitTransform(NystromPropagation mode)
+    [TestCase(NystromPropagation.Classic, null)]
+    [TestCase(NystromPropagation.Classic, 12)]
+    [TestCase(NystromPropagation.NcutPytorch, null)]
+    [TestCase(NystromPropagation.Renormalized, null)]
+    public void RecordedForward_EqualsUntapedFitTransform(NystromPropagation mode, int? classicLandmarks)
     {
         var x = Points(120, seed: 7);
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
-        var plain = Nystrom(device, propagation: mode);
+        var plain = Nystrom(device, propagation: mode, classicLandmarks: classicLandmarks);
         var expected = plain.FitTransform(x);
         using var tape = new Tape<double>(device);
-        var taped = Nystrom(device, propagation: mode);
+        var taped = Nystrom(device, propagation: mode, classicLandmarks: classicLandmarks);
         var (u, lambda) = taped.FitTransform(tape.Input(x));
         var got = u.ToArray();
         double maxErr = 0;
@@ -122,6 +139,8 @@ public class NystromGradientTests
         Assert.That(lambda.ToArray().Cast<double>().ToArray(), Is.EqualTo(plain.Eigenvalues).Within(1e-12));
         Assert.That(taped.Sigma, Is.EqualTo(plain.Sigma));
         Assert.That(taped.Transform(x), Is.EqualTo(expected).Within(1e-12), "the kept fit serves Transform");
+        if (classicLandmarks is { } s)
+            Assert.That(taped.AnchorIndices, Is.EqualTo(plain.AnchorIndices).And.Length.EqualTo(s), "the same landmark subset");
     }
 
     [Test]

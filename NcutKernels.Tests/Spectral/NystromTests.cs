@@ -95,11 +95,16 @@ public class NystromTests
         double peer = Measure(farthest with { Propagation = NystromPropagation.NcutPytorch }, out _);
         double classicOnPeerLandmarks = Measure(farthest, out _);
         Measure(farthest with { Propagation = NystromPropagation.Renormalized }, out _);
-        // Measured: 0.0122 (default), 0.0207 (classic on farthest-point landmarks), 0.2554 (ncut_pytorch's sampling and propagation).
+        // The extension over a random 100 of the 1000 landmarks: what the default does past n·m = 2³⁰ (1073 of 10240 at n = 10⁶).
+        double subset = Measure(new NystromOptions { ClassicLandmarks = 100 }, out double subsetNmi);
+        // Measured: 0.0122 (default), 0.0207 (classic on farthest-point landmarks), 0.0402 (classic over 100 landmarks),
+        // 0.2554 (ncut_pytorch's sampling and propagation).
         Assert.That(ours, Is.LessThan(0.05));
         Assert.That(oursNmi, Is.GreaterThanOrEqualTo(0.95));
         Assert.That(ours, Is.LessThan(0.5 * peer), "the defaults halve ncut_pytorch's subspace error");
         Assert.That(classicOnPeerLandmarks, Is.LessThan(0.5 * peer), "the classic extension alone halves it too");
+        Assert.That(subset, Is.LessThan(0.5 * peer), "so does the extension over a tenth of the landmarks");
+        Assert.That(subsetNmi, Is.GreaterThanOrEqualTo(0.95));
     }
 
     [Test]
@@ -124,6 +129,66 @@ public class NystromTests
             for (int j = 0; j < 4; j++)
                 Assert.That(u[landmarks[r], j], Is.EqualTo(ul[r, j]).Within(1e-7), $"landmark {landmarks[r]}, vector {j}");
     }
+
+    [Test]
+    public void ClassicOverALandmarkSubset_IsTheClassicFormulaOverThoseLandmarks()
+    {
+        const int n = 1200, d = 8, k = 4, s = 40;
+        var x = TestData.Blobs(n, d, k, separation: 5, seed: 4);
+        var options = new NcutOptions { EigenvectorCount = k };
+        var nystrom = new NystromNcut(_cpu, options, Forced() with { ClassicLandmarks = s });
+        var u = nystrom.FitTransform(x);
+        var landmarks = nystrom.LandmarkIndices;
+        var subset = nystrom.AnchorIndices;
+        Assert.That(subset, Has.Length.EqualTo(s).And.Ordered.Ascending.And.Unique.And.SubsetOf(landmarks));
+        Assert.That(nystrom.PropagationNeighbours, Is.EqualTo(s));
+        // The landmark graph is still solved on all m = 300 landmarks (same matrix and seed as Ncut at the fit's σ).
+        var xl = new double[landmarks.Length, d];
+        for (int r = 0; r < landmarks.Length; r++)
+            for (int e = 0; e < d; e++)
+                xl[r, e] = x[landmarks[r], e];
+        var landmarkNcut = new Ncut(_cpu, options with { Sigma = nystrom.Sigma });
+        var ul = landmarkNcut.FitTransform(xl);
+        var lambda = landmarkNcut.Eigenvalues;
+        // Reference in float64: u(x) = Σ_{j∈S} w(x, j)·u_j/(λ·√d_j) / √d(x), d_j and d(x) summed over the subset S.
+        double scale = 1 / (2 * nystrom.Sigma * nystrom.Sigma);
+        double W(int a, int b)
+        {
+            double q = 0;
+            for (int e = 0; e < d; e++)
+                q += (x[a, e] - x[b, e]) * (x[a, e] - x[b, e]);
+            return Math.Exp(-q * scale);
+        }
+        var position = subset.Select(row => Array.IndexOf(landmarks, row)).ToArray();
+        var degree = subset.Select(a => subset.Sum(b => W(a, b))).ToArray();
+        double maxErr = 0;
+        for (int i = 0; i < n; i += 7)
+        {
+            var w = subset.Select(j => W(i, j)).ToArray();
+            double dx = w.Sum();
+            for (int c = 0; c < k; c++)
+            {
+                double sum = 0;
+                for (int j = 0; j < s; j++)
+                    sum += w[j] * ul[position[j], c] / Math.Sqrt(degree[j]);
+                double expected = sum / lambda[c] / Math.Sqrt(dx);
+                // float64 sums in another order: |Δ| ≤ 1e-12 + 1e-9·|ref|.
+                Assert.That(u[i, c], Is.EqualTo(expected).Within(1e-12 + 1e-9 * Math.Abs(expected)), $"row {i}, vector {c}");
+                maxErr = Math.Max(maxErr, Math.Abs(u[i, c] - expected));
+            }
+        }
+        TestContext.Out.WriteLine($"max |Δ| {maxErr:E2}");
+    }
+
+    [TestCase(100_000, 10240, null, 10240)] // n·m = 1.02·10⁹ ≤ 2³⁰: every landmark
+    [TestCase(110_000, 10240, null, 9761)] // ⌊2³⁰/n⌋
+    [TestCase(1_000_000, 10240, null, 1073)]
+    [TestCase(5_000_000, 10240, null, 1024)] // the floor of 1024
+    [TestCase(10_000_000, 500, null, 500)] // never more than m
+    [TestCase(1_000_000, 10240, 64, 64)] // given
+    [TestCase(1000, 250, 4000, 250)] // given above m: m
+    public void ClassicLandmarkCount_FollowsTheWorkBudget(int n, int m, int? given, int expected) =>
+        Assert.That(new NystromOptions { ClassicLandmarks = given }.ClassicLandmarkCount(n, m), Is.EqualTo(expected));
 
     [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform)]
     [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint)]
@@ -228,6 +293,7 @@ public class NystromTests
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { NeighboursMaxRatio = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NeighboursMaxRatio"));
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ChunkRows = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkRows"));
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExtrapolationFactor = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExtrapolationFactor"));
+            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ClassicLandmarks = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicLandmarks"));
             Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { DistancePrecision = (DistancePrecision)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("DistancePrecision"));
             Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine }, Forced()),
                 Throws.ArgumentException.With.Property("ParamName").EqualTo("nystrom").And.Message.Contains("Cosine"));

@@ -71,7 +71,7 @@ public sealed partial class NystromNcut
     public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();
 
     /// <summary>
-    /// The rows of the fitted x that serve as propagation anchors, ascending (every landmark for <see cref="NystromPropagation.Classic"/>);
+    /// The rows of the fitted x that serve as propagation anchors, ascending (for <see cref="NystromPropagation.Classic"/> the landmarks it sums over: all, or a random subset — <see cref="NystromOptions.ClassicLandmarks"/>);
     /// empty until the propagation is prepared (by a Nyström fit on host arrays, or by the first <see cref="Transform{T}(T[,])"/> after an
     /// exact or a differentiable fit — the differentiable fit records its own propagation on the tape).
     /// </summary>
@@ -161,7 +161,7 @@ public sealed partial class NystromNcut
         var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
         try
         {
-            using var run = new PropagationRun<T>(this, _propagator!, Math.Min(Nystrom.ChunkRows, x.Rows));
+            using var run = new PropagationRun<T>(this, _propagator!, Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows));
             run.Propagate(x.All, result.All);
             _device.Backend.Synchronize();
         }
@@ -327,7 +327,7 @@ public sealed partial class NystromNcut
         Report = ncut.Report;
         var t = ncut.Timings!;
         Timings = new NystromTimings(0, t.SigmaMs, t.TotalMs - t.SigmaMs, 0, 0);
-        _fit = new Landmarks(cols, Enumerable.Range(0, rows).ToArray(), Widen(x), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma);
+        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.ToArray(), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma);
         return u;
     }
 
@@ -357,8 +357,7 @@ public sealed partial class NystromNcut
 
         var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma, onDevice);
         double landmarkMs = Lap(sw);
-        _fit = new Landmarks(cols, indices, Widen<T>(features), vectors, degrees, eigenvalues, sigma);
-        log?.WriteLine($"nystrom: landmark features widened to float64 in {sw.Elapsed.TotalMilliseconds:F1} ms");
+        _fit = new Landmarks(rows, cols, indices, features, vectors, degrees, eigenvalues, sigma);
 
         _propagator = Prepare<T>(_fit);
         double anchorsMs = Lap(sw);
@@ -436,44 +435,70 @@ public sealed partial class NystromNcut
         var log = Options.Log;
         if (Propagation == NystromPropagation.Classic)
         {
-            var degrees = fit.Degrees ?? Degrees(Narrow<T>(fit.Features), m, d, Options.Affinity, fit.Sigma);
-            // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/m, undone later).
-            var values = new double[(long)m * (k + 1)];
-            for (int j = 0; j < m; j++)
+            var subset = ClassicRows(fit.Points, m);
+            int s = subset.Length;
+            var features = s == m ? fit.Features : GatherRows(fit.Features, d, subset);
+            var degrees = s == m && fit.Degrees is not null ? fit.Degrees : Degrees(As<T>(features), s, d, Options.Affinity, fit.Sigma);
+            // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/s, undone later).
+            var values = new double[(long)s * (k + 1)];
+            for (int j = 0; j < s; j++)
             {
-                double s = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
+                double scale = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
                 for (int c = 0; c < k; c++)
-                    values[(long)j * (k + 1) + c] = fit.Vectors[(long)j * k + c] * s / Math.Max(fit.Eigenvalues[c], ClassicEigenvalueFloor);
+                    values[(long)j * (k + 1) + c] = fit.Vectors[(long)subset[j] * k + c] * scale / Math.Max(fit.Eigenvalues[c], ClassicEigenvalueFloor);
                 values[(long)j * (k + 1) + k] = 1;
             }
-            log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
-            return new Propagator(Enumerable.Range(0, m).ToArray(), fit.Features, values, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true);
+            log?.WriteLine(s == m
+                ? $"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}"
+                : $"nystrom: classic extension over a random {s} of the {m} landmarks (n·m = {(long)fit.Points * m:E2} > {NystromOptions.ClassicWork:E2} pairs), σ={fit.Sigma:G6}");
+            return new Propagator(subset, features, values, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
         }
         var sw = Stopwatch.StartNew();
         var rows = AnchorRows<T>(fit.Vectors, m, k);
         double walkMs = Lap(sw);
         int a = rows.Length;
-        var anchors = new double[(long)a * d];
-        var anchorValues = new double[(long)a * k];
-        for (int r = 0; r < a; r++)
-        {
-            Array.Copy(fit.Features, (long)rows[r] * d, anchors, (long)r * d, d);
-            Array.Copy(fit.Vectors, (long)rows[r] * k, anchorValues, (long)r * k, k);
-        }
+        var anchors = GatherRows(fit.Features, d, rows);
+        var anchorValues = (double[])GatherRows(fit.Vectors, k, rows);
         double copyMs = Lap(sw);
-        double sigmaP = PropagationSigmaOf(anchors, a, d);
+        double sigmaP = PropagationSigmaOf(As<double>(anchors), a, d);
         double sigmaMs = Lap(sw);
         int neighbours = NeighbourCount(a);
         double[]? anchorDegrees = null;
         if (Propagation == NystromPropagation.NcutPytorch)
         {
-            anchorDegrees = Degrees(Narrow<T>(anchors), a, d, AffinityKind.Rbf, sigmaP);
+            anchorDegrees = Degrees(As<T>(anchors), a, d, AffinityKind.Rbf, sigmaP);
             for (int j = 0; j < a; j++)
                 anchorDegrees[j] /= a;
         }
         log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
             $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
         return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
+    }
+
+    /// <summary>
+    /// The landmarks the classic extension sums over, as positions among the m landmarks, ascending: all of them, or
+    /// <see cref="NystromOptions.ClassicLandmarkCount"/> drawn uniformly from the seed (constant: no gradient).
+    /// </summary>
+    private int[] ClassicRows(int points, int m)
+    {
+        int s = Nystrom.ClassicLandmarkCount(points, m);
+        if (s == m)
+            return Enumerable.Range(0, m).ToArray();
+        var rows = UniformSample(m, s, unchecked(Options.Seed ^ ClassicSeedSalt));
+        Array.Sort(rows);
+        return rows;
+    }
+
+    /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
+    private const int ClassicSeedSalt = 0x51ED2705;
+
+    /// <summary>The rows <paramref name="rows"/> of a row-major matrix with <paramref name="cols"/> columns (same element type).</summary>
+    private static Array GatherRows(Array matrix, int cols, int[] rows)
+    {
+        var result = Array.CreateInstance(matrix.GetType().GetElementType()!, (long)rows.Length * cols);
+        for (int r = 0; r < rows.Length; r++)
+            Array.Copy(matrix, (long)rows[r] * cols, result, (long)r * cols, cols);
+        return result;
     }
 
     /// <summary>The anchors' positions among the m landmarks, ascending: farthest points in eigenvector space (<paramref name="vectors"/> m×k; constant: no gradient).</summary>
@@ -517,24 +542,16 @@ public sealed partial class NystromNcut
         FeatureChecks.ThrowIfNotFinite(x, cols, nameof(x));
     }
 
-    private static unsafe double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new double[a.Length];
-        // Landmark features reach 10⁷ values: blocks of 2^16 in parallel, read through a pinned pointer (a span cannot enter the workers).
-        fixed (T* start = a)
-        {
-            nint address = (nint)start;
-            int length = a.Length;
-            Parallel.For(0, (length + WidenBlock - 1) / WidenBlock, b =>
-            {
-                for (int i = b * WidenBlock, end = Math.Min(length, i + WidenBlock); i < end; i++)
-                    r[i] = double.CreateTruncating(((T*)address)[i]);
-            });
-        }
+        for (int i = 0; i < a.Length; i++)
+            r[i] = double.CreateTruncating(a[i]);
         return r;
     }
 
-    private const int WidenBlock = 1 << 16;
+    /// <summary>Device-resident input: the classic extension's sums cover at least this many rows per pass (each pass prepares the anchors and synchronizes).</summary>
+    private const int DeviceClassicChunk = 1 << 18;
 
     private static T[] Narrow<T>(double[] a) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -546,6 +563,15 @@ public sealed partial class NystromNcut
         return r;
     }
 
+    /// <summary>Features kept in the fit's element type (float[] or double[]) as T[]: the array itself when the types match, else converted.</summary>
+    private static T[] As<T>(Array a) where T : unmanaged, IFloatingPointIeee754<T> => a switch
+    {
+        T[] same => same,
+        double[] wide => Narrow<T>(wide),
+        float[] narrow => Array.ConvertAll(narrow, T.CreateTruncating),
+        _ => throw new InvalidOperationException($"Unexpected feature array {a.GetType()}."),
+    };
+
     private static double Lap(Stopwatch sw)
     {
         double ms = sw.Elapsed.TotalMilliseconds;
@@ -553,12 +579,16 @@ public sealed partial class NystromNcut
         return ms;
     }
 
-    /// <summary>What a fit keeps (float64, row-major): the landmarks' rows of x, features (m×d), eigenvectors (m×k), graph degrees (null on the exact path), eigenvalues, σ.</summary>
-    private sealed record Landmarks(int Cols, int[] Indices, double[] Features, double[] Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
+    /// <summary>
+    /// What a fit keeps (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's element
+    /// type: float[] or double[] — no float64 copy of 10⁷ values), eigenvectors (m×k), graph degrees (null on the exact path),
+    /// eigenvalues, σ (float64).
+    /// </summary>
+    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array Features, double[] Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
 
     /// <summary>
-    /// The propagation's inputs: anchor positions among the landmarks, anchor features (a×d), values (a×k, or a×(k+1) for the
+    /// The propagation's inputs: anchor positions among the landmarks, anchor features (a×d, the fit's element type), values (a×k, or a×(k+1) for the
     /// classic extension), anchor degrees (null: renormalized), bandwidth, neighbour count.
     /// </summary>
-    private sealed record Propagator(int[] Rows, double[] Anchors, double[] Values, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
+    private sealed record Propagator(int[] Rows, Array Anchors, double[] Values, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
 }

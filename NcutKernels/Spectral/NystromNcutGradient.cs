@@ -49,7 +49,7 @@ public sealed partial class NystromNcut
             Report = exact.Report;
             _landmarkNcut = exact;
             Timings = new NystromTimings(0, 0, sw0.Elapsed.TotalMilliseconds, 0, 0);
-            _fit = new Landmarks(cols, Enumerable.Range(0, rows).ToArray(), x.Host, u.Host, null, exact.Eigenvalues, exact.Sigma);
+            _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.Host, u.Host, null, exact.Eigenvalues, exact.Sigma);
             return (u, lambda);
         }
         var log = Options.Log;
@@ -72,13 +72,30 @@ public sealed partial class NystromNcut
         double landmarkMs = Lap(sw);
 
         var v = Propagation == NystromPropagation.Classic
-            ? NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision)
+            ? PropagateClassic(tape, x, xl, ul, lam, sigma)
             : PropagateNearest(tape, x, xl, ul);
         double propagationMs = Lap(sw);
-        _fit = new Landmarks(cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
+        _fit = new Landmarks(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, 0, propagationMs);
         log?.WriteLine($"nystrom: {Timings} (recorded)");
         return (v, lam);
+    }
+
+    /// <summary>
+    /// The classic extension on the tape, over every landmark or over the subset <see cref="ClassicRows"/> picks (its features and
+    /// eigenvector rows gathered from the landmarks' on the tape, so that they receive gradient; the subset itself is constant).
+    /// </summary>
+    private Variable<T> PropagateClassic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = xl.Rows;
+        var rows = ClassicRows(x.Rows, m);
+        if (rows.Length < m)
+        {
+            Options.Log?.WriteLine($"nystrom: classic extension over a random {rows.Length} of the {m} landmarks (recorded)");
+            (xl, ul) = (tape.GatherRows(xl, rows), tape.GatherRows(ul, rows));
+        }
+        return NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision);
     }
 
     /// <summary>

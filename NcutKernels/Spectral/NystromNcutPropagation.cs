@@ -26,7 +26,7 @@ public sealed partial class NystromNcut
             _backend = owner._device.Backend;
             _precision = owner.Nystrom.DistancePrecision;
             int a = p.Rows.Length, width = p.Values.Length / a;
-            _anchors = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Anchors), a, p.Anchors.Length / a);
+            _anchors = DeviceMatrix<T>.Upload(owner._device, As<T>(p.Anchors), a, p.Anchors.Length / a);
             try
             {
                 _values = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Values), a, width);

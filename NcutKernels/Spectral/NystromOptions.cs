@@ -36,6 +36,29 @@ public sealed record NystromOptions
     /// </summary>
     public NystromPropagation? Propagation { get; init; }
 
+    /// <summary>
+    /// Landmarks the classic extension (<see cref="NystromPropagation.Classic"/>) sums over, s ≤ m. Null (default): every landmark
+    /// while n·m ≤ <see cref="ClassicWork"/> point–landmark pairs (n the fitted points), beyond that
+    /// s = max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋), so the extension's n·s·d work stops growing with n
+    /// (s = 1073 at n = 10⁶, d = 768: 1.6·10¹² multiply-adds instead of 7.9·10¹²). When s &lt; m the extension runs over a
+    /// uniformly random subset of the landmarks drawn from the seed, alone — weights, the point's degree and the landmark degrees
+    /// all summed over the subset, a Monte-Carlo estimate of the full sums (the landmark eigenvectors still come from all m);
+    /// its subspace error grows roughly as 1/√s (docs/PERFORMANCE.md). At least 1; values above m mean m.
+    /// </summary>
+    public int? ClassicLandmarks { get; init; }
+
+    /// <summary>Point–landmark pairs (n·s) the classic extension sums over by default before it takes a subset of the landmarks: 2³⁰.</summary>
+    public const long ClassicWork = 1L << 30;
+
+    /// <summary>The default subset of the classic extension keeps at least this many landmarks (or all m when fewer): 1024.</summary>
+    public const int MinClassicLandmarks = 1024;
+
+    /// <summary>s: the landmarks the classic extension sums over for a fit on n points with m landmarks (see <see cref="ClassicLandmarks"/>).</summary>
+    internal int ClassicLandmarkCount(int n, int m) =>
+        ClassicLandmarks is { } s ? Math.Min(s, m)
+        : (long)n * m <= ClassicWork ? m
+        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n));
+
     /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
     public int AnchorCount { get; init; } = 1024;
 
@@ -51,7 +74,7 @@ public sealed record NystromOptions
     /// <summary>
     /// Rows propagated per device call for host-array input: the propagation holds one chunk of features and of output on the
     /// device at a time, so its memory does not grow with n (beyond the n×k result on the host); the classic extension also
-    /// sums device-resident input in chunks of this many rows. The result does not depend on it. Default 16384. (The GPU
+    /// sums device-resident input in chunks of this many rows, or of 2¹⁸ when that is more. The result does not depend on it. Default 16384. (The GPU
     /// kernels bound their own distance scratch to 256 MiB whatever the chunk.)
     /// </summary>
     public int ChunkRows { get; init; } = 16384;
@@ -83,6 +106,8 @@ public sealed record NystromOptions
             throw new ArgumentOutOfRangeException(nameof(Propagation), propagation, "Unknown propagation.");
         if (!Enum.IsDefined(DistancePrecision))
             throw new ArgumentOutOfRangeException(nameof(DistancePrecision), DistancePrecision, "Unknown distance precision.");
+        if (ClassicLandmarks is { } classic && classic < 1)
+            throw new ArgumentOutOfRangeException(nameof(ClassicLandmarks), classic, "ClassicLandmarks must be at least 1 (or null for the default).");
         if (AnchorCount < 1)
             throw new ArgumentOutOfRangeException(nameof(AnchorCount), AnchorCount, "AnchorCount must be at least 1.");
         if (Neighbours < 1)
