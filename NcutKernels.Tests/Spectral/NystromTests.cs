@@ -180,6 +180,22 @@ public class NystromTests
         TestContext.Out.WriteLine($"max |Δ| {maxErr:E2}");
     }
 
+    [Test]
+    public void UniformLandmarks_AreTheFirstStepsOfASeededFisherYatesShuffle()
+    {
+        var x = TestData.Blobs(1000, 3, 2, separation: 4, seed: 12);
+        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2, Seed = 21 }, Forced());
+        nystrom.Fit(x);
+        var random = new Random(21);
+        var rows = Enumerable.Range(0, 1000).ToArray();
+        for (int i = 0; i < 250; i++)
+        {
+            int j = random.Next(i, 1000);
+            (rows[i], rows[j]) = (rows[j], rows[i]);
+        }
+        Assert.That(nystrom.LandmarkIndices, Is.EqualTo(rows[..250].Order()));
+    }
+
     [TestCase(100_000, 10240, null, 10240)] // n·m = 1.02·10⁹ ≤ 2³⁰: every landmark
     [TestCase(110_000, 10240, null, 9761)] // ⌊2³⁰/n⌋
     [TestCase(1_000_000, 10240, null, 1073)]

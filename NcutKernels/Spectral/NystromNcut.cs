@@ -388,17 +388,23 @@ public sealed partial class NystromNcut
         return m;
     }
 
-    /// <summary>m distinct rows of n, uniformly at random from <paramref name="seed"/> (the first m steps of a Fisher–Yates shuffle).</summary>
+    /// <summary>
+    /// m distinct rows of n, uniformly at random from <paramref name="seed"/>: the first m steps of a Fisher–Yates shuffle of
+    /// 0..n−1, with only the displaced entries stored (O(m) memory and time, not O(n)).
+    /// </summary>
     private static int[] UniformSample(int n, int m, int seed)
     {
         var random = new Random(seed);
-        var rows = Enumerable.Range(0, n).ToArray();
+        var displaced = new Dictionary<int, int>(2 * m);
+        var rows = new int[m];
         for (int i = 0; i < m; i++)
         {
             int j = random.Next(i, n);
-            (rows[i], rows[j]) = (rows[j], rows[i]);
+            int atI = displaced.GetValueOrDefault(i, i);
+            rows[i] = displaced.GetValueOrDefault(j, j);
+            displaced[j] = atI;
         }
-        return rows[..m];
+        return rows;
     }
 
     /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees; onDevice: the features already there (else uploaded).</summary>
