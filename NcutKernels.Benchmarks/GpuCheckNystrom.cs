@@ -69,6 +69,7 @@ public static partial class GpuCheck
             foreach (var (mode, options) in new[]
             {
                 ("uniform + classic (default)", new NystromOptions { DistancePrecision = _defaultPrecision }),
+                ("uniform + classic, TF32 distances", new NystromOptions { DistancePrecision = DistancePrecision.Tf32 }),
                 ("uniform + renormalized nearest", new NystromOptions { Propagation = NystromPropagation.Renormalized, DistancePrecision = _defaultPrecision }),
                 ("uniform + renormalized nearest, TF32 distances", new NystromOptions { Propagation = NystromPropagation.Renormalized, DistancePrecision = DistancePrecision.Tf32 }),
                 ("farthest point + ncut_pytorch propagation", new NystromOptions { Sampling = LandmarkSampling.FarthestPoint, Propagation = NystromPropagation.NcutPytorch, DistancePrecision = _defaultPrecision }),
@@ -88,7 +89,8 @@ public static partial class GpuCheck
                     last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k, Log = log }, options with { Path = EmbeddingPath.Nystrom });
                     using var u = last.FitTransform(xd);
                 });
-                Line($"| {n} | {k} | {mode} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
+                string summed = last!.Propagation == NystromPropagation.Classic ? $" (sums over {last.AnchorIndices.Length} of {last.LandmarkIndices.Length} landmarks)" : "";
+                Line($"| {n} | {k} | {mode}{summed} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
                 if (log is not null)
                     subStages.Add($"- {n}, {mode}: " + string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Where(l => l.Contains(" ms") && !l.Contains("sampling ")).Select(l => l.Replace("nystrom: ", ""))));
