@@ -8,20 +8,24 @@ Methods, all on CPU with k = clusters eigenvectors:
   <sampling>+<propagation>
                 `ncut embed --path nystrom --sampling <sampling> --propagation <propagation>` for uniform and farthestpoint
                 landmarks, each with the classic, renormalized and ncutpytorch propagations (uniform+classic: the defaults)
+  uniform+classic@S
+                `--classic-landmarks S`: the classic extension over a random S of the landmarks, for each S in the optional
+                sixth argument (comma-separated)
   ncut_pytorch  ncut_fn(X, n_eig=k) from the peer (Nystrom when n > 8192; its fpsample is replaced by an exact greedy walk)
 Each method picks sigma with its own degree rule. Printed per method: sin of the largest principal angle between the
 method's span and the exact top-k span, ||(I - U U^T) Q||_2 (Q an orthonormal basis of the method's columns), and the NMI
 of k-means labels (scikit-learn KMeans, n_init=10, seed 0, on unit-normalized rows) against the mixture's truth.
 
 Run from the repository root after `dotnet build -c Release`:
-  NCUT_PYTORCH_PARENT=/work/main/.peer /usr/bin/python3 ReferenceData/tools/nystrom_accuracy.py [n d clusters scale seed]
+  NCUT_PYTORCH_PARENT=/work/main/.peer /usr/bin/python3 ReferenceData/tools/nystrom_accuracy.py [n d clusters scale seed [S,S,...]]
 Defaults: 12000 64 20 2 1. Writes only into a temporary folder.
 """
 import json, os, subprocess, sys, tempfile, time, types
 import numpy as np
 
-args = sys.argv[1:] + ["12000", "64", "20", "2", "1"][len(sys.argv) - 1:]
+args = sys.argv[1:] + ["12000", "64", "20", "2", "1", ""][len(sys.argv) - 1:]
 n, d, clusters, scale, seed = int(args[0]), int(args[1]), int(args[2]), float(args[3]), int(args[4])
+subsets = [int(v) for v in args[5].split(",") if v]
 sys.path.insert(0, os.environ["NCUT_PYTORCH_PARENT"])
 
 
@@ -83,6 +87,8 @@ results = {"exact": (exact, t_exact)}
 for sampling in ("uniform", "farthestpoint"):
     for propagation in ("classic", "renormalized", "ncutpytorch"):
         results[f"{sampling}+{propagation}"] = ours(f"{sampling}-{propagation}", "--path", "nystrom", "--sampling", sampling, "--propagation", propagation)
+for s in subsets:
+    results[f"uniform+classic@{s}"] = ours(f"classic-{s}", "--path", "nystrom", "--classic-landmarks", str(s))
 torch.manual_seed(0)
 t = time.perf_counter()
 u_pt, _ = ncut_fn(torch.from_numpy(X), n_eig=clusters, device="cpu")
