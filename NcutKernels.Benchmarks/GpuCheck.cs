@@ -51,7 +51,7 @@ public static partial class GpuCheck
             _defaultPrecision = DistancePrecision.Fp32;
             Line("- 3xTF32 distance tile failed its check: the Nyström sections below use the float32 FMA tile");
         }
-        ClassicPieces(cuda, div);
+        ClassicPieces(cuda, div, Check);
         NystromAndTracing(gpu, cpu, div, Check);
 
         Line("\n## Accuracy (CUDA float32 vs managed CPU)");

@@ -1,4 +1,4 @@
-// GpuCheckClassic: gpu-check's breakdown of the classic extension's kernels on one chunk (distance tile, RBF weights, K-split product, slice sums) against the whole IlgpuNystrom.PropagateAll.
+// GpuCheckClassic: gpu-check's breakdown of the classic extension's kernels on one chunk (anchor column means, distance tile, the fused RBF-weighted product) against the whole IlgpuNystrom.PropagateAll, and a check of the fused product against float64.
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Backends;
@@ -10,18 +10,22 @@ namespace NcutKernels.Benchmarks;
 public static partial class GpuCheck
 {
     /// <summary>
-    /// Each kernel of the all-landmark propagation timed alone on rows = 65472 (÷ div; the slice sums' grid holds ≤ 65535 rows) × 10240 landmarks, d = 768, k + 1 = 21
+    /// Each kernel of the all-landmark propagation timed alone on rows = 65536 (÷ div) × 10240 landmarks, d = 768, k + 1 = 21
     /// value columns (device-resident, median of 5 after a warm-up), then <see cref="IlgpuNystrom.PropagateAll"/> on the
-    /// same rows: what the classic extension's time at 10⁵–10⁶ points is made of.
+    /// same rows: what the classic extension's time at 10⁵–10⁶ points is made of. The fused product's output for a few
+    /// rows is checked against float64 sums over the same distances.
     /// </summary>
-    private static void ClassicPieces(RawCuda cuda, int div)
+    private static void ClassicPieces(RawCuda cuda, int div, Action<string, bool, string> check)
     {
         Line("\n## Classic extension, one chunk: its kernels alone and the whole PropagateAll (device-resident, median of 5 after a warm-up)");
         if (CudaOrSkip(cuda) is not { } acc)
             return;
-        int rows = 65472 / div, a = 10240 / div, d = 768, width = 21, sliceLen = IlgpuNystrom.SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
+        int rows = 65536 / div, a = 10240 / div, d = 768, width = 21;
+        const float sigma = 8f;
+        float scale = 1f / (2 * sigma * sigma), inv = 1f / a;
         var x = BenchData.Uniform(rows, d, 31);
         var landmarks = BenchData.Uniform(a, d, 32);
+        var valuesHost = BenchData.Normal(a, width, 33);
         var (centre, ac, asq) = CentredAnchors(landmarks, a, d);
         using var xBuf = acc.Allocate1D(x);
         using var lBuf = acc.Allocate1D(landmarks);
@@ -29,15 +33,14 @@ public static partial class GpuCheck
         using var acBuf = acc.Allocate1D(ac);
         using var asqBuf = acc.Allocate1D(asq);
         using var xsqBuf = acc.Allocate1D(CentredNorms(x, rows, d, centre));
-        using var values = acc.Allocate1D(BenchData.Normal(a, width, 33));
+        using var values = acc.Allocate1D(valuesHost);
         using var dist = acc.Allocate1D<float>((long)rows * a);
-        using var part = acc.Allocate1D<float>((long)slices * rows * width);
         using var output = acc.Allocate1D<float>((long)rows * width);
+        using var means = acc.Allocate1D<float>(d);
         var tile = new IlgpuDistanceTile(acc);
-        var weights = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(PropagationKernels.RbfWeights);
-        var product = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
-        var sum = acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>(PropagationKernels.SumSlices);
-        var grid = new Index3D((width + Tile8x8.Edge - 1) / Tile8x8.Edge, (rows + Tile8x8.Edge - 1) / Tile8x8.Edge, slices);
+        var columnMeans = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        var weightedSums = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(SkinnyProduct.RbfWeightedSums);
+        int groups = SkinnyProduct.Groups(rows, width);
         double flop = 2.0 * rows * a;
         Line("| piece | median ms | min ms | notes |\n|---|---|---|---|");
         void Piece(string what, Action launch, string notes)
@@ -45,16 +48,38 @@ public static partial class GpuCheck
             var t = Time(5, () => { launch(); acc.Synchronize(); });
             Row(what, t, notes);
         }
+        Piece($"anchor column means, {a}×{d}", () => columnMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup),
+            lBuf.View, means.View, a, d), $"{(long)a * d * 4 / 1e6:F1} MB read; once per PropagateAll call");
         Piece($"distance tile 3xTF32, {rows}×{a}", () => tile.Launch(xBuf.View, centreBuf.View, xsqBuf.View, acBuf.View, asqBuf.View, dist.View, rows, a, d, DistancePrecision.Tf32x3),
             $"{flop * d / 1e12:F2} TFLOP");
-        Piece("RBF weights in place", () => weights((int)((long)rows * a), dist.View, 1e-3f), $"{(long)rows * a * 8 / 1e9:F1} GB read + written");
-        Piece($"K-split product weights·values ({slices} slices, 128-wide column tile for {width} columns)",
-            () => product(new KernelConfig(grid, new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1)), dist.View, values.View, part.View, rows, a, width, sliceLen),
-            $"{flop * width / 1e12:F3} TFLOP useful, {flop * Tile8x8.Edge / 1e12:F2} computed");
-        Piece("slice sums", () => sum(new Index2D(width, rows), part.View, output.View, rows, width, slices, 1f / a), "");
+        Piece($"fused RBF weights · values ({groups} groups of {SkinnyProduct.Rows} rows × {SkinnyProduct.Cols} columns for {width} columns)",
+            () => weightedSums(new KernelConfig(groups, SkinnyProduct.Threads), dist.View, values.View, output.View, rows, a, width, scale, inv),
+            $"{(long)rows * a * 4 / 1e9:F2} GB of distances read once; {flop * width / 1e12:F3} TFLOP useful, {flop * SkinnyProduct.Cols / 1e12:F3} computed");
+        // The product against float64 sums of the same distances, on the first two, a middle and the last row (several row
+        // blocks, the ragged column tile): |Δ| ≤ 3e-5·inv·Σ_j |w_ij·v_jc|, the worst case of the two-level float32 sum
+        // ((31 + a/32) units of 2⁻²⁴ ≈ 2.1e-5 at a = 10240) plus a few units for each weight; typical errors are ~1e-6.
+        var got = output.GetAsArray1D();
+        double worst = 0;
+        foreach (int r in new[] { 0, 1, rows / 2 + 37, rows - 1 })
+        {
+            var row = new float[a];
+            dist.View.SubView((long)r * a, a).CopyToCPU(row);
+            for (int c = 0; c < width; c++)
+            {
+                double s = 0, magnitude = 0;
+                for (int j = 0; j < a; j++)
+                {
+                    double term = Math.Exp(-(double)row[j] * scale) * valuesHost[j * width + c];
+                    s += term;
+                    magnitude += Math.Abs(term);
+                }
+                worst = Math.Max(worst, Math.Abs(got[(long)r * width + c] - s * inv) / (magnitude * inv));
+            }
+        }
+        check($"fused RBF-weighted product {rows}×{a}·{a}×{width} vs float64 (4 rows)", worst <= 3e-5, $"max |Δ| / (inv·Σ|w·v|) = {worst:E2}");
         using var nystrom = new IlgpuNystrom(acc);
         var ones = Enumerable.Repeat(1f, a).ToArray();
-        Piece("whole PropagateAll (chunks of ≤ 2²⁶ distances, anchor prep, sync)", () => nystrom.PropagateAll(xBuf.View, rows, d, lBuf.View, a, values.View, width, ones, 8f, output.View),
-            "what the classic extension pays per 65536 rows");
+        Piece("whole PropagateAll (chunks of ≤ 2²⁶ distances, anchor prep, sync)", () => nystrom.PropagateAll(xBuf.View, rows, d, lBuf.View, a, values.View, width, ones, sigma, output.View),
+            $"what the classic extension pays per {rows} rows");
     }
 }

@@ -1,4 +1,4 @@
-// NystromKernelTests: the Nyström kernels (farthest-point sampling, nearest-anchor propagation) on ILGPU's CPU accelerator at tiny sizes against host references.
+// NystromKernelTests: the Nyström kernels (farthest-point sampling, nearest-anchor propagation, the all-anchor propagation of the classic extension) on ILGPU's CPU accelerator at tiny sizes against host references.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -119,6 +119,37 @@ public class NystromKernelTests
         var weights = wb.GetAsArray1D();
         for (int e = 0; e < weights.Length; e++)
             Assert.That(weights[e], Is.EqualTo(expected.Weights[e]).Within(1e-6 + 1e-4 * expected.Weights[e]), $"weight[{e / neighbours},{e % neighbours}]");
+    }
+
+    // The classic extension's call (every anchor, degrees given): n = 150 is a full and a ragged block of 128 rows, a = 70 two
+    // whole anchor steps of 32 and a ragged one (and a ragged distance tile), k = 21 one ragged column tile, k = 45 two.
+    // Chunks of 48 and 7 rows put every row at another place in its blocks: the bits must not change.
+    [TestCase(150, 9, 70, 21, 0.0)]
+    [TestCase(150, 9, 70, 45, 20.0)]
+    public void PropagateAll_MatchesHostFloat64_WhateverTheChunk(int n, int d, int a, int k, double offset)
+    {
+        var anchors = Random(a * d, 31, offset - 1, offset + 1);
+        var x = Random(n * d, 32, offset - 1, offset + 1);
+        var values = Random(a * k, 33);
+        var deg = Random(a, 34, 0.5, 1.5);
+        float sigma = 0.6f * MathF.Sqrt(d / 6f);
+        var expected = NystromReference.PropagateNearest(x, n, d, anchors, a, values, k, deg, sigma, a, 0);
+        using var xb = _acc.Allocate1D(x);
+        using var ab = _acc.Allocate1D(anchors);
+        using var vb = _acc.Allocate1D(values);
+        using var ob = _acc.Allocate1D<float>((long)n * k);
+        float[] Run(int chunkRows)
+        {
+            ob.MemSetToZero();
+            _nystrom.PropagateAll(xb.View, n, d, ab.View, a, vb.View, k, deg, sigma, ob.View, chunkRows);
+            return ob.GetAsArray1D();
+        }
+        var output = Run(0);
+        // As PropagateNearest above: float32 distances (expansion), exp and sums against float64.
+        for (int e = 0; e < output.Length; e++)
+            Assert.That(output[e], Is.EqualTo(expected.Output[e]).Within(1e-5 + 1e-4 * Math.Abs(expected.Output[e])), $"output[{e / k},{e % k}]");
+        Assert.That(Run(48), Is.EqualTo(output).AsCollection, "chunks of 48 rows");
+        Assert.That(Run(7), Is.EqualTo(output).AsCollection, "chunks of 7 rows");
     }
 
     [Test]

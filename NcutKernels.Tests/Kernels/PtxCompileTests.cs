@@ -1,4 +1,4 @@
-// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), the quad tile reads aligned float4s from shared memory, and the TF32 tile issues tensor-core mma without local arrays.
+// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), the quad-staged kernels (distance tile, skinny product) read aligned float4s from shared memory, and the TF32 tile issues tensor-core mma without local arrays.
 using System.Reflection;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -16,7 +16,7 @@ public class PtxCompileTests
 {
     private static IEnumerable<MethodInfo> KernelMethods() =>
         new[] { typeof(AffinityKernels), typeof(NormalizeKernels), typeof(BlasKernels), typeof(NcutBackwardKernels), typeof(SamplingKernels),
-            typeof(GridSamplingKernels), typeof(PropagationKernels), typeof(MmaDistanceTile), typeof(SigmaKernels), typeof(RowKernels) }
+            typeof(GridSamplingKernels), typeof(PropagationKernels), typeof(SkinnyProduct), typeof(MmaDistanceTile), typeof(SigmaKernels), typeof(RowKernels) }
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Length > 0);
 
@@ -34,17 +34,19 @@ public class PtxCompileTests
         Assert.That(compiled.PTXAssembly, Does.Not.Contain("call.uni"), "helper calls left in a kernel: inlining failed");
     }
 
-    [Test]
-    public void QuadTile_ReadsSharedMemoryAsAlignedFloat4()
+    [TestCase(typeof(PropagationKernels), nameof(PropagationKernels.AnchorDistanceTile))]
+    [TestCase(typeof(SkinnyProduct), nameof(SkinnyProduct.RbfWeightedSums))]
+    public void QuadStagedKernel_ReadsSharedMemoryAsAlignedFloat4(Type owner, string name)
     {
         // ld.shared.v4 faults on an address that is not 16-byte aligned: ILGPU must align the staging buffers for the quad cast.
         using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_78, null!);
-        var kernel = typeof(PropagationKernels).GetMethod(nameof(PropagationKernels.AnchorDistanceTile))!;
+        var kernel = owner.GetMethod(name)!;
         var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty)).PTXAssembly;
         var shared = ptx.Split('\n').Where(l => l.TrimStart().StartsWith(".shared")).ToArray();
         Assert.That(shared, Has.Length.EqualTo(2).And.All.Contains(".align 16"));
         Assert.That(ptx, Does.Contain("ld.shared.v4.f32"));
+        Assert.That(ptx, Does.Not.Contain(".local"), "a register block lowered to a local array");
     }
 
     [Test]

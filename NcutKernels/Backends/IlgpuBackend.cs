@@ -36,7 +36,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 {
     private readonly Accelerator _acc = accelerator;
 
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _colMeans;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _colMeans;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _rowSq;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _normRows;
@@ -144,9 +144,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     /// <summary>xc = x − column means of x (n×d); mean (d) is scratch.</summary>
     private void CenterColumns(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int n, int d)
     {
-        _colMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        _colMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
         _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
-        _colMeans(d, x, mean, n, d);
+        _colMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), x, mean, n, d);
         _subtractMeans(new Index2D(d, n), x, mean, xc, d);
     }
 
@@ -348,7 +348,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     /// <summary>
     /// Nearest-anchor propagation as kernels: the distance tile, then for K = every anchor with degrees given (the classic
-    /// extension) weights in place and a K-split product; for K ≤ <see cref="PropagationKernels.MaxNeighbours"/> a warp per
+    /// extension) one fused RBF-weighted product (<see cref="SkinnyProduct"/>); for K ≤ <see cref="PropagationKernels.MaxNeighbours"/> a warp per
     /// row selecting the K nearest and summing. Other cases (K between 128 and a, or all anchors without degrees) run the
     /// managed code on the host.
     /// </summary>

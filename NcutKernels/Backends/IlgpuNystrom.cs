@@ -17,23 +17,18 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     public const long ChunkFloats = 1L << 26;
     public const int MaxChunkRows = 1 << 20;
 
-    /// <summary>Anchors per K-slice of <see cref="PropagateAll"/> (a multiple of <see cref="Tile8x8.Depth"/>).</summary>
-    public const int SliceAnchors = 1024;
-
     private readonly Accelerator _acc = accelerator;
 
     /// <summary>Whether the tensor-core distance tile can run here: CUDA with TF32 mma (compute capability 8.0, Ampere, or later).</summary>
     private readonly bool _tensorCores = accelerator is CudaAccelerator cuda && !(cuda.Architecture < CudaArchitecture.SM_80);
 
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
     private IlgpuDistanceTile? _mmaTile;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>? _select;
-    private Action<Index1D, ArrayView<float>, float>? _weights;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _product;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>? _sumSlices;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _weightedSums;
 
     // Grow-only scratch: the anchor side (centre, centred anchors, norms, degrees), a chunk's distances and row norms
     // (or the sampling walk's distances and transposed points), and the picks and the walk's barrier counter and error
@@ -104,7 +99,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     private (ArrayView<float> centre, ArrayView<float> ac, ArrayView<float> asq, ArrayView<float> degrees) PrepareAnchors(
         ArrayView<float> anchors, int a, int d, float[]? anchorDegrees)
     {
-        _columnMeans ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        _columnMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
         _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
         _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
         _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
@@ -115,7 +110,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
         if (anchorDegrees is not null)
             degrees.CopyFromCPU(anchorDegrees);
         var anchorView = anchors.SubView(0, ad);
-        _columnMeans!(d, anchorView, centre, a, d);
+        _columnMeans!(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), anchorView, centre, a, d);
         _subtractMeans!(new Index2D(d, a), anchorView, centre, ac, d);
         int warps = Warps(PropagationKernels.SelectWarps);
         _norms!(new KernelConfig((a + warps - 1) / warps, warps * _acc.WarpSize), anchorView, centre, asq, a, d);
@@ -125,37 +120,29 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
     /// <summary>
     /// output (n×k) = Σ_j w_ij·values_j / Σ_j anchorDegrees_j over EVERY anchor (a×d), w_ij = exp(−‖x_i − a_j‖²/(2σ²)): the
     /// <see cref="PropagateNearest"/> contract with K = a, as the classic extension calls it (degrees all ones). Per chunk:
-    /// the distance tile, weights in place, a K-split product weights·values (<see cref="BlasKernels.ProductPartial"/>)
-    /// and a slice sum. Scratch O(chunk·a + slices·chunk·k). Synchronizes.
+    /// the distance tile, then one kernel that turns the distances into weights as it stages them and multiplies them by
+    /// the values (<see cref="SkinnyProduct.RbfWeightedSums"/>; its summation order depends on a alone, so a row's result
+    /// does not depend on the chunk or batch it is processed in). Scratch O(chunk·a + a·d). Synchronizes.
     /// </summary>
     public void PropagateAll(ArrayView<float> x, int n, int d, ArrayView<float> anchors, int a, ArrayView<float> values, int k,
         float[] anchorDegrees, float sigma, ArrayView<float> output, int chunkRows = 0, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         ArgumentNullException.ThrowIfNull(anchorDegrees);
         CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, 1, output, default, default, chunkRows);
-        _weights ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(PropagationKernels.RbfWeights);
-        _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
-        _sumSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, float>(PropagationKernels.SumSlices);
+        _weightedSums ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(SkinnyProduct.RbfWeightedSums);
         var (centre, ac, asq, _) = PrepareAnchors(anchors, a, d, null);
         double total = anchorDegrees.Sum(v => (double)v);
         float inv = total > 0 ? (float)(1 / total) : 0f;
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
-        // K-split over the anchors in fixed slices of SliceAnchors: the summation order depends on a alone, so a row's
-        // result does not depend on the chunk or batch it is processed in.
-        int colTiles = (k + Tile8x8.Edge - 1) / Tile8x8.Edge;
-        int sliceLen = SliceAnchors, slices = (a + sliceLen - 1) / sliceLen;
-        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk + (long)slices * chunk * k);
-        var (dist, xsq, part) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk),
-            scratch.SubView((long)chunk * a + chunk, (long)slices * chunk * k));
+        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk);
+        var (dist, xsq) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk));
         float scale = (float)(1.0 / (2.0 * sigma * sigma));
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0);
             ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist, precision);
-            _weights((int)((long)rows * a), dist, scale);
-            var grid = new Index3D(colTiles, (rows + Tile8x8.Edge - 1) / Tile8x8.Edge, slices);
-            _product(new KernelConfig(grid, new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1)), dist, values, part, rows, a, k, sliceLen);
-            _sumSlices(new Index2D(k, rows), part, output.SubView((long)r0 * k, (long)rows * k), rows, k, slices, inv);
+            _weightedSums(new KernelConfig(SkinnyProduct.Groups(rows, k), SkinnyProduct.Threads), dist, values,
+                output.SubView((long)r0 * k, (long)rows * k), rows, a, k, scale, inv);
         }
         _acc.Synchronize();
     }

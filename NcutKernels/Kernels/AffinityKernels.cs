@@ -14,12 +14,44 @@ internal static class AffinityKernels
     public const int TileEdge = 128, TileK = 8, ThreadsPerEdge = 16, Stride = TileEdge + 4;
     public const int KindRbf = 0, KindCosine = 1;
 
-    /// <summary>mean[k] = (1/n)·Σ_i x[i, k], accumulated in float64. One thread per column (coalesced across threads).</summary>
-    public static void ColumnMeans(Index1D k, ArrayView<float> x, ArrayView<float> mean, int n, int d)
+    /// <summary>Columns and row lanes of a group of <see cref="ColumnMeans"/> (their product is its group size).</summary>
+    public const int MeanColumns = 8, MeanLanes = 32, MeanGroup = MeanColumns * MeanLanes;
+
+    /// <summary>
+    /// mean[k] = (1/n)·Σ_i x[i, k], accumulated in float64 in a fixed order. A group of 8 columns × 32 row lanes (a warp
+    /// reads four rows × eight columns, 32-byte segments): lane l sums rows l + 32m into four partial sums by m mod 4 (four
+    /// independent loads in flight per thread), combined as (s0 + s1) + (s2 + s3); then the 32 lane sums of a column are
+    /// added in lane order. 1-D groups of <see cref="MeanGroup"/>, grid ⌈d/8⌉.
+    /// </summary>
+    public static void ColumnMeans(ArrayView<float> x, ArrayView<float> mean, int n, int d)
     {
+        var lanes = SharedMemory.Allocate<double>(MeanGroup);
+        int t = Group.IdxX, c = t % MeanColumns, l = t / MeanColumns, k = Grid.IdxX * MeanColumns + c;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (k < d)
+        {
+            int i = l;
+            for (; i + 3 * MeanLanes < n; i += 4 * MeanLanes)
+            {
+                s0 += x[(long)i * d + k];
+                s1 += x[(long)(i + MeanLanes) * d + k];
+                s2 += x[(long)(i + 2 * MeanLanes) * d + k];
+                s3 += x[(long)(i + 3 * MeanLanes) * d + k];
+            }
+            if (i < n)
+                s0 += x[(long)i * d + k];
+            if (i + MeanLanes < n)
+                s1 += x[(long)(i + MeanLanes) * d + k];
+            if (i + 2 * MeanLanes < n)
+                s2 += x[(long)(i + 2 * MeanLanes) * d + k];
+        }
+        lanes[t] = (s0 + s1) + (s2 + s3);
+        Group.Barrier();
+        if (l != 0 || k >= d)
+            return;
         double s = 0;
-        for (int i = 0; i < n; i++)
-            s += x[(long)i * d + k];
+        for (int j = 0; j < MeanLanes; j++)
+            s += lanes[j * MeanColumns + c];
         mean[k] = (float)(s / n);
     }
 

@@ -1,4 +1,4 @@
-// PropagationKernels: Nyström propagation — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum, and the all-anchor path (weights in place, slice sums, the classic extension's normalization). Rule: outputs written with =.
+// PropagationKernels: Nyström propagation — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum, and the classic extension's normalization (its all-anchor sums are SkinnyProduct's). Rule: outputs written with =.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -233,12 +233,6 @@ internal static class PropagationKernels
     }
 
     /// <summary>
-    /// The all-anchor path (every anchor a neighbour, the classic extension): dist[e] = exp(−dist[e]·scale) in place, turning a
-    /// chunk's squared distances into its RBF weights (=). One thread per element.
-    /// </summary>
-    public static void RbfWeights(Index1D e, ArrayView<float> dist, float scale) => dist[e] = MathF.Exp(-dist[e] * scale);
-
-    /// <summary>
     /// The classic extension's last step (=): output[r, c] = sums[r, c]·count/√(count·sums[r, k]) for c &lt; k, or 0 where
     /// count·sums[r, k] ≤ floor; sums rows×(k+1) (the last column the row's total weight / count). Grid (k, rows).
     /// </summary>
@@ -248,18 +242,5 @@ internal static class PropagationKernels
         float total = sums[(long)r * (k + 1) + k] * count;
         float scale = total > floor ? count / MathF.Sqrt(total) : 0f;
         output[(long)r * k + c] = sums[(long)r * (k + 1) + c] * scale;
-    }
-
-    /// <summary>
-    /// output[r, c] = inv·Σ_sl part[sl, r, c] (=): the K-split partial products of weights·values (rows×cols per slice,
-    /// <see cref="BlasKernels.ProductPartial"/>) summed in slice order and divided by the all-anchor denominator. Grid (cols, rows).
-    /// </summary>
-    public static void SumSlices(Index2D idx, ArrayView<float> part, ArrayView<float> output, int rows, int cols, int slices, float inv)
-    {
-        int c = idx.X, r = idx.Y;
-        float s = 0f;
-        for (int sl = 0; sl < slices; sl++)
-            s += part[((long)sl * rows + r) * cols + c];
-        output[(long)r * cols + c] = s * inv;
     }
 }
