@@ -374,15 +374,17 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         output.Matrix.Storage.Upload(result, output.Offset);
     }
 
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
     private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>? _gatherRows;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
     public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
     {
         CheckFinishClassic(sums, count, output);
-        _finishClassic ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, float, float>(PropagationKernels.FinishClassic);
-        _finishClassic(new Index2D(output.Cols, output.Rows), F(sums), F(output), output.Cols, (float)count, (float)NearestPropagation.WeightFloor);
+        if ((long)output.Rows * output.Cols > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(output), $"FinishClassic: {output.Rows}×{output.Cols} outputs exceed one launch's {int.MaxValue} threads; pass fewer rows.");
+        _finishClassic ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(PropagationKernels.FinishClassic);
+        _finishClassic(output.Rows * output.Cols, F(sums), F(output), output.Cols, (float)count, (float)NearestPropagation.WeightFloor);
     }
 
     public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)

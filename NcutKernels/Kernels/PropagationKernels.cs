@@ -234,11 +234,12 @@ internal static class PropagationKernels
 
     /// <summary>
     /// The classic extension's last step (=): output[r, c] = sums[r, c]·count/√(count·sums[r, k]) for c &lt; k, or 0 where
-    /// count·sums[r, k] ≤ floor; sums rows×(k+1) (the last column the row's total weight / count). Grid (k, rows).
+    /// count·sums[r, k] ≤ floor; sums rows×(k+1) (the last column the row's total weight / count). One thread per output
+    /// element e = r·k + c (a 1-D grid: rows may exceed the 65535 of a grid's y extent).
     /// </summary>
-    public static void FinishClassic(Index2D idx, ArrayView<float> sums, ArrayView<float> output, int k, float count, float floor)
+    public static void FinishClassic(Index1D e, ArrayView<float> sums, ArrayView<float> output, int k, float count, float floor)
     {
-        int c = idx.X, r = idx.Y;
+        int r = e / k, c = e - r * k;
         float total = sums[(long)r * (k + 1) + k] * count;
         float scale = total > floor ? count / MathF.Sqrt(total) : 0f;
         output[(long)r * k + c] = sums[(long)r * (k + 1) + c] * scale;
