@@ -8,18 +8,16 @@ namespace NcutKernels.Kernels;
 /// <summary>
 /// <see cref="PropagationKernels.AnchorDistanceTile"/> with the product on tensor cores. A group of 16×16 threads (8 warps,
 /// arranged 2×4) owns a 128×128 tile; each warp a 64×32 block = 4×4 mma tiles of 16×8, 64 accumulators per thread in
-/// value-type fields (<see cref="WarpBlock"/>). Stripes <see cref="Depth"/> = 16 deep (two 8-deep halves, each one
-/// <see cref="QuadTile.Fetch"/> per operand) are staged k-major with row stride <see cref="Stride"/> (a fragment read touches
-/// banks 8t + g, all distinct) in two buffers, the next stripe fetched into registers while the current one is multiplied,
-/// one barrier per stripe: 32 mma per warp per barrier in TF32, 96 in 3xTF32, enough to cover the global loads' latency.
-/// Plain TF32 stages tf32(v); 3xTF32 stages v itself and splits each fragment as it is read, big = tf32(v) and
-/// small = tf32(v − big), a product being big·big + big·small + small·big (close to float32 accuracy); plain TF32 is
-/// big·big (about 10 mantissa bits per operand). Both fit in 34 KB of shared memory.
+/// value-type fields (<see cref="WarpBlock"/>). Stripes <see cref="Depth"/> deep are converted to TF32 as they are staged
+/// (k-major, row stride <see cref="Stride"/>: a fragment read touches banks 8t + g, all distinct) in two buffers, the next
+/// stripe fetched into registers while the current one is multiplied, one barrier per stripe. With split ≠ 0 each operand
+/// is also staged as its TF32 remainder small = tf32(v − big) and a product is big·big + big·small + small·big (3xTF32),
+/// close to float32 accuracy; with split = 0 it is big·big (about 10 mantissa bits per operand).
 /// </summary>
 internal static class MmaDistanceTile
 {
-    /// <summary>Tile edge, stripe depth, shared row stride (136 ≡ 8 mod 32: conflict-free fragment reads), words per staged stripe.</summary>
-    public const int Edge = QuadTile.Edge, Depth = 2 * QuadTile.Depth, Stride = Edge + 8, Staged = Depth * Stride;
+    /// <summary>Tile edge, stripe depth, shared row stride (136 ≡ 8 mod 32: conflict-free fragment reads), floats per staged stripe.</summary>
+    public const int Edge = QuadTile.Edge, Depth = QuadTile.Depth, Stride = Edge + 8, Staged = Depth * Stride;
 
     /// <summary>
     /// dist[r, j] = max(0, xsq[r] + asq[j] − 2·Σ_k (x[r, k] − centre[k])·ac[j, k]) for r &lt; rows, j &lt; a, as
@@ -41,52 +39,39 @@ internal static class MmaDistanceTile
     private static void TensorTile(ArrayView<float> x, ArrayView<float> centre, ArrayView<float> xsq, ArrayView<float> ac, ArrayView<float> asq, ArrayView<float> dist,
         int rows, int a, int d, bool split)
     {
-        var xs = SharedMemory.Allocate<uint>(2 * Staged);
-        var asn = SharedMemory.Allocate<uint>(2 * Staged);
+        var xBig = SharedMemory.Allocate<uint>(2 * Staged);
+        var aBig = SharedMemory.Allocate<uint>(2 * Staged);
+        var xSmall = SharedMemory.Allocate<uint>(2 * Staged);
+        var aSmall = SharedMemory.Allocate<uint>(2 * Staged);
         int tid = Group.IdxY * QuadTile.Threads + Group.IdxX, kk = tid & 7, lane = tid & 31, warp = tid >> 5;
         int j0 = Grid.IdxX * Edge, i0 = Grid.IdxY * Edge;
         // Fragment coordinates: g = lane / 4 selects a row (A) or column (B), t = lane % 4 a depth; the warp's block
         // starts at tile row 64·(warp / 4) and tile column 32·(warp % 4).
         int g = lane >> 2, t = lane & 3;
         int aRead = t * Stride + 64 * (warp >> 2) + g, bRead = t * Stride + 32 * (warp & 3) + g;
-        const int Half = QuadTile.Depth, HalfOffset = Half * Stride;
-        Stage(xs, QuadTile.Fetch(x, tid, i0, rows, d, 0, d, kk < d ? centre[kk] : 0f), tid, 0, split);
-        Stage(xs, QuadTile.Fetch(x, tid, i0, rows, d, Half, d, Half + kk < d ? centre[Half + kk] : 0f), tid, HalfOffset, split);
-        Stage(asn, QuadTile.Fetch(ac, tid, j0, a, d, 0, d, 0f), tid, 0, split);
-        Stage(asn, QuadTile.Fetch(ac, tid, j0, a, d, Half, d, 0f), tid, HalfOffset, split);
+        Stage(xBig, xSmall, QuadTile.Fetch(x, tid, i0, rows, d, 0, d, kk < d ? centre[kk] : 0f), tid, 0, split);
+        Stage(aBig, aSmall, QuadTile.Fetch(ac, tid, j0, a, d, 0, d, 0f), tid, 0, split);
         Group.Barrier();
         WarpBlock acc = default;
         int buffer = 0;
         for (int k0 = 0; k0 < d; k0 += Depth)
         {
-            int next = k0 + Depth, gk0 = next + kk, gk1 = next + Half + kk;
+            int next = k0 + Depth, gk = next + kk;
             bool more = next < d;
-            QuadTile.Quad x0 = default, x1 = default, a0 = default, a1 = default;
+            QuadTile.Quad xn = default, an = default;
             if (more)
             {
-                x0 = QuadTile.Fetch(x, tid, i0, rows, d, next, d, gk0 < d ? centre[gk0] : 0f);
-                x1 = QuadTile.Fetch(x, tid, i0, rows, d, next + Half, d, gk1 < d ? centre[gk1] : 0f);
-                a0 = QuadTile.Fetch(ac, tid, j0, a, d, next, d, 0f);
-                a1 = QuadTile.Fetch(ac, tid, j0, a, d, next + Half, d, 0f);
+                xn = QuadTile.Fetch(x, tid, i0, rows, d, next, d, gk < d ? centre[gk] : 0f);
+                an = QuadTile.Fetch(ac, tid, j0, a, d, next, d, 0f);
             }
             int o = buffer * Staged;
-            if (split)
-            {
-                acc = StepSplit(acc, xs, asn, o + aRead, o + bRead);
-                acc = StepSplit(acc, xs, asn, o + HalfOffset + aRead, o + HalfOffset + bRead);
-            }
-            else
-            {
-                acc = StepPlain(acc, xs, asn, o + aRead, o + bRead);
-                acc = StepPlain(acc, xs, asn, o + HalfOffset + aRead, o + HalfOffset + bRead);
-            }
+            acc = split
+                ? StepSplit(acc, xBig, xSmall, aBig, aSmall, o + aRead, o + bRead)
+                : StepPlain(acc, xBig, aBig, o + aRead, o + bRead);
             if (more)
             {
-                int n = (1 - buffer) * Staged;
-                Stage(xs, x0, tid, n, split);
-                Stage(xs, x1, tid, n + HalfOffset, split);
-                Stage(asn, a0, tid, n, split);
-                Stage(asn, a1, tid, n + HalfOffset, split);
+                Stage(xBig, xSmall, xn, tid, 1 - buffer, split);
+                Stage(aBig, aSmall, an, tid, 1 - buffer, split);
             }
             Group.Barrier();
             buffer = 1 - buffer;
@@ -98,7 +83,7 @@ internal static class MmaDistanceTile
         StoreRow(acc.M3, xsq, asq, dist, row + 48, col, rows, a);
     }
 
-    /// <summary>One 8-deep half-stripe, plain TF32 (staged already rounded): 4 A and 4 B fragments (24 shared loads), 16 mma.</summary>
+    /// <summary>One stripe, plain TF32: 4 A and 4 B fragments (24 shared loads), 16 mma.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static WarpBlock StepPlain(WarpBlock c, ArrayView<uint> xs, ArrayView<uint> asn, int aAt, int bAt)
     {
@@ -110,15 +95,15 @@ internal static class MmaDistanceTile
         return c;
     }
 
-    /// <summary>One 8-deep half-stripe, 3xTF32 (staged as float32 bits, split here): 24 shared loads, 48 mma.</summary>
+    /// <summary>One stripe, 3xTF32: big and small fragments (48 shared loads), 48 mma.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static WarpBlock StepSplit(WarpBlock c, ArrayView<uint> xs, ArrayView<uint> asn, int aAt, int bAt)
+    private static WarpBlock StepSplit(WarpBlock c, ArrayView<uint> xBig, ArrayView<uint> xSmall, ArrayView<uint> aBig, ArrayView<uint> aSmall, int aAt, int bAt)
     {
-        var b = SplitB(LoadB(asn, bAt));
-        c.M0 = RowSplit(c.M0, SplitA(LoadA(xs, aAt)), b);
-        c.M1 = RowSplit(c.M1, SplitA(LoadA(xs, aAt + 16)), b);
-        c.M2 = RowSplit(c.M2, SplitA(LoadA(xs, aAt + 32)), b);
-        c.M3 = RowSplit(c.M3, SplitA(LoadA(xs, aAt + 48)), b);
+        BFrags bb = LoadB(aBig, bAt), bs = LoadB(aSmall, bAt);
+        c.M0 = RowSplit(c.M0, LoadA(xBig, aAt), LoadA(xSmall, aAt), bb, bs);
+        c.M1 = RowSplit(c.M1, LoadA(xBig, aAt + 16), LoadA(xSmall, aAt + 16), bb, bs);
+        c.M2 = RowSplit(c.M2, LoadA(xBig, aAt + 32), LoadA(xSmall, aAt + 32), bb, bs);
+        c.M3 = RowSplit(c.M3, LoadA(xBig, aAt + 48), LoadA(xSmall, aAt + 48), bb, bs);
         return c;
     }
 
@@ -135,48 +120,11 @@ internal static class MmaDistanceTile
 
     /// <summary>c + big·big + big·small + small·big for one 16-row strip (12 mma; small terms first, the largest last).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Strip RowSplit(Strip c, APair a, BPair b)
+    private static Strip RowSplit(Strip c, AFrag aBig, AFrag aSmall, BFrags bBig, BFrags bSmall)
     {
-        c = Row(c, a.Small, b.Big);
-        c = Row(c, a.Big, b.Small);
-        return Row(c, a.Big, b.Big);
-    }
-
-    /// <summary>An A fragment of float32 bits as TF32 big = tf32(v) and small = tf32(v − big).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static APair SplitA(AFrag raw)
-    {
-        APair p = default;
-        (p.Big.A0, p.Small.A0) = Split(raw.A0);
-        (p.Big.A1, p.Small.A1) = Split(raw.A1);
-        (p.Big.A2, p.Small.A2) = Split(raw.A2);
-        (p.Big.A3, p.Small.A3) = Split(raw.A3);
-        return p;
-    }
-
-    /// <summary>The warp's B fragments of float32 bits as TF32 big and small parts (see <see cref="SplitA"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static BPair SplitB(BFrags raw)
-    {
-        BPair p = default;
-        (p.Big.B0, p.Small.B0) = Split(raw.B0);
-        (p.Big.B1, p.Small.B1) = Split(raw.B1);
-        (p.Big.B2, p.Small.B2) = Split(raw.B2);
-        (p.Big.B3, p.Small.B3) = Split(raw.B3);
-        (p.Big.B4, p.Small.B4) = Split(raw.B4);
-        (p.Big.B5, p.Small.B5) = Split(raw.B5);
-        (p.Big.B6, p.Small.B6) = Split(raw.B6);
-        (p.Big.B7, p.Small.B7) = Split(raw.B7);
-        return p;
-    }
-
-    /// <summary>(tf32(v), tf32(v − tf32(v))) for v given as float32 bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (uint big, uint small) Split(uint bits)
-    {
-        float v = Interop.IntAsFloat(bits);
-        uint hi = Tf32(v);
-        return (hi, Tf32(v - Interop.IntAsFloat(hi)));
+        c = Row(c, aSmall, bBig);
+        c = Row(c, aBig, bSmall);
+        return Row(c, aBig, bBig);
     }
 
     /// <summary>The A fragment (16 rows × 8 depths) whose element (g, t) is staged at index at: a0 (g, t), a1 (g + 8, t), a2 (g, t + 4), a3 (g + 8, t + 4).</summary>
@@ -224,18 +172,24 @@ internal static class MmaDistanceTile
         return r;
     }
 
-    /// <summary>
-    /// Stages a <see cref="QuadTile.Fetch"/>ed quad (depth tid % 8, tile rows tid / 8 + 32l) at word offset o (buffer and half):
-    /// tf32(v) for plain TF32, v's float32 bits for 3xTF32 (split when read).
-    /// </summary>
+    /// <summary>Stages a <see cref="QuadTile.Fetch"/>ed quad (depth tid % 8, tile rows tid / 8 + 32l) into buffer: big = tf32(v), and small = tf32(v − big) when split.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Stage(ArrayView<uint> dst, QuadTile.Quad q, int tid, int o, bool split)
+    private static void Stage(ArrayView<uint> big, ArrayView<uint> small, QuadTile.Quad q, int tid, int buffer, bool split)
     {
-        int at = o + (tid & 7) * Stride + (tid >> 3);
-        dst[at] = split ? Interop.FloatAsInt(q.X) : Tf32(q.X);
-        dst[at + 32] = split ? Interop.FloatAsInt(q.Y) : Tf32(q.Y);
-        dst[at + 64] = split ? Interop.FloatAsInt(q.Z) : Tf32(q.Z);
-        dst[at + 96] = split ? Interop.FloatAsInt(q.W) : Tf32(q.W);
+        int o = buffer * Staged + (tid & 7) * Stride + (tid >> 3);
+        StageOne(big, small, o, q.X, split);
+        StageOne(big, small, o + 32, q.Y, split);
+        StageOne(big, small, o + 64, q.Z, split);
+        StageOne(big, small, o + 96, q.W, split);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StageOne(ArrayView<uint> big, ArrayView<uint> small, int at, float v, bool split)
+    {
+        uint hi = Tf32(v);
+        big[at] = hi;
+        if (split)
+            small[at] = Tf32(v - Interop.IntAsFloat(hi));
     }
 
     /// <summary>Writes one 16-row strip of the warp's block: rows row and row + 8, columns col + 8j and col + 8j + 1.</summary>
@@ -321,17 +275,5 @@ internal static class MmaDistanceTile
     private struct BFrags
     {
         public uint B0, B1, B2, B3, B4, B5, B6, B7;
-    }
-
-    /// <summary>An A fragment's TF32 big and small parts (3xTF32).</summary>
-    private struct APair
-    {
-        public AFrag Big, Small;
-    }
-
-    /// <summary>The warp's B fragments' TF32 big and small parts (3xTF32).</summary>
-    private struct BPair
-    {
-        public BFrags Big, Small;
     }
 }
