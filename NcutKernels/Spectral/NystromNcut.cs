@@ -413,6 +413,7 @@ public sealed partial class NystromNcut
     {
         int k = Options.EigenvectorCount;
         var be = _device.Backend;
+        var sw = Stopwatch.StartNew();
         using var uploaded = onDevice is null ? DeviceMatrix<T>.Upload(_device, features, m, cols) : null;
         var xm = onDevice ?? uploaded!;
         using var w = DeviceMatrix<T>.Allocate(_device, m, m);
@@ -423,8 +424,9 @@ public sealed partial class NystromNcut
         degrees.Download(d);
         be.Normalize(w, degrees.All, Options.DiagonalShift);
         be.Synchronize();
-        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         var log = Options.Log;
+        log?.WriteLine($"nystrom: landmark affinity, degrees and normalization in {sw.Elapsed.TotalMilliseconds:F1} ms");
+        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
         Report = report;
         log?.WriteLine($"nystrom: landmark eigen-solve {report}");
