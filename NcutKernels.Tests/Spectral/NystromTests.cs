@@ -95,7 +95,7 @@ public class NystromTests
         double peer = Measure(farthest with { Propagation = NystromPropagation.NcutPytorch }, out _);
         double classicOnPeerLandmarks = Measure(farthest, out _);
         Measure(farthest with { Propagation = NystromPropagation.Renormalized }, out _);
-        // The extension over a random 100 of the 1000 landmarks: what the default does past n·m = 2³⁰ (1073 of 10240 at n = 10⁶).
+        // The extension over a random 100 of the 1000 landmarks: what the default does past n·m = 2³⁰ (1024 of 10240 at n = 10⁶).
         double subset = Measure(new NystromOptions { ClassicLandmarks = 100 }, out double subsetNmi);
         // Measured: 0.0122 (default), 0.0207 (classic on farthest-point landmarks), 0.0402 (classic over 100 landmarks),
         // 0.2554 (ncut_pytorch's sampling and propagation).
@@ -197,8 +197,8 @@ public class NystromTests
     }
 
     [TestCase(100_000, 10240, null, 10240)] // n·m = 1.02·10⁹ ≤ 2³⁰: every landmark
-    [TestCase(110_000, 10240, null, 9761)] // ⌊2³⁰/n⌋
-    [TestCase(1_000_000, 10240, null, 1073)]
+    [TestCase(110_000, 10240, null, 9728)] // ⌊2³⁰/n⌋ = 9761, rounded down to a multiple of 128
+    [TestCase(1_000_000, 10240, null, 1024)] // ⌊2³⁰/n⌋ = 1073 → 1024
     [TestCase(5_000_000, 10240, null, 1024)] // the floor of 1024
     [TestCase(10_000_000, 500, null, 500)] // never more than m
     [TestCase(1_000_000, 10240, 64, 64)] // given

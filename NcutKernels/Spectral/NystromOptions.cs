@@ -39,8 +39,9 @@ public sealed record NystromOptions
     /// <summary>
     /// Landmarks the classic extension (<see cref="NystromPropagation.Classic"/>) sums over, s ≤ m. Null (default): every landmark
     /// while n·m ≤ <see cref="ClassicWork"/> point–landmark pairs (n the fitted points), beyond that
-    /// s = max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋), so the extension's n·s·d work stops growing with n
-    /// (s = 1073 at n = 10⁶, d = 768: 1.6·10¹² multiply-adds instead of 7.9·10¹²). When s &lt; m the extension runs over a
+    /// s = max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋ rounded down to a multiple of 128, the distance tile's
+    /// edge), so the extension's n·s·d work stops growing with n (s = 1024 at n = 10⁶, d = 768: 0.8·10¹² multiply-adds instead
+    /// of 7.9·10¹²). When s &lt; m the extension runs over a
     /// uniformly random subset of the landmarks drawn from the seed, alone — weights, the point's degree and the landmark degrees
     /// all summed over the subset, a Monte-Carlo estimate of the full sums (the landmark eigenvectors still come from all m);
     /// its subspace error grows roughly as 1/√s (docs/PERFORMANCE.md). At least 1; values above m mean m.
@@ -57,7 +58,7 @@ public sealed record NystromOptions
     internal int ClassicLandmarkCount(int n, int m) =>
         ClassicLandmarks is { } s ? Math.Min(s, m)
         : (long)n * m <= ClassicWork ? m
-        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n));
+        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n / 128 * 128));
 
     /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
     public int AnchorCount { get; init; } = 1024;
