@@ -1,4 +1,5 @@
-// SigmaDeviceTests: the σ rule's float64 kernels (ILGPU CPU accelerator) against the host path, their exp, degenerate and bad input.
+// SigmaDeviceTests: the σ rule's float64 kernels (ILGPU CPU accelerator) against the host path, batched row sums, their exp, degenerate and bad input.
+using NcutKernels.Backends;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
@@ -51,6 +52,33 @@ public class SigmaDeviceTests
         const int n = 40, d = 3;
         var x = Enumerable.Range(0, n * d).Select(i => (float)(i % d) - 0.5f).ToArray();
         Assert.That(SigmaSelection.ByDegreeQuantile<float>(x, n, d, kind, 0.25, seed: 0, _ilgpu), Is.EqualTo(1.0));
+    }
+
+    [TestCase(AffinityKind.Rbf)]
+    [TestCase(AffinityKind.Cosine)]
+    public void BatchedRowSums_EqualOneSigmaPerLaunch_AndTheHost(AffinityKind kind)
+    {
+        const int m = 37, d = 5;
+        var xs = TestData.Blobs(m, d, 3, 4, seed: 23).Cast<double>().ToArray();
+        using var device = ((IlgpuBackend)_ilgpu.Backend).SigmaRowSums(xs, m, d, kind);
+        using var host = new HostRowSums(xs, m, d, kind);
+        var one = new double[m];
+        // A batch within the first room, then one longer than it (a larger room), then single σ again.
+        foreach (int count in new[] { 3, IlgpuSigma.InitialBatch + 2 })
+        {
+            var sigmas = Enumerable.Range(0, count).Select(i => 0.3 * (i + 1)).ToArray();
+            var batch = new double[count * m];
+            device.RowSums(sigmas, batch);
+            var hostBatch = new double[count * m];
+            host.RowSums(sigmas, hostBatch);
+            for (int i = 0; i < batch.Length; i++)
+                Assert.That(batch[i], Is.EqualTo(hostBatch[i]).Within(1e-12 * hostBatch[i]), $"batch of {count}, element {i}");
+            foreach (int b in new[] { 0, count - 1 })
+            {
+                device.RowSums([sigmas[b]], one);
+                Assert.That(batch.AsSpan(b * m, m).ToArray(), Is.EqualTo(one), $"batch of {count}, σ = {sigmas[b]}");
+            }
+        }
     }
 
     [Test]

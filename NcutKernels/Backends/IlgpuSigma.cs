@@ -7,33 +7,43 @@ using NcutKernels.Spectral;
 namespace NcutKernels.Backends;
 
 /// <summary>
-/// The σ rule's pair terms and per-σ affinity row sums on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in
+/// The σ rule's pair terms and batched per-σ affinity row sums on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in
 /// tests), float64. It does not own the accelerator.
 /// </summary>
 internal sealed class IlgpuSigma(Accelerator accelerator)
 {
+    /// <summary>
+    /// Search steps evaluated ahead per round trip (<see cref="IAffinityRowSums.Lookahead"/>): at most 2⁴ − 1 σ per launch
+    /// after the first.
+    /// </summary>
+    public const int Lookahead = 4;
+
+    /// <summary>σ the room for a batch's scales and sums holds at first, next to the pair terms (a longer batch gets its own).</summary>
+    public const int InitialBatch = 1 << Lookahead;
+
     private readonly Accelerator _acc = accelerator;
     private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>? _pairs;
-    private Action<KernelConfig, ArrayView<double>, ArrayView<double>, int, int, double, double>? _rowSums;
+    private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>? _rowSums;
 
-    /// <summary>Uploads xs (m×d, float64) and computes its pair terms on the device; the result sums rows per σ there.</summary>
+    /// <summary>Uploads xs (m×d, float64) and computes its pair terms on the device; the result sums rows per batch of σ there.</summary>
     public IAffinityRowSums Pairs(double[] xs, int m, int d, AffinityKind kind)
     {
         var sq = HostRowSums.SquaredNorms(xs, m, d);
         var norms = kind == AffinityKind.Rbf ? sq : HostRowSums.CosineNorms(sq);
         _pairs ??= _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>(SigmaKernels.PairTerms);
-        _rowSums ??= _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, int, int, double, double>(SigmaKernels.AffinityRowSums);
-        var buffer = _acc.Allocate1D<double>((long)m * m + (long)m * d + 2L * m);
+        _rowSums ??= _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>(SigmaKernels.AffinityRowSums);
+        long pairs = (long)m * m, rows = (long)m * d;
+        var buffer = _acc.Allocate1D<double>(pairs + rows + m + InitialBatch * (m + 1L));
         try
         {
             var all = buffer.View;
-            var (pair, x, nv) = (all.SubView(0, (long)m * m), all.SubView((long)m * m, (long)m * d), all.SubView((long)m * m + (long)m * d, m));
+            var (pair, x, nv) = (all.SubView(0, pairs), all.SubView(pairs, rows), all.SubView(pairs + rows, m));
             x.CopyFromCPU(xs);
             nv.CopyFromCPU(norms);
             int tiles = (m + SigmaKernels.Tile - 1) / SigmaKernels.Tile;
             _pairs(new KernelConfig(new Index2D(tiles, tiles), new Index2D(SigmaKernels.Tile, SigmaKernels.Tile)), x, nv, pair, m, d,
                 kind == AffinityKind.Rbf ? SigmaKernels.KindRbf : SigmaKernels.KindCosine);
-            return new DevicePairs(this, buffer, pair, all.SubView((long)m * m + (long)m * d + m, m), m, kind);
+            return new DevicePairs(this, buffer, pair, all.SubView(pairs + rows + m, InitialBatch * (m + 1L)), m, kind);
         }
         catch
         {
@@ -42,19 +52,43 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
         }
     }
 
-    /// <summary>The pair terms resident on the device; each <see cref="RowSums"/> is one launch and an m-value download.</summary>
-    private sealed class DevicePairs(IlgpuSigma owner, MemoryBuffer1D<double, Stride1D.Dense> buffer, ArrayView<double> pair, ArrayView<double> sums,
+    /// <summary>
+    /// The pair terms resident on the device; each <see cref="RowSums"/> is a scale upload, one launch and one download of the
+    /// batch's sums. The batch room (scales, then sums) starts in the pair terms' buffer; a longer batch allocates a larger one.
+    /// </summary>
+    private sealed class DevicePairs(IlgpuSigma owner, MemoryBuffer1D<double, Stride1D.Dense> buffer, ArrayView<double> pair, ArrayView<double> room,
         int m, AffinityKind kind) : IAffinityRowSums
     {
-        public void RowSums(double sigma, double[] result)
+        private MemoryBuffer1D<double, Stride1D.Dense>? _grown;
+        private ArrayView<double> _room = room;
+
+        public int Lookahead => IlgpuSigma.Lookahead;
+
+        public void RowSums(ReadOnlySpan<double> sigmas, double[] result)
         {
             var acc = owner._acc;
-            int ws = acc.WarpSize, group = Math.Min(256, acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
-            owner._rowSums!(new KernelConfig((m + perGroup - 1) / perGroup, group), pair, sums, m,
-                kind == AffinityKind.Rbf ? SigmaKernels.KindRbf : SigmaKernels.KindCosine, -1 / (2 * sigma * sigma), AffinityMath.CosineFloor);
-            sums.CopyToCPU(result);
+            int count = sigmas.Length, ws = acc.WarpSize, group = Math.Min(256, acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
+            if (count * (m + 1L) > _room.Length)
+            {
+                _grown?.Dispose();
+                _grown = null;
+                _grown = acc.Allocate1D<double>(count * (m + 1L));
+                _room = _grown.View;
+            }
+            var scale = new double[count];
+            for (int b = 0; b < count; b++)
+                scale[b] = -1 / (2 * sigmas[b] * sigmas[b]);
+            var (scales, sums) = (_room.SubView(0, count), _room.SubView(count, (long)count * m));
+            scales.CopyFromCPU(scale);
+            owner._rowSums!(new KernelConfig(new Index2D((m + perGroup - 1) / perGroup, count), new Index2D(group, 1)), pair, scales, sums, m,
+                kind == AffinityKind.Rbf ? SigmaKernels.KindRbf : SigmaKernels.KindCosine, AffinityMath.CosineFloor);
+            sums.CopyToCPU(result.AsSpan(0, count * m));
         }
 
-        public void Dispose() => buffer.Dispose();
+        public void Dispose()
+        {
+            _grown?.Dispose();
+            buffer.Dispose();
+        }
     }
 }

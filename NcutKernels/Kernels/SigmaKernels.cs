@@ -1,4 +1,4 @@
-// SigmaKernels: float64 pair terms and per-σ affinity row sums for the σ rule (SigmaSelection). Rule: outputs written with =.
+// SigmaKernels: float64 pair terms and batched per-σ affinity row sums for the σ rule (SigmaSelection). Rule: outputs written with =.
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -6,8 +6,9 @@ namespace NcutKernels.Kernels;
 
 /// <summary>
 /// The σ rule's device side, in float64: the pair terms of a point subset (one 16×16 shared-memory tile per group) and,
-/// per σ, the row sums of the affinity (one warp per row, fixed shuffle tree: deterministic). exp is computed here
-/// (<see cref="Exp"/>, within a few ulp) so the result does not depend on the backend's double-precision exp.
+/// for a batch of σ at once, the row sums of the affinity (one warp per row and σ, fixed shuffle tree: deterministic).
+/// exp is computed here (<see cref="Exp"/>, within a few ulp) so the result does not depend on the backend's
+/// double-precision exp.
 /// </summary>
 internal static class SigmaKernels
 {
@@ -52,17 +53,19 @@ internal static class SigmaKernels
     }
 
     /// <summary>
-    /// sums[row] = Σ_j K(pair[row, j]): RBF exp(pair·scale), cosine exp((1 − pair)²·scale) + floor, scale = −1/(2σ²).
-    /// One warp per row; 1-D groups, a multiple of the warp size.
+    /// sums[b·m + row] = Σ_j K(pair[row, j]) at scales[b]: RBF exp(pair·scale), cosine exp((1 − pair)²·scale) + floor,
+    /// scale = −1/(2σ_b²). One warp per (row, b); 1-D groups, a multiple of the warp size; grid (⌈m / warps per group⌉, batch).
+    /// A row's sum at a scale does not depend on the batch it is evaluated in.
     /// </summary>
-    public static void AffinityRowSums(ArrayView<double> pair, ArrayView<double> sums, int m, int kind, double scale, double floor)
+    public static void AffinityRowSums(ArrayView<double> pair, ArrayView<double> scales, ArrayView<double> sums, int m, int kind, double floor)
     {
         int ws = Warp.WarpSize;
-        int row = Grid.IdxX * (Group.DimX / ws) + Warp.WarpIdx;
+        int row = Grid.IdxX * (Group.DimX / ws) + Warp.WarpIdx, b = Grid.IdxY;
         if (row >= m)
             return;
         int lane = Warp.LaneIdx;
         long o = (long)row * m;
+        double scale = scales[b];
         double s = 0;
         for (int j = lane; j < m; j += ws)
         {
@@ -80,7 +83,7 @@ internal static class SigmaKernels
         for (int off = ws / 2; off > 0; off >>= 1)
             s += Warp.ShuffleDown(s, off);
         if (lane == 0)
-            sums[row] = s;
+            sums[(long)b * m + row] = s;
     }
 
     private const double Log2E = 1.4426950408889634, Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;

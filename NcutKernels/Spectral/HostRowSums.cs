@@ -9,8 +9,17 @@ namespace NcutKernels.Spectral;
 /// <summary>Row sums of the affinity of a point subset at any σ, from pair terms computed once.</summary>
 internal interface IAffinityRowSums : IDisposable
 {
-    /// <summary>sums[i] = Σ_j K_σ(x_i, x_j) over the subset (length m).</summary>
-    void RowSums(double sigma, double[] sums);
+    /// <summary>
+    /// How many steps of the σ search to evaluate per call: 1 where each σ costs its own work (the host), more where a call's
+    /// round trip outweighs the extra σ (a device; see <see cref="SigmaSelection"/>'s search).
+    /// </summary>
+    int Lookahead { get; }
+
+    /// <summary>
+    /// sums[b·m + i] = Σ_j K_{σ_b}(x_i, x_j) over the subset, for each σ_b of <paramref name="sigmas"/> (each σ's sums
+    /// independent of the batch).
+    /// </summary>
+    void RowSums(ReadOnlySpan<double> sigmas, double[] sums);
 }
 
 /// <summary>
@@ -51,12 +60,11 @@ internal sealed class HostRowSums : IAffinityRowSums
         }
     }
 
-    /// <summary>sq[i] = ‖x_i‖² (<see cref="SimdMath.Dot{T}"/>).</summary>
+    /// <summary>sq[i] = ‖x_i‖² (<see cref="SimdMath.Dot{T}"/>; rows in parallel).</summary>
     internal static double[] SquaredNorms(double[] xs, int m, int d)
     {
         var sq = new double[m];
-        for (int i = 0; i < m; i++)
-            sq[i] = SimdMath.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
+        Parallel.For(0, m, i => sq[i] = SimdMath.Dot<double>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d)));
         return sq;
     }
 
@@ -64,12 +72,19 @@ internal sealed class HostRowSums : IAffinityRowSums
     internal static double[] CosineNorms(double[] sq) => Array.ConvertAll(sq, s => Math.Max(Math.Sqrt(s), AffinityMath.CosineNormFloor));
 
     /// <inheritdoc/>
-    public void RowSums(double sigma, double[] sums)
+    public int Lookahead => 1;
+
+    /// <inheritdoc/>
+    public void RowSums(ReadOnlySpan<double> sigmas, double[] sums)
     {
-        double scale = -1 / (2 * sigma * sigma);
-        Parallel.For(0, _m, i => sums[i] = _kind == AffinityKind.Rbf
-            ? RbfRowSum(new ReadOnlySpan<double>(_pair, i * _m, _m), scale)
-            : CosineRowSum(new ReadOnlySpan<double>(_pair, i * _m, _m), -scale, AffinityMath.CosineFloor));
+        for (int b = 0; b < sigmas.Length; b++)
+        {
+            double scale = -1 / (2 * sigmas[b] * sigmas[b]);
+            int o = b * _m;
+            Parallel.For(0, _m, i => sums[o + i] = _kind == AffinityKind.Rbf
+                ? RbfRowSum(new ReadOnlySpan<double>(_pair, i * _m, _m), scale)
+                : CosineRowSum(new ReadOnlySpan<double>(_pair, i * _m, _m), -scale, AffinityMath.CosineFloor));
+        }
     }
 
     /// <summary>Σ_j exp(p_j·scale).</summary>

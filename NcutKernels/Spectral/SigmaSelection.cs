@@ -1,5 +1,7 @@
 // SigmaSelection: ncut_pytorch's degree-quantile rule for choosing the affinity bandwidth σ (float64; pair terms on the host or an ILGPU device).
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
 
@@ -11,10 +13,10 @@ namespace NcutKernels.Spectral;
 /// projection, from 4000 evenly spaced candidates when n &gt; 4000), take the per-node mean affinities at
 /// σ0 = Σ_k std(X[:, k]) and their <c>quantile</c> as the target; then, from σ = 0.5, double σ until the
 /// mean of all affinities passes the target and bisect until it is within 1 % of it (at most 100 steps).
-/// The subset, σ0 and the search run on the host in float64; the pair terms and each step's row sums of the
-/// affinity run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64 kernels
-/// (<see cref="IlgpuSigma"/>), whose σ equals the host's except where a step's mean lies within rounding of
-/// the 1 % band or of the target.
+/// The subset, σ0 and the search run on the host in float64; the pair terms and the row sums of the affinity at
+/// each σ the search asks for run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64
+/// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's except where a step's mean
+/// lies within rounding of the 1 % band or of the target.
 /// </summary>
 internal static partial class SigmaSelection
 {
@@ -41,42 +43,41 @@ internal static partial class SigmaSelection
             throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile must lie in [0, 1].");
         var rows = SubsetRows(x, n, d, seed);
         int m = rows.Length;
-        var xs = new double[m * d];
-        for (int r = 0; r < m; r++)
-            for (int k = 0; k < d; k++)
-                xs[r * d + k] = double.CreateChecked(x[rows[r] * d + k]);
+        var xs = Gather(x, d, rows);
         double sigma0 = SumOfStd(xs, m, d);
         if (!(sigma0 > 0))
             return 1.0;
         using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
-        var sums = new double[m];
-        affinity.RowSums(sigma0, sums);
-        var degrees = Array.ConvertAll(sums, s => s / m);
-        double target = Quantile(degrees, quantile);
-        double sigma = InitialSigma, low = 0, high = double.PositiveInfinity;
-        double current = Mean(affinity, sigma, sums);
-        for (int step = 0; step < MaxSteps && Math.Abs(current - target) > RelativeTolerance * target; step++)
-        {
-            if (current > target)
-            {
-                high = sigma;
-                sigma = (low + sigma) / 2;
-            }
-            else
-            {
-                low = sigma;
-                sigma = double.IsPositiveInfinity(high) ? sigma * 2 : (sigma + high) / 2;
-            }
-            current = Mean(affinity, sigma, sums);
-        }
-        return sigma;
+        return Search(affinity, m, sigma0, quantile);
     }
 
-    /// <summary>Mean of all m² affinities at σ (row sums added in row order: deterministic); sums is scratch of length m.</summary>
-    private static double Mean(IAffinityRowSums affinity, double sigma, double[] sums)
+    /// <summary>xs[r, :] = x[rows[r], :] as float64 (m×d; rows in parallel).</summary>
+    private static unsafe double[] Gather<T>(ReadOnlySpan<T> x, int d, int[] rows) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        affinity.RowSums(sigma, sums);
-        return sums.Sum() / ((double)sums.Length * sums.Length);
+        var xs = new double[rows.Length * d];
+        fixed (T* px = x)
+        {
+            nint address = (nint)px;
+            Parallel.For(0, rows.Length, r => Widen(new ReadOnlySpan<T>((T*)address + (long)rows[r] * d, d), xs.AsSpan(r * d, d)));
+        }
+        return xs;
+    }
+
+    /// <summary>target[k] = source[k] as float64 (exact for float32 and float64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Widen<T>(ReadOnlySpan<T> source, Span<double> target) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var f = MemoryMarshal.Cast<T, float>(source);
+            for (int k = 0; k < f.Length; k++)
+                target[k] = f[k];
+        }
+        else
+        {
+            for (int k = 0; k < source.Length; k++)
+                target[k] = double.CreateChecked(source[k]);
+        }
     }
 
     /// <summary>Linear-interpolation quantile (numpy's and torch's default).</summary>
@@ -89,22 +90,52 @@ internal static partial class SigmaSelection
         return s[lo] + (pos - lo) * (s[hi] - s[lo]);
     }
 
-    /// <summary>Σ_k sample std of column k: each column's sums in row order, the rows walked once for all columns.</summary>
+    /// <summary>Columns per task of <see cref="SumOfStd"/> (a multiple of every vector width).</summary>
+    private const int StdColumnsPerTask = 64;
+
+    /// <summary>
+    /// Σ_k sample std of column k: each column's mean and squared deviations summed in row order (columns are the vector lanes,
+    /// blocks of <see cref="StdColumnsPerTask"/> columns in parallel), then the stds added in k order.
+    /// </summary>
     private static double SumOfStd(double[] xs, int m, int d)
     {
         var mean = new double[d];
         var v = new double[d];
-        for (int r = 0; r < m; r++)
-            for (int k = 0; k < d; k++)
-                mean[k] += xs[r * d + k];
-        for (int k = 0; k < d; k++)
-            mean[k] /= m;
-        for (int r = 0; r < m; r++)
-            for (int k = 0; k < d; k++)
-                v[k] += (xs[r * d + k] - mean[k]) * (xs[r * d + k] - mean[k]);
+        Parallel.For(0, (d + StdColumnsPerTask - 1) / StdColumnsPerTask, task =>
+            ColumnMoments(xs, m, d, task * StdColumnsPerTask, Math.Min(d, (task + 1) * StdColumnsPerTask), mean, v));
         double total = 0;
         for (int k = 0; k < d; k++)
             total += Math.Sqrt(v[k] / Math.Max(m - 1, 1));
         return total;
+    }
+
+    /// <summary>For columns [k0, k1): mean[k] = Σ_r xs[r, k] / m, then v[k] = Σ_r (xs[r, k] − mean[k])², each in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnMoments(double[] xs, int m, int d, int k0, int k1, double[] mean, double[] v)
+    {
+        int w = Vector<double>.Count, full = k0 + (k1 - k0) / w * w;
+        for (int r = 0; r < m; r++)
+        {
+            ref double row = ref xs[r * d];
+            int k = k0;
+            for (; k < full; k += w)
+                (Vector.LoadUnsafe(ref mean[0], (nuint)k) + Vector.LoadUnsafe(ref row, (nuint)k)).StoreUnsafe(ref mean[0], (nuint)k);
+            for (; k < k1; k++)
+                mean[k] += Unsafe.Add(ref row, k);
+        }
+        for (int k = k0; k < k1; k++)
+            mean[k] /= m;
+        for (int r = 0; r < m; r++)
+        {
+            ref double row = ref xs[r * d];
+            int k = k0;
+            for (; k < full; k += w)
+            {
+                var t = Vector.LoadUnsafe(ref row, (nuint)k) - Vector.LoadUnsafe(ref mean[0], (nuint)k);
+                (Vector.LoadUnsafe(ref v[0], (nuint)k) + t * t).StoreUnsafe(ref v[0], (nuint)k);
+            }
+            for (; k < k1; k++)
+                v[k] += (Unsafe.Add(ref row, k) - mean[k]) * (Unsafe.Add(ref row, k) - mean[k]);
+        }
     }
 }

@@ -1,13 +1,15 @@
-// SigmaSubset: the σ rule's point subset — seeded candidates, an 8-d random projection and a serial SIMD farthest-point walk.
+// SigmaSubset: the σ rule's point subset — seeded candidates, their 8-d random projection (blocks of rows in parallel) and the walk.
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace NcutKernels.Spectral;
 
 internal static partial class SigmaSelection
 {
-    /// <summary>The rows σ is measured on: all when n ≤ 1000, else a seeded farthest-point sample.</summary>
+    /// <summary>Candidate rows per task of the projection (a multiple of every vector width).</summary>
+    private const int ProjectionRowsPerTask = 64;
+
+    /// <summary>The rows σ is measured on: all when n ≤ 1000, else a seeded farthest-point sample (<see cref="SigmaWalk"/>).</summary>
     internal static int[] SubsetRows<T>(ReadOnlySpan<T> x, int n, int d, int seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n <= SubsetSize)
@@ -30,109 +32,84 @@ internal static partial class SigmaSelection
             proj[i] = random.NextDouble() * 2 - 1;
         int stride = (candidates.Length + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
         var yt = Project(x, d, candidates, proj, p, stride);
-        var walk = FarthestWalk(yt, candidates.Length, stride, SubsetSize);
+        var walk = SigmaWalk.Walk(yt, candidates.Length, stride, SubsetSize);
         return Array.ConvertAll(walk, r => candidates[r]);
     }
 
     /// <summary>
-    /// yt[e·stride + r] = Σ_k x[candidates[r], k]·proj[k, e], summed in k order (float64), stored transposed
+    /// yt[e·stride + r] = Σ_k x[candidates[r], k]·proj[k, e], summed in k order (float64, multiply then add), stored transposed
     /// (<see cref="ProjectionDims"/> × stride; padding columns, and rows e ≥ p when d &lt; 8, zero: they add exact zeros to
-    /// every distance); rows in parallel, the p outputs of a row as vector lanes.
+    /// every distance); tasks of <see cref="ProjectionRowsPerTask"/> candidates in parallel.
     /// </summary>
-    private static double[] Project<T>(ReadOnlySpan<T> x, int d, int[] candidates, double[] proj, int p, int stride)
+    private static unsafe double[] Project<T>(ReadOnlySpan<T> x, int d, int[] candidates, double[] proj, int p, int stride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var yt = new double[ProjectionDims * stride];
-        var rows = new T[candidates.Length * d];
-        for (int r = 0; r < candidates.Length; r++)
-            x.Slice(candidates[r] * d, d).CopyTo(rows.AsSpan(r * d, d));
-        int w = Vector<double>.Count, full = p / w * w;
-        Parallel.For(0, candidates.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r) =>
-        {
-            Span<double> acc = stackalloc double[p];
-            acc.Clear();
-            var row = new ReadOnlySpan<T>(rows, r * d, d);
-            for (int k = 0; k < d; k++)
-            {
-                double v = double.CreateChecked(row[k]);
-                ref double pk = ref proj[k * p];
-                int e = 0;
-                for (; e < full; e += w)
-                {
-                    var a = Vector.LoadUnsafe(ref MemoryMarshal.GetReference(acc), (nuint)e);
-                    (a + v * Vector.LoadUnsafe(ref pk, (nuint)e)).StoreUnsafe(ref MemoryMarshal.GetReference(acc), (nuint)e);
-                }
-                for (; e < p; e++)
-                    acc[e] += v * Unsafe.Add(ref pk, e);
-            }
+        var wide = new double[d * ProjectionDims];
+        for (int k = 0; k < d; k++)
             for (int e = 0; e < p; e++)
-                yt[e * stride + r] = acc[e];
-        });
+                wide[k * ProjectionDims + e] = proj[k * p + e];
+        fixed (T* px = x)
+        {
+            nint address = (nint)px;
+            Parallel.For(0, (stride + ProjectionRowsPerTask - 1) / ProjectionRowsPerTask, task =>
+            {
+                var xt = new double[d * Vector<double>.Count];
+                int end = Math.Min(stride, (task + 1) * ProjectionRowsPerTask);
+                for (int r0 = task * ProjectionRowsPerTask; r0 < end; r0 += Vector<double>.Count)
+                    ProjectLanes((T*)address, d, candidates, r0, wide, xt, yt, stride, p);
+            });
+        }
         return yt;
     }
 
     /// <summary>
-    /// Greedy farthest-point walk over the columns of yt (8 × stride, c real columns): starts at column 0; each step picks
-    /// the column whose squared distance (Σ_e in e order, float64) to its nearest picked column is largest, ties to the
-    /// lowest index. Serial; the candidates are the vector lanes, so every distance is the scalar loop's bit for bit.
+    /// Projects candidates r0 … r0 + w − 1 (w = Vector&lt;double&gt;.Count; the candidates are the vector lanes): their rows are
+    /// first copied to xt (d × w, float64; zero past the last candidate), then one accumulator per output dimension.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int[] FarthestWalk(double[] yt, int c, int stride, int count)
+    private static unsafe void ProjectLanes<T>(T* x, int d, int[] candidates, int r0, double[] wide, double[] xt, double[] yt, int stride, int p)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector<double>.Count;
-        var dist = new double[stride];
-        Array.Fill(dist, double.PositiveInfinity, 0, c);
-        Array.Fill(dist, double.NegativeInfinity, c, stride - c);
-        ref double y0 = ref yt[0], y1 = ref yt[stride], y2 = ref yt[2 * stride], y3 = ref yt[3 * stride];
-        ref double y4 = ref yt[4 * stride], y5 = ref yt[5 * stride], y6 = ref yt[6 * stride], y7 = ref yt[7 * stride];
-        ref double dist0 = ref dist[0];
-        var step = new Vector<long>(w);
-        var chosen = new int[count];
-        int current = 0;
-        for (int s = 0; s < count; s++)
+        for (int l = 0; l < w; l++)
         {
-            chosen[s] = current;
-            var c0 = new Vector<double>(Unsafe.Add(ref y0, current));
-            var c1 = new Vector<double>(Unsafe.Add(ref y1, current));
-            var c2 = new Vector<double>(Unsafe.Add(ref y2, current));
-            var c3 = new Vector<double>(Unsafe.Add(ref y3, current));
-            var c4 = new Vector<double>(Unsafe.Add(ref y4, current));
-            var c5 = new Vector<double>(Unsafe.Add(ref y5, current));
-            var c6 = new Vector<double>(Unsafe.Add(ref y6, current));
-            var c7 = new Vector<double>(Unsafe.Add(ref y7, current));
-            var bestValue = new Vector<double>(double.NegativeInfinity);
-            var bestIndex = Vector<long>.Zero;
-            var index = Vector<long>.Indices;
-            for (nuint r = 0; r < (nuint)stride; r += (nuint)w, index += step)
+            if (r0 + l >= candidates.Length)
             {
-                var t = Vector.LoadUnsafe(ref y0, r) - c0;
-                var dd = t * t;
-                t = Vector.LoadUnsafe(ref y1, r) - c1;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y2, r) - c2;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y3, r) - c3;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y4, r) - c4;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y5, r) - c5;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y6, r) - c6;
-                dd += t * t;
-                t = Vector.LoadUnsafe(ref y7, r) - c7;
-                dd += t * t;
-                var old = Vector.LoadUnsafe(ref dist0, r);
-                var nearest = Vector.ConditionalSelect(Vector.LessThan(dd, old), dd, old);
-                nearest.StoreUnsafe(ref dist0, r);
-                var better = Vector.GreaterThan(nearest, bestValue);
-                bestValue = Vector.ConditionalSelect(better, nearest, bestValue);
-                bestIndex = Vector.ConditionalSelect(better, index, bestIndex);
+                for (int k = 0; k < d; k++)
+                    xt[k * w + l] = 0;
+                continue;
             }
-            current = (int)bestIndex[0];
-            for (int l = 1; l < w; l++)
-                if (bestValue[l] > dist[current] || (bestValue[l] == dist[current] && bestIndex[l] < current))
-                    current = (int)bestIndex[l];
+            T* row = x + (long)candidates[r0 + l] * d;
+            if (typeof(T) == typeof(float))
+                for (int k = 0; k < d; k++)
+                    xt[k * w + l] = ((float*)row)[k];
+            else if (typeof(T) == typeof(double))
+                for (int k = 0; k < d; k++)
+                    xt[k * w + l] = ((double*)row)[k];
+            else
+                for (int k = 0; k < d; k++)
+                    xt[k * w + l] = double.CreateChecked(row[k]);
         }
-        return chosen;
+        Vector<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        fixed (double* pw = wide, px = xt)
+        {
+            for (int k = 0; k < d; k++)
+            {
+                var v = Vector.Load(px + k * w);
+                double* pk = pw + k * ProjectionDims;
+                a0 += v * new Vector<double>(pk[0]);
+                a1 += v * new Vector<double>(pk[1]);
+                a2 += v * new Vector<double>(pk[2]);
+                a3 += v * new Vector<double>(pk[3]);
+                a4 += v * new Vector<double>(pk[4]);
+                a5 += v * new Vector<double>(pk[5]);
+                a6 += v * new Vector<double>(pk[6]);
+                a7 += v * new Vector<double>(pk[7]);
+            }
+        }
+        ReadOnlySpan<Vector<double>> sums = [a0, a1, a2, a3, a4, a5, a6, a7];
+        for (int e = 0; e < p; e++)
+            sums[e].CopyTo(yt, e * stride + r0);
     }
 }
