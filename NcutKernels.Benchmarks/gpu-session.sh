@@ -7,7 +7,7 @@
 # gpu-check covers accuracy (CUDA vs CPU float64: affinity, eigenpairs, exact and Nyström gradients, channel tracing) and
 # timings (affinity, eigen-solve, exact fwd/bwd at 4096/8192 × 384, Nyström at 10⁴–10⁶ × 768); the BenchmarkDotNet pass
 # times the backward and Nyström suites in-process. Measured on an H200 (2026-11-26): check ≈ 110 s, peer ≈ 70 s, bdn more
-# than 125 s (cut there); NK_CHECK_S, NK_PEER_S and NK_BDN_S cap each part, and the machine's start adds 30 s or more.
+# than 125 s (cut there); NK_CHECK_S, NK_PEER_S and NK_BDN_S cap each part (NK_BDN_FILTER narrows the BenchmarkDotNet pass), and the machine's start adds 30 s or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
@@ -41,8 +41,10 @@ case "${1:-}" in
       tail -12 "$out/peer.log"
     fi
     if [[ ",$parts," == *,bdn,* ]]; then
+      # NK_BDN_FILTER: space-separated BenchmarkDotNet filters instead of the default three suites.
+      read -r -a filters <<< "${NK_BDN_FILTER:-*BackwardBenchmarks* *NystromKernelBenchmarks* *NystromBenchmarks.Mixture768_K20_DeviceResident*}"
       (cd /tmp/nk/app && NCUT_BENCH_DEVICES=cuda timeout "${NK_BDN_S:-200}" ./NcutKernels.Benchmarks \
-        --filter '*BackwardBenchmarks*' '*NystromKernelBenchmarks*' '*NystromBenchmarks.Mixture768_K20_DeviceResident*' --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
+        --filter "${filters[@]}" --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
         || echo "bdn exit $?" >> "$out/bdn.log"
       cat /tmp/nk/bdn/results/*.md > "$out/bdn-results.md" 2>/dev/null || true
       tail -5 "$out/bdn.log"
