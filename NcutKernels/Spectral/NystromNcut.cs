@@ -21,7 +21,8 @@ namespace NcutKernels.Spectral;
 /// <see cref="Transform{T}(T[,])"/> embeds new points without refitting. The nearest-anchor propagations choose
 /// <see cref="NystromOptions.AnchorCount"/> anchors among the landmarks by farthest-point sampling in eigenvector space,
 /// σp by the degree rule on the anchors' features (× <see cref="NystromOptions.ExtrapolationFactor"/>), and average over each
-/// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> uses every landmark instead.
+/// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> sums over every landmark instead (or, past
+/// n·m = 2³⁰ pairs, a seeded random subset of them: <see cref="NystromOptions.ClassicLandmarks"/>).
 /// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
 /// deterministic: the same seed and device give bit-identical output.
 /// </remarks>

@@ -31,8 +31,8 @@ public sealed record NystromOptions
     /// <summary>
     /// How the landmark eigenvectors reach the other points. Null (default): <see cref="NystromPropagation.Classic"/> for the
     /// RBF affinity — with uniform landmarks on clustered data it leaves a seventh or less of the nearest-anchor propagations'
-    /// subspace error (measured with ReferenceData/tools/nystrom_accuracy.py), at n·m·d distance work instead of
-    /// n·anchors·d — and <see cref="NystromPropagation.Renormalized"/> for other affinities (the classic extension is RBF only).
+    /// subspace error (measured with ReferenceData/tools/nystrom_accuracy.py), at n·s·d distance work (s ≤ m, see
+    /// <see cref="ClassicLandmarks"/>) instead of n·anchors·d — and <see cref="NystromPropagation.Renormalized"/> for other affinities (the classic extension is RBF only).
     /// </summary>
     public NystromPropagation? Propagation { get; init; }
 
