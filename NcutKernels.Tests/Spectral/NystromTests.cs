@@ -274,6 +274,14 @@ public class NystromTests
         Assert.That(exact.AnchorIndices, Is.Empty);
         exact.Transform(new double[,] { { 0, 0, 0, 0, 0, 0 } });
         Assert.That(exact.AnchorIndices, Has.Length.EqualTo(600));
+        // A given subset on the exact path: the first Transform draws it among all n points, later ones reuse it.
+        var subset = new NystromNcut(_cpu, options, new NystromOptions { ClassicLandmarks = 50 });
+        var points = TestData.Blobs(600, 6, 4, separation: 4, seed: 8);
+        subset.Fit(points);
+        var first = subset.Transform(points);
+        Assert.That(subset.AnchorIndices, Has.Length.EqualTo(50).And.Ordered.Ascending.And.Unique.And.All.InRange(0, 599));
+        Assert.That(subset.Transform(points), Is.EqualTo(first));
+        Assert.That(first.Cast<double>(), Is.All.Matches<double>(double.IsFinite));
     }
 
     [Test]

@@ -70,10 +70,11 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
             int count = sigmas.Length, ws = acc.WarpSize, group = Math.Min(256, acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
             if (count * (m + 1L) > _room.Length)
             {
+                // Allocate before freeing: a failed allocation leaves the current room (and buffer) valid.
+                var grown = acc.Allocate1D<double>(count * (m + 1L));
                 _grown?.Dispose();
-                _grown = null;
-                _grown = acc.Allocate1D<double>(count * (m + 1L));
-                _room = _grown.View;
+                _grown = grown;
+                _room = grown.View;
             }
             var scale = new double[count];
             for (int b = 0; b < count; b++)

@@ -13,7 +13,7 @@ namespace NcutKernels.Spectral;
 /// ⌊n·SampleMaxRatio⌋) landmarks (<see cref="NystromOptions.Sampling"/>), σ by the degree rule on the landmarks, the exact embedding of
 /// the landmark graph (affinity → normalization → block Lanczos on the device), then every point's row from the landmark
 /// eigenvectors (<see cref="NystromOptions.Propagation"/>), in chunks, on the device. Memory: the m×m landmark affinity and
-/// O(chunk·(d + k)) for the nearest-anchor propagations, O(chunk·m) of distances for the classic extension; nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
+/// O(chunk·(d + k)) for the nearest-anchor propagations, O(chunk·s) of distances for the classic extension (s ≤ m landmarks summed over); nothing n×n. At or below <see cref="NystromOptions.ExactThreshold"/> points
 /// (<see cref="EmbeddingPath.Auto"/>) every point is a landmark and the result is <see cref="Ncut.FitTransform{T}(T[,])"/>'s.
 /// </summary>
 /// <remarks>
@@ -162,7 +162,9 @@ public sealed partial class NystromNcut
         var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
         try
         {
-            using var run = new PropagationRun<T>(this, _propagator!, Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows));
+            // The classic sums hold rows×(k+1) floats per pass: at most int.MaxValue of them (one launch's threads finish them).
+            int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
+            using var run = new PropagationRun<T>(this, _propagator!, passRows);
             run.Propagate(x.All, result.All);
             _device.Backend.Synchronize();
         }
@@ -396,7 +398,7 @@ public sealed partial class NystromNcut
     private static int[] UniformSample(int n, int m, int seed)
     {
         var random = new Random(seed);
-        var displaced = new Dictionary<int, int>(2 * m);
+        var displaced = new Dictionary<int, int>(m);
         var rows = new int[m];
         for (int i = 0; i < m; i++)
         {
@@ -459,7 +461,7 @@ public sealed partial class NystromNcut
             }
             log?.WriteLine(s == m
                 ? $"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}"
-                : $"nystrom: classic extension over a random {s} of the {m} landmarks (n·m = {(long)fit.Points * m:E2} > {NystromOptions.ClassicWork:E2} pairs), σ={fit.Sigma:G6}");
+                : $"nystrom: classic extension over a random {s} of the {m} landmarks ({(Nystrom.ClassicLandmarks is null ? $"n·m = {(long)fit.Points * m:E2} > {NystromOptions.ClassicWork:E2} pairs" : "ClassicLandmarks")}), σ={fit.Sigma:G6}");
             return new Propagator(subset, features, values, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
         }
         var sw = Stopwatch.StartNew();
@@ -590,7 +592,7 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// What a fit keeps (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's element
-    /// type: float[] or double[] — no float64 copy of 10⁷ values), eigenvectors (m×k), graph degrees (null on the exact path),
+    /// type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy), eigenvectors (m×k), graph degrees (null on the exact path),
     /// eigenvalues, σ (float64).
     /// </summary>
     private sealed record Landmarks(int Points, int Cols, int[] Indices, Array Features, double[] Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);

@@ -44,7 +44,8 @@ public sealed record NystromOptions
     /// of 7.9·10¹²). When s &lt; m the extension runs over a
     /// uniformly random subset of the landmarks drawn from the seed, alone — weights, the point's degree and the landmark degrees
     /// all summed over the subset, a Monte-Carlo estimate of the full sums (the landmark eigenvectors still come from all m);
-    /// its subspace error grows roughly as 1/√s (docs/PERFORMANCE.md). At least 1; values above m mean m.
+    /// its subspace error grows roughly as 1/√s (docs/PERFORMANCE.md). At least 1; values above m mean m. The nearest-anchor
+    /// propagations ignore it (they sum over <see cref="Neighbours"/> of <see cref="AnchorCount"/> anchors).
     /// </summary>
     public int? ClassicLandmarks { get; init; }
 

@@ -37,16 +37,29 @@ internal static class SigmaWalk
     {
         workers = Math.Clamp(workers, 1, stride / Vector<double>.Count);
         var walk = new Steps(yt, c, stride, count, workers);
-        var threads = new Thread[workers - 1];
-        for (int b = 1; b < workers; b++)
+        var threads = new List<Thread>(workers - 1);
+        try
         {
-            int block = b;
-            threads[b - 1] = new Thread(() => walk.Run(block)) { IsBackground = true, Name = "σ walk" };
-            threads[b - 1].Start();
+            for (int b = 1; b < workers; b++)
+            {
+                int block = b;
+                var thread = new Thread(() => walk.RunWorker(block)) { IsBackground = true, Name = "σ walk" };
+                thread.Start();
+                threads.Add(thread);
+            }
+            walk.Run(0);
         }
-        walk.Run(0);
-        foreach (var thread in threads)
-            thread.Join();
+        catch
+        {
+            // A failure on this thread (or a worker's, rethrown here) releases the others from the barrier.
+            walk.Abort(null);
+            throw;
+        }
+        finally
+        {
+            foreach (var thread in threads)
+                thread.Join();
+        }
         return walk.Chosen;
     }
 
@@ -59,6 +72,8 @@ internal static class SigmaWalk
         private readonly int[] _postIndex;
         private int _waiting;
         private volatile int _generation;
+        private volatile bool _aborted;
+        private Exception? _error;
 
         /// <summary>The picks, filled by block 0.</summary>
         public int[] Chosen { get; }
@@ -73,6 +88,27 @@ internal static class SigmaWalk
             _postIndex = new int[2 * workers];
             _waiting = workers;
             Chosen = new int[count];
+        }
+
+        /// <summary>Stops every worker at its next barrier; <paramref name="error"/> (a worker's) is rethrown to the caller's thread.</summary>
+        public void Abort(Exception? error)
+        {
+            if (error is not null)
+                Interlocked.CompareExchange(ref _error, error, null);
+            _aborted = true;
+        }
+
+        /// <summary><see cref="Run"/> on a dedicated thread: an exception aborts the walk instead of ending the process.</summary>
+        public void RunWorker(int b)
+        {
+            try
+            {
+                Run(b);
+            }
+            catch (Exception e)
+            {
+                Abort(e is OperationCanceledException ? null : e);
+            }
         }
 
         /// <summary>All steps for block b (columns [b·V/W, (b+1)·V/W) vectors of V, W workers).</summary>
@@ -110,7 +146,13 @@ internal static class SigmaWalk
             }
             var spin = new SpinWait();
             while (_generation == generation)
+            {
+                if (_aborted)
+                    throw _error is { } error
+                        ? new InvalidOperationException("The σ subset walk failed on a worker thread.", error)
+                        : new OperationCanceledException("The σ subset walk was aborted.");
                 spin.SpinOnce(sleep1Threshold: -1);
+            }
         }
 
         /// <summary>
