@@ -59,7 +59,7 @@ public sealed record NystromOptions
     internal int ClassicLandmarkCount(int n, int m) =>
         ClassicLandmarks is { } s ? Math.Min(s, m)
         : (long)n * m <= ClassicWork ? m
-        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n / 128 * 128));
+        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n / Kernels.MmaDistanceTile.Edge * Kernels.MmaDistanceTile.Edge));
 
     /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
     public int AnchorCount { get; init; } = 1024;
