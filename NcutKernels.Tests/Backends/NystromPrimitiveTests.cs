@@ -1,8 +1,9 @@
-// NystromPrimitiveTests: Backend.FarthestPointSample and Backend.PropagateNearest against brute-force references (ties, both denominators), row independence, the ILGPU device path and bad arguments.
+// NystromPrimitiveTests: Backend.FarthestPointSample and Backend.PropagateNearest against brute-force references (ties, both denominators), row independence, Backend.ClassicValues bit for bit against the host formula it replaces, the ILGPU device paths and bad arguments.
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 using NUnit.Framework;
+using NUnit.Framework.Constraints;
 
 namespace NcutKernels.Tests.Backends;
 
@@ -212,6 +213,102 @@ public class NystromPrimitiveTests
         var first = Propagate(_ilgpu, x[..(half * d)], half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         var second = Propagate(_ilgpu, x[(half * d)..], n - half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         Assert.That(first.Concat(second).ToArray(), Is.EqualTo(dense), "batch independence");
+    }
+
+    /// <summary>Unsorted, repeated, and both ends of [0, 17): the landmarks a classic extension may sum over.</summary>
+    private static readonly int[] ClassicRows = [16, 3, 3, 0, 11, 7, 16, 5, 3];
+
+    /// <summary>
+    /// ClassicValues on <paramref name="device"/> for k eigenvectors over m landmarks (rows 1..k of a (k+2)×m matrix, into
+    /// rows 2..s+1 of an (s+3)×(k+1) one: the blocks' offsets count) against the host code it replaces: u = sign·vector
+    /// widened to float64, landmark-major (m×k), then u·s/λ rounded once. Equality is exact: it is the same arithmetic.
+    /// </summary>
+    private static void AssertClassicValues<T>(ComputeDevice device, int k, int m, int[] rows) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int s = rows.Length, w = k + 1;
+        var block = Cast<T>(Random((k + 2) * m, 30 + s));
+        var rowScale = Random(s, 31, rng => 0.1 + 2 * rng.NextDouble());
+        var sign = Enumerable.Range(0, k).Select(c => c % 3 == 0 ? 1.0 : -1.0).ToArray();
+        var divisor = Random(k, 32, rng => 0.3 + 3 * rng.NextDouble()); // not powers of two: the division rounds
+        using var vm = DeviceMatrix<T>.Upload(device, block, k + 2, m);
+        using var om = DeviceMatrix<T>.Allocate(device, s + 3, w);
+        device.Backend.ClassicValues(vm.RowRange(1, k), rows, rowScale, sign, divisor, om.RowRange(2, s));
+        var actual = new T[(s + 3) * w];
+        om.Download(actual);
+
+        var u = new double[m * k];
+        for (int c = 0; c < k; c++)
+            for (int i = 0; i < m; i++)
+                u[i * k + c] = double.CreateTruncating(block[(1 + c) * m + i]) * sign[c];
+        var expected = new T[actual.Length]; // the rows outside the block stay 0
+        var other = new T[actual.Length];
+        for (int j = 0; j < s; j++)
+        {
+            for (int c = 0; c < k; c++)
+            {
+                double uc = u[rows[j] * k + c];
+                expected[(2 + j) * w + c] = T.CreateTruncating(uc * rowScale[j] / divisor[c]);
+                // What exact equality rules out: in float64 another order of the operations, in float32 float32 arithmetic.
+                other[(2 + j) * w + c] = typeof(T) == typeof(double)
+                    ? T.CreateTruncating(uc * (rowScale[j] / divisor[c]))
+                    : T.CreateTruncating((float)uc * (float)rowScale[j] / (float)divisor[c]);
+            }
+            expected[(2 + j) * w + k] = other[(2 + j) * w + k] = T.One;
+        }
+        Assert.That(actual, Is.EqualTo(expected).AsCollection);
+        Assert.That(other, Is.Not.EqualTo(expected).AsCollection, "the data tell the prescribed arithmetic from another");
+    }
+
+    [Test]
+    public void ClassicValues_Float64_EqualsTheHostFormulaBitForBit() => AssertClassicValues<double>(_cpu, 3, 17, ClassicRows);
+
+    [Test]
+    public void ClassicValues_Float32_EqualsTheHostFormulaBitForBit() => AssertClassicValues<float>(_cpu, 3, 17, ClassicRows);
+
+    [Test]
+    public void ClassicValues_IlgpuDevice_EqualsTheHostFormulaBitForBit()
+    {
+        AssertClassicValues<float>(_ilgpu, 3, 17, ClassicRows);
+        // 300·6 threads: several groups, odd s (the packed int32 indices end on half a float64).
+        var rng = new Random(33);
+        AssertClassicValues<float>(_ilgpu, 5, 40, Enumerable.Range(0, 301).Select(_ => rng.Next(40)).ToArray());
+    }
+
+    [Test]
+    public void ClassicValues_BadArguments_ThrowNamingTheParameter()
+    {
+        const int k = 3, m = 5, s = 4;
+        using var vectors = DeviceMatrix<double>.Allocate(_cpu, k, m);
+        using var values = DeviceMatrix<double>.Allocate(_cpu, s, k + 1);
+        using var narrow = DeviceMatrix<double>.Allocate(_cpu, s, k);
+        int[] rows = [0, 4, 2, 2];
+        double[] scale = [1, 2, 3, 4], sign = [1, -1, 1], divisor = [0.5, 3, 7];
+        var be = _cpu.Backend;
+        void Go(int[] r, double[] sc, double[] sg, double[] dv, Block<double> v) => be.ClassicValues(vectors.All, r, sc, sg, dv, v);
+        static Constraint Names(string name) => Throws.InstanceOf<ArgumentException>().With.Property("ParamName").EqualTo(name);
+        static Constraint OutOfRange(string name) => Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo(name);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => Go(rows, scale, sign, divisor, values.All), Throws.Nothing);
+            Assert.That(() => Go(rows, scale, sign, divisor, narrow.All), Names("values"));
+            Assert.That(() => Go(rows, scale, sign, divisor, values.RowRange(0, 3)), Names("values"));
+            Assert.That(() => Go(null!, scale, sign, divisor, values.All), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("rows"));
+            Assert.That(() => Go([0, 5, 2, 2], scale, sign, divisor, values.All), OutOfRange("rows").And.Message.Contains("index 1"));
+            Assert.That(() => Go([0, 4, -1, 2], scale, sign, divisor, values.All), OutOfRange("rows").And.Message.Contains("index 2"));
+            Assert.That(() => Go(rows, [1, 2, 3], sign, divisor, values.All), Names("rowScale"));
+            Assert.That(() => Go(rows, [1, 2, double.NaN, 4], sign, divisor, values.All), OutOfRange("rowScale"));
+            Assert.That(() => Go(rows, [1, double.PositiveInfinity, 3, 4], sign, divisor, values.All), OutOfRange("rowScale"));
+            Assert.That(() => Go(rows, scale, [1, -1], divisor, values.All), Names("columnSign"));
+            Assert.That(() => Go(rows, scale, [1, double.NaN, 1], divisor, values.All), OutOfRange("columnSign"));
+            Assert.That(() => Go(rows, scale, sign, [0.5, 3, 7, 1], values.All), Names("columnDivisor"));
+            Assert.That(() => Go(rows, scale, sign, [0.5, 0, 7], values.All), OutOfRange("columnDivisor").And.Message.Contains("divisor 1"));
+            Assert.That(() => Go(rows, scale, sign, [0.5, 3, double.NegativeInfinity], values.All), OutOfRange("columnDivisor"));
+            Assert.That(() => Go(rows, scale, sign, [double.NaN, 3, 7], values.All), OutOfRange("columnDivisor"));
+        });
+        // The ILGPU backend runs the same check before it uploads anything.
+        using var deviceVectors = DeviceMatrix<float>.Allocate(_ilgpu, k, m);
+        using var deviceValues = DeviceMatrix<float>.Allocate(_ilgpu, s, k + 1);
+        Assert.That(() => _ilgpu.Backend.ClassicValues(deviceVectors.All, [0, 5, 2, 2], scale, sign, divisor, deviceValues.All), OutOfRange("rows"));
     }
 
     [Test]

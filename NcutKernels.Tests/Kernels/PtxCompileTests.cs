@@ -1,4 +1,4 @@
-// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), the quad-staged kernels (distance tile, skinny product) read aligned float4s from shared memory, and the TF32 tile issues tensor-core mma without local arrays.
+// PtxCompileTests: every ILGPU kernel compiles to PTX for sm_80 on a machine without a GPU (ILGPU's CPU accelerator never generates PTX), the classic extension's value kernel computes in float64 with IEEE division, the quad-staged kernels (distance tile, skinny product) read aligned float4s from shared memory, and the TF32 tile issues tensor-core mma without local arrays.
 using System.Reflection;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -32,6 +32,23 @@ public class PtxCompileTests
         var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
         Assert.That(compiled.PTXAssembly, Does.Contain(".entry"));
         Assert.That(compiled.PTXAssembly, Does.Not.Contain("call.uni"), "helper calls left in a kernel: inlining failed");
+    }
+
+    [Test]
+    public void ClassicValues_ComputesInFloat64WithIeeeDivision()
+    {
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_78, null!);
+        var kernel = typeof(PropagationKernels).GetMethod(nameof(PropagationKernels.ClassicValues))!;
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(kernel), KernelSpecialization.Empty)).PTXAssembly;
+        // (float64)v·sign, ·scale, ÷divisor rounded to nearest (no approximate division, nothing to contract into an fma), one
+        // rounding to float32: the host's float64 formula bit for bit.
+        var lines = ptx.Split('\n').Select(l => l.Trim()).ToArray();
+        Assert.That(lines.Count(l => l.StartsWith("cvt.f64.f32")), Is.EqualTo(1));
+        Assert.That(lines.Count(l => l.StartsWith("mul.f64") || l.StartsWith("mul.rn.f64")), Is.EqualTo(2));
+        Assert.That(lines.Count(l => l.StartsWith("div.rn.f64")), Is.EqualTo(1));
+        Assert.That(lines.Count(l => l.StartsWith("cvt.rn.f32.f64")), Is.EqualTo(1));
+        Assert.That(ptx, Does.Not.Contain("fma.").And.Not.Contain(".approx").And.Not.Contain("div.full").And.Not.Contain("mul.f32"));
     }
 
     [TestCase(typeof(PropagationKernels), nameof(PropagationKernels.AnchorDistanceTile))]

@@ -71,6 +71,18 @@ internal abstract class Backend : IDisposable
     /// </summary>
     public abstract void FinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// The classic Nyström extension's value matrix from the landmark eigenvectors as the solver leaves them:
+    /// <paramref name="vectors"/> k×m (row c = eigenvector c over the m landmarks), <paramref name="rows"/> the s landmarks
+    /// the extension sums over (positions in [0, m), any order, repeats allowed), <paramref name="rowScale"/> (length s),
+    /// <paramref name="columnSign"/> and <paramref name="columnDivisor"/> (length k; all finite, divisors nonzero). values (=, s×(k+1)):
+    /// values[j, c] = T(((double)vectors[c, rows[j]]·columnSign[c])·rowScale[j] / columnDivisor[c]) for c &lt; k, evaluated in
+    /// float64 in that order and rounded once (so it equals, bit for bit, the host's u·s/λ with u = sign·vector in float64),
+    /// and values[j, k] = 1.
+    /// </summary>
+    public abstract void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>dst (= , rows.Length×d) = the rows of x (n×d) listed in <paramref name="rows"/>, in that order (each in [0, n)).</summary>
     public abstract void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -138,6 +150,33 @@ internal abstract class Backend : IDisposable
             throw new ArgumentException($"FinishClassic: sums are {sums.Rows}×{sums.Cols}, output {output.Rows}×{output.Cols}; expected rows×(k+1) and rows×k.");
         if (!(count > 0) || !double.IsFinite(count))
             throw new ArgumentOutOfRangeException(nameof(count), count, "FinishClassic: count must be positive and finite.");
+    }
+
+    /// <summary>Checks the arguments of <see cref="ClassicValues{T}"/>: k = vectors.Rows, s = rows.Length.</summary>
+    protected static void CheckClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(rowScale);
+        ArgumentNullException.ThrowIfNull(columnSign);
+        ArgumentNullException.ThrowIfNull(columnDivisor);
+        int k = vectors.Rows, s = rows.Length;
+        if (values.Rows != s || values.Cols != k + 1)
+            throw new ArgumentException($"ClassicValues: values are {values.Rows}×{values.Cols}, expected {s}×{k + 1} (one row per index, k + 1 columns for the {k} vectors).", nameof(values));
+        if (rowScale.Length != s)
+            throw new ArgumentException($"ClassicValues: rowScale has {rowScale.Length} entries for {s} rows.", nameof(rowScale));
+        if (columnSign.Length != k)
+            throw new ArgumentException($"ClassicValues: columnSign has {columnSign.Length} entries for {k} vectors.", nameof(columnSign));
+        if (columnDivisor.Length != k)
+            throw new ArgumentException($"ClassicValues: columnDivisor has {columnDivisor.Length} entries for {k} vectors.", nameof(columnDivisor));
+        if (Array.FindIndex(rows, r => r < 0 || r >= vectors.Cols) is var bad and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows[bad], $"ClassicValues: row index {bad} is outside [0, {vectors.Cols}).");
+        if (Array.FindIndex(rowScale, v => !double.IsFinite(v)) is var badScale and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(rowScale), rowScale[badScale], $"ClassicValues: row scale {badScale} must be finite.");
+        if (Array.FindIndex(columnSign, v => !double.IsFinite(v)) is var badSign and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(columnSign), columnSign[badSign], $"ClassicValues: column sign {badSign} must be finite.");
+        if (Array.FindIndex(columnDivisor, v => v == 0 || !double.IsFinite(v)) is var badDivisor and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(columnDivisor), columnDivisor[badDivisor], $"ClassicValues: column divisor {badDivisor} must be nonzero and finite.");
     }
 
     /// <summary>Checks the arguments of <see cref="GatherRows{T}"/>.</summary>

@@ -375,6 +375,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     }
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<float>, int, int>? _classicValues;
     private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>? _gatherRows;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
@@ -385,6 +386,36 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
             throw new ArgumentOutOfRangeException(nameof(output), $"FinishClassic: {output.Rows}×{output.Cols} outputs exceed one launch's {int.MaxValue} threads; pass fewer rows.");
         _finishClassic ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(PropagationKernels.FinishClassic);
         _finishClassic(output.Rows * output.Cols, F(sums), F(output), output.Cols, (float)count, (float)NearestPropagation.WeightFloor);
+    }
+
+    /// <summary>
+    /// <see cref="PropagationKernels.ClassicValues"/> over s·(k+1) threads. The per-row and per-column arguments travel in one
+    /// temporary float64 buffer, uploaded in one copy: rowScale (s), columnSign (k), columnDivisor (k), then the row indices
+    /// as int32 pairs. The buffer is freed on return, so the launch is waited for first (as in <see cref="GatherRows{T}"/>).
+    /// </summary>
+    public override void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+    {
+        CheckClassicValues(vectors, rows, rowScale, columnSign, columnDivisor, values);
+        int k = vectors.Rows, s = rows.Length;
+        if ((long)s * (k + 1) > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"ClassicValues: {s}×{k + 1} values exceed one launch's {int.MaxValue} threads; pass fewer rows.");
+        if (s == 0)
+            return;
+        var (vv, ov) = (F(vectors), F(values));
+        long indexAt = s + 2L * k, length = indexAt + (s + 1) / 2;
+        var staged = new double[length];
+        rowScale.CopyTo(staged, 0);
+        columnSign.CopyTo(staged, s);
+        columnDivisor.CopyTo(staged, s + k);
+        rows.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<double, int>(staged.AsSpan((int)indexAt)));
+        using var args = DeviceBuffer<double>(length);
+        ArrayView<double> all = args.View;
+        all.CopyFromCPU(staged);
+        _classicValues ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>,
+            ArrayView<float>, int, int>(PropagationKernels.ClassicValues);
+        _classicValues(s * (k + 1), vv, all.SubView(indexAt, length - indexAt).Cast<int>().SubView(0, s), all.SubView(0, s),
+            all.SubView(s, k), all.SubView(s + k, k), ov, vectors.Cols, k);
+        _acc.Synchronize();
     }
 
     public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)

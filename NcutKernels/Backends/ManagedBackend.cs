@@ -284,6 +284,28 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
+    /// <summary>Rows of the value matrix per parallel block of <see cref="ClassicValues{T}"/> (each row k + 1 outputs, k at most a few hundred).</summary>
+    private const int ValueRows = 256;
+
+    public override void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+    {
+        CheckClassicValues(vectors, rows, rowScale, columnSign, columnDivisor, values);
+        int k = vectors.Rows, m = vectors.Cols, s = rows.Length;
+        var (v, o) = (((ManagedStorage<T>)vectors.Matrix.Storage).Array, ((ManagedStorage<T>)values.Matrix.Storage).Array);
+        long v0 = vectors.Offset, o0 = values.Offset;
+        Parallel.For(0, (s + ValueRows - 1) / ValueRows, b =>
+        {
+            for (int j = b * ValueRows, end = Math.Min(s, j + ValueRows); j < end; j++)
+            {
+                long at = v0 + rows[j], row = o0 + (long)j * (k + 1);
+                double scale = rowScale[j];
+                for (int c = 0; c < k; c++)
+                    o[row + c] = T.CreateTruncating(double.CreateTruncating(v[at + (long)c * m]) * columnSign[c] * scale / columnDivisor[c]);
+                o[row + k] = T.One;
+            }
+        });
+    }
+
     public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)
     {
         CheckGather(x, rows, dst);

@@ -1,4 +1,4 @@
-// PropagationKernels: Nyström propagation — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum, and the classic extension's normalization (its all-anchor sums are SkinnyProduct's). Rule: outputs written with =.
+// PropagationKernels: Nyström propagation — centred squared row norms, the row–anchor squared-distance tile, nearest-anchor selection with the weighted sum, and the classic extension's value matrix and normalization (its all-anchor sums are SkinnyProduct's). Rule: outputs written with =.
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -230,6 +230,20 @@ internal static class PropagationKernels
                 key = other;
         }
         return key;
+    }
+
+    /// <summary>
+    /// The classic extension's value matrix (=, s×(k+1)): values[j, c] = (float)(((double)vectors[c, rows[j]]·columnSign[c])·
+    /// rowScale[j] / columnDivisor[c]) for c &lt; k, in float64 in that order (IEEE multiplications and division, one rounding to
+    /// float32 at the end), and values[j, k] = 1; vectors k×m (row c = eigenvector c over the m landmarks), rows, rowScale
+    /// length s, columnSign and columnDivisor length k. One thread per output element e = j·(k+1) + c (a 1-D grid: s may
+    /// exceed the 65535 of a grid's y extent).
+    /// </summary>
+    public static void ClassicValues(Index1D e, ArrayView<float> vectors, ArrayView<int> rows, ArrayView<double> rowScale, ArrayView<double> columnSign,
+        ArrayView<double> columnDivisor, ArrayView<float> values, int m, int k)
+    {
+        int j = e / (k + 1), c = e - j * (k + 1);
+        values[e] = c < k ? (float)((double)vectors[(long)c * m + rows[j]] * columnSign[c] * rowScale[j] / columnDivisor[c]) : 1f;
     }
 
     /// <summary>
