@@ -25,7 +25,10 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
     private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>? _pairs;
     private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>? _rowSums;
 
-    /// <summary>Uploads xs (m×d, float64) and computes its pair terms on the device; the result sums rows per batch of σ there.</summary>
+    /// <summary>
+    /// Uploads xs (m×d, float64: its first m·d elements, so a longer pooled array serves) and computes its pair terms on the
+    /// device; the result sums rows per batch of σ there.
+    /// </summary>
     public IAffinityRowSums Pairs(double[] xs, int m, int d, AffinityKind kind)
     {
         var sq = HostRowSums.SquaredNorms(xs, m, d);
@@ -36,9 +39,9 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
         var buffer = _acc.Allocate1D<double>(pairs + rows + m + InitialBatch * (m + 1L));
         try
         {
-            var all = buffer.View;
+            ArrayView<double> all = buffer.View;
             var (pair, x, nv) = (all.SubView(0, pairs), all.SubView(pairs, rows), all.SubView(pairs + rows, m));
-            x.CopyFromCPU(xs);
+            x.CopyFromCPU(xs.AsSpan(0, (int)rows));
             nv.CopyFromCPU(norms);
             int tiles = (m + SigmaKernels.Tile - 1) / SigmaKernels.Tile;
             _pairs(new KernelConfig(new Index2D(tiles, tiles), new Index2D(SigmaKernels.Tile, SigmaKernels.Tile)), x, nv, pair, m, d,

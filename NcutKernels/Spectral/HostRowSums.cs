@@ -34,7 +34,7 @@ internal sealed class HostRowSums : IAffinityRowSums
     private readonly int _m;
     private readonly AffinityKind _kind;
 
-    /// <summary>Pair terms of xs (m×d row-major, float64).</summary>
+    /// <summary>Pair terms of xs (m×d row-major, float64: its first m·d elements; xs is not kept).</summary>
     public HostRowSums(double[] xs, int m, int d, AffinityKind kind)
     {
         _m = m;

@@ -59,6 +59,20 @@ public sealed record NcutOptions
         return SigmaSelection.ByDegreeQuantile(x, rows, cols, Affinity, Quantile ?? DefaultQuantile, Seed, device);
     }
 
+    /// <summary>
+    /// As <see cref="SigmaFor{T}(ReadOnlySpan{T}, int, int, Runtime.ComputeDevice?)"/> for x resident on its device: the
+    /// degree-quantile rule copies only the rows it reads to the host, and its pair terms and row sums run on x's device when
+    /// that is an ILGPU device.
+    /// </summary>
+    internal double SigmaFor<T>(Runtime.DeviceMatrix<T> x) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (Sigma is { } s)
+            return s;
+        if (Affinity == AffinityKind.Cosine && Quantile is null)
+            return DefaultCosineSigma;
+        return SigmaSelection.ByDegreeQuantile(x, Affinity, Quantile ?? DefaultQuantile, Seed);
+    }
+
     internal void Validate()
     {
         if (EigenvectorCount < 1)

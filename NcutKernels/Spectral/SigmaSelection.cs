@@ -1,4 +1,5 @@
 // SigmaSelection: ncut_pytorch's degree-quantile rule for choosing the affinity bandwidth σ (float64; pair terms on the host or an ILGPU device).
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -16,7 +17,8 @@ namespace NcutKernels.Spectral;
 /// The subset, σ0 and the search run on the host in float64; the pair terms and the row sums of the affinity at
 /// each σ the search asks for run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64
 /// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's except where a step's mean
-/// lies within rounding of the 1 % band or of the target.
+/// lies within rounding of the 1 % band or of the target. For features resident on a device only the candidate rows are
+/// copied to the host (<see cref="ByDegreeQuantile{T}(DeviceMatrix{T}, AffinityKind, double, int)"/>).
 /// </summary>
 internal static partial class SigmaSelection
 {
@@ -41,26 +43,42 @@ internal static partial class SigmaSelection
             throw new ArgumentException($"Expected {n}×{d} = {(long)n * d} elements, got {x.Length}.", nameof(x));
         if (!(quantile >= 0 && quantile <= 1))
             throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile must lie in [0, 1].");
-        var rows = SubsetRows(x, n, d, seed);
-        int m = rows.Length;
-        var xs = Gather(x, d, rows);
-        double sigma0 = SumOfStd(xs, m, d);
-        if (!(sigma0 > 0))
-            return 1.0;
-        using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
-        return Search(affinity, m, sigma0, quantile);
+        return OnSubset(x, d, SubsetRows(x, n, d, seed), kind, quantile, device);
     }
 
-    /// <summary>xs[r, :] = x[rows[r], :] as float64 (m×d; rows in parallel).</summary>
-    private static unsafe double[] Gather<T>(ReadOnlySpan<T> x, int d, int[] rows) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// σ measured on the given rows of x (rows of d): σ0, then the search (<see cref="Search"/>), with the pair terms on
+    /// <paramref name="device"/> when it is an ILGPU device. The float64 copy of the rows is rented from
+    /// <see cref="ArrayPool{T}.Shared"/> and returned once the search is done.
+    /// </summary>
+    private static double OnSubset<T>(ReadOnlySpan<T> x, int d, int[] rows, AffinityKind kind, double quantile, ComputeDevice? device)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var xs = new double[rows.Length * d];
+        int m = rows.Length;
+        var xs = ArrayPool<double>.Shared.Rent(m * d);
+        try
+        {
+            Gather(x, d, rows, xs);
+            double sigma0 = SumOfStd(xs, m, d);
+            if (!(sigma0 > 0))
+                return 1.0;
+            using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
+            return Search(affinity, m, sigma0, quantile);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(xs);
+        }
+    }
+
+    /// <summary>xs[r, :] = x[rows[r], :] as float64 (the first m·d elements of xs; rows in parallel).</summary>
+    private static unsafe void Gather<T>(ReadOnlySpan<T> x, int d, int[] rows, double[] xs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         fixed (T* px = x)
         {
             nint address = (nint)px;
             Parallel.For(0, rows.Length, r => Widen(new ReadOnlySpan<T>((T*)address + (long)rows[r] * d, d), xs.AsSpan(r * d, d)));
         }
-        return xs;
     }
 
     /// <summary>target[k] = source[k] as float64 (exact for float32 and float64).</summary>

@@ -12,20 +12,34 @@ internal static partial class SigmaSelection
     /// <summary>The rows σ is measured on: all when n ≤ 1000, else a seeded farthest-point sample (<see cref="SigmaWalk"/>).</summary>
     internal static int[] SubsetRows<T>(ReadOnlySpan<T> x, int n, int d, int seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (n <= SubsetSize)
-            return Enumerable.Range(0, n).ToArray();
+        var (candidates, random) = Candidates(n, seed);
+        return SubsetOf(x, d, candidates, random);
+    }
+
+    /// <summary>
+    /// The rows the subset is drawn from — <see cref="CandidateCount"/> evenly spaced from a seeded offset when n &gt;
+    /// <see cref="CandidateCount"/>, else all n — and the seeded stream after the offset, which <see cref="SubsetOf{T}"/> draws
+    /// the projection from.
+    /// </summary>
+    internal static (int[] Candidates, Random Random) Candidates(int n, int seed)
+    {
         var random = new Random(seed);
-        int[] candidates;
-        if (n > CandidateCount)
-        {
-            double spacing = (double)n / CandidateCount;
-            double offset = random.NextDouble() * spacing;
-            candidates = Enumerable.Range(0, CandidateCount).Select(i => Math.Min(n - 1, (int)(offset + i * spacing))).ToArray();
-        }
-        else
-        {
-            candidates = Enumerable.Range(0, n).ToArray();
-        }
+        if (n <= CandidateCount)
+            return (Enumerable.Range(0, n).ToArray(), random);
+        double spacing = (double)n / CandidateCount;
+        double offset = random.NextDouble() * spacing;
+        return (Enumerable.Range(0, CandidateCount).Select(i => Math.Min(n - 1, (int)(offset + i * spacing))).ToArray(), random);
+    }
+
+    /// <summary>
+    /// The subset of the candidate rows of x (rows of d): all of them when there are at most <see cref="SubsetSize"/>, else the
+    /// first <see cref="SubsetSize"/> picks of the farthest-point walk in their projection onto a random d × min(8, d) matrix
+    /// drawn from <paramref name="random"/>. Only the candidate rows of x are read.
+    /// </summary>
+    internal static int[] SubsetOf<T>(ReadOnlySpan<T> x, int d, int[] candidates, Random random) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (candidates.Length <= SubsetSize)
+            return candidates;
         int p = Math.Min(ProjectionDims, d);
         var proj = new double[d * p];
         for (int i = 0; i < proj.Length; i++)

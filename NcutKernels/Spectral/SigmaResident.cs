@@ -1,0 +1,51 @@
+// SigmaResident: the σ rule for features resident on a device — only the candidate rows are gathered there and copied to the host.
+using System.Buffers;
+using System.Numerics;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Spectral;
+
+internal static partial class SigmaSelection
+{
+    /// <summary>
+    /// σ for x resident on its device, equal bit for bit to
+    /// <see cref="ByDegreeQuantile{T}(ReadOnlySpan{T}, int, int, AffinityKind, double, int, ComputeDevice?)"/> on the host copy of
+    /// x with x's device: the rule reads only the candidate rows (<see cref="Candidates"/>, at most <see cref="CandidateCount"/>),
+    /// so only those are gathered on the device (all of x is copied when every row is a candidate) into a host buffer rented
+    /// from <see cref="ArrayPool{T}.Shared"/>, and the rule runs on them as candidates 0 … c − 1 with the same seeded stream.
+    /// </summary>
+    internal static double ByDegreeQuantile<T>(DeviceMatrix<T> x, AffinityKind kind, double quantile, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ObjectDisposedException.ThrowIf(x.IsDisposed, x);
+        if (!(quantile >= 0 && quantile <= 1))
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile must lie in [0, 1].");
+        var device = x.Device;
+        device.ThrowIfDisposed();
+        int n = x.Rows, d = x.Cols;
+        var (candidates, random) = Candidates(n, seed);
+        int c = candidates.Length, length = checked(c * d);
+        var staged = ArrayPool<T>.Shared.Rent(length);
+        try
+        {
+            var rows = staged.AsSpan(0, length);
+            if (c == n)
+            {
+                x.Download(rows);
+            }
+            else
+            {
+                using var gathered = DeviceMatrix<T>.Allocate(device, c, d);
+                device.Backend.GatherRows(x.All, candidates, gathered.All);
+                gathered.Download(rows);
+            }
+            var subset = SubsetOf<T>(rows, d, Enumerable.Range(0, c).ToArray(), random);
+            return OnSubset<T>(rows, d, subset, kind, quantile, device);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(staged);
+        }
+    }
+}
