@@ -86,11 +86,13 @@ public static partial class GpuCheck
                 {
                     // 10⁵ and 10⁶ keep each run's log: its sub-stage lines (landmark choice and copy, eigen-solve, anchors' walk and σp) follow the table.
                     log = fullN >= 100_000 ? new StringWriter() : null;
+                    last?.Dispose();
                     last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k, Log = log }, options with { Path = EmbeddingPath.Nystrom });
                     using var u = last.FitTransform(xd);
                 });
                 string summed = last!.Propagation == NystromPropagation.Classic ? $" (sums over {last.AnchorIndices.Length} of {last.LandmarkIndices.Length} landmarks)" : "";
                 Line($"| {n} | {k} | {mode}{summed} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
+                last.Dispose();
                 if (log is not null)
                     subStages.Add($"- {n}, {mode}: " + string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Where(l => l.Contains(" ms") && !l.Contains("sampling ")).Select(l => l.Replace("nystrom: ", ""))));
@@ -114,7 +116,8 @@ public static partial class GpuCheck
             {
                 using var tape = new Tape<T>(dev);
                 var v = tape.Input(input);
-                var (u, _) = new NystromNcut(dev, new NcutOptions { EigenvectorCount = 6, Sigma = Math.Sqrt(d) }, nystrom).FitTransform(v);
+                using var ncut = new NystromNcut(dev, new NcutOptions { EigenvectorCount = 6, Sigma = Math.Sqrt(d) }, nystrom);
+                var (u, _) = ncut.FitTransform(v);
                 tape.Backward(tape.Sum(tape.Square(u)));
                 return v.Gradient.Cast<T>().Select(double.CreateChecked).ToArray();
             }

@@ -42,7 +42,7 @@ internal static class EmbedCommand
         if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
             throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var device = ComputeDevice.Create(kind, stdout);
-        var embedding = new NystromNcut(device, options, nystrom);
+        using var embedding = new NystromNcut(device, options, nystrom);
         if (gradOutput is not null)
         {
             if (array.IsDouble && device.Kind == DeviceKind.Cpu)

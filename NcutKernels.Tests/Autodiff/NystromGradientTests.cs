@@ -151,7 +151,7 @@ public class NystromGradientTests
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
         var v = tape.Input(x);
-        var nystrom = new NystromNcut(device, options);
+        using var nystrom = new NystromNcut(device, options);
         var (u, _) = nystrom.FitTransform(v);
         tape.Backward(tape.Sum(tape.Square(tape.Abs(u))));
         using var refTape = new Tape<double>(device);
@@ -173,7 +173,7 @@ public class NystromGradientTests
         using var device = ComputeDevice.Create(DeviceKind.IlgpuCpu);
         using var tape = new Tape<float>(device);
         var xv = tape.Input(TestData.ToFloat(x));
-        var nystrom = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = Sigma }, new NystromOptions { ExactThreshold = 50 });
+        using var nystrom = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = Sigma }, new NystromOptions { ExactThreshold = 50 });
         var (u, _) = nystrom.FitTransform(xv);
         tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.ToFloat(c)))));
         var g = TestData.Matrix(xv.Gradient);
@@ -193,7 +193,7 @@ public class NystromGradientTests
         var sw = Stopwatch.StartNew();
         using var tape = new Tape<float>(device);
         var xv = tape.Input(x);
-        var nystrom = new NystromNcut(device, new NcutOptions { EigenvectorCount = k });
+        using var nystrom = new NystromNcut(device, new NcutOptions { EigenvectorCount = k });
         var (u, _) = nystrom.FitTransform(xv);
         double forwardMs = sw.Elapsed.TotalMilliseconds;
         tape.Backward(tape.Sum(tape.Square(u)));
@@ -281,7 +281,7 @@ public class NystromGradientTests
         using var other = ComputeDevice.Create(DeviceKind.Cpu);
         Assert.That(() => Nystrom(other).FitTransform(v), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
         Assert.That(() => Nystrom(device).FitTransform((Variable<double>)null!), Throws.ArgumentNullException);
-        var small = new NystromNcut(device, new NcutOptions { EigenvectorCount = 30, Sigma = Sigma }, new NystromOptions { ExactThreshold = 50 });
+        using var small = new NystromNcut(device, new NcutOptions { EigenvectorCount = 30, Sigma = Sigma }, new NystromOptions { ExactThreshold = 50 });
         Assert.That(() => small.FitTransform(v), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("EigenvectorCount must be less than m"));
         var (x, xl, ul, _) = OpInputs();
         Assert.That(() => NystromOps.Classic(tape, tape.Input(x), tape.Input(xl), tape.Input(ul), tape.Constant(new double[1, 2]), Sigma, 4),

@@ -45,7 +45,7 @@ public class NystromCliTests
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain($"ncut: path nystrom (600 points, 150 landmarks by Uniform sampling, {propagation} propagation)"));
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
-        var expected = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = 2 },
+        using var expected = new NystromNcut(device, new NcutOptions { EigenvectorCount = 3, Sigma = 2 },
             new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = propagation });
         Assert.That(Npy.Read(output).ToMatrix<double>(), Is.EqualTo(expected.FitTransform(x)));
         Assert.That(Npy.Read(lambda).Doubles, Is.EqualTo(expected.Eigenvalues));

@@ -141,9 +141,11 @@ public class CudaTests
         var x = TestData.ToFloat(TestData.Blobs(20000, 32, 8, separation: 4, seed: 41));
         var options = new NcutOptions { EigenvectorCount = 8 };
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = propagation };
-        var expected = new NystromNcut(cuda, options, nystrom).FitTransform(x);
+        using var expectedNcut = new NystromNcut(cuda, options, nystrom);
+        var expected = expectedNcut.FitTransform(x);
         using var xd = DeviceMatrix<float>.Upload(cuda, x);
-        using var u = new NystromNcut(cuda, options, nystrom).FitTransform(xd);
+        using var uNcut = new NystromNcut(cuda, options, nystrom);
+        using var u = uNcut.FitTransform(xd);
         // Rows are independent of the batch they come in (fixed summation order per row), so one call on all rows equals chunked uploads.
         Assert.That(u.Download(), Is.EqualTo(expected));
     }

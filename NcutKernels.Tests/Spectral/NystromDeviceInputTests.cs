@@ -25,10 +25,10 @@ public class NystromDeviceInputTests
         var x = TestData.ToFloat(TestData.Blobs(1200, 10, 4, separation: 4, seed: 3));
         var options = new NcutOptions { EigenvectorCount = 4, Seed = 5 };
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = sampling, ChunkRows = 250, SampleCount = sampleCount };
-        var host = new NystromNcut(_cpu, options, nystrom);
+        using var host = new NystromNcut(_cpu, options, nystrom);
         var expected = host.FitTransform(x);
         using var xd = DeviceMatrix<float>.Upload(_cpu, x);
-        var device = new NystromNcut(_cpu, options, nystrom);
+        using var device = new NystromNcut(_cpu, options, nystrom);
         using var u = device.FitTransform(xd);
         Assert.That(device.LandmarkIndices, Is.EqualTo(host.LandmarkIndices), "same landmarks");
         Assert.That(u.Download(), Is.EqualTo(expected), "same bits as the host-array path");
@@ -42,9 +42,10 @@ public class NystromDeviceInputTests
     {
         var x = TestData.Blobs(300, 5, 3, separation: 4, seed: 4);
         var options = new NcutOptions { EigenvectorCount = 3 };
-        var expected = new NystromNcut(_cpu, options).FitTransform(x);
+        using var expectedNcut = new NystromNcut(_cpu, options);
+        var expected = expectedNcut.FitTransform(x);
         using var xd = DeviceMatrix<double>.Upload(_cpu, x);
-        var device = new NystromNcut(_cpu, options);
+        using var device = new NystromNcut(_cpu, options);
         using var u = device.FitTransform(xd);
         Assert.That(device.Path, Is.EqualTo(EmbeddingPath.Exact));
         Assert.That(u.Download(), Is.EqualTo(expected));
@@ -59,9 +60,11 @@ public class NystromDeviceInputTests
         foreach (var mode in new[] { NystromPropagation.Classic, NystromPropagation.NcutPytorch })
         {
             var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = LandmarkSampling.FarthestPoint };
-            var expected = new NystromNcut(ilgpu, options, nystrom).FitTransform(x);
+            using var expectedNcut = new NystromNcut(ilgpu, options, nystrom);
+            var expected = expectedNcut.FitTransform(x);
             using var xd = DeviceMatrix<float>.Upload(ilgpu, x);
-            using var u = new NystromNcut(ilgpu, options, nystrom).FitTransform(xd);
+            using var uNcut = new NystromNcut(ilgpu, options, nystrom);
+            using var u = uNcut.FitTransform(xd);
             Assert.That(u.Download(), Is.EqualTo(expected), mode.ToString());
         }
     }
@@ -70,7 +73,7 @@ public class NystromDeviceInputTests
     public void BadDeviceInput_ThrowsNamingTheProblem()
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
-        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
+        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
         using (var unfitted = DeviceMatrix<float>.Allocate(_cpu, 4, 3))
             Assert.That(() => nystrom.Transform(unfitted), Throws.InvalidOperationException, "no fit yet");
         var bad = (float[,])x.Clone();
@@ -90,5 +93,43 @@ public class NystromDeviceInputTests
         nystrom.Fit(good);
         using var narrow = DeviceMatrix<float>.Allocate(_cpu, 4, 2);
         Assert.That(() => nystrom.Transform(narrow), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
+    }
+    [Test]
+    public void Dispose_FreesTheFitAndRejectsFurtherUse()
+    {
+        var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
+        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
+        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
+        nystrom.Fit(xd);
+        var eigenvalues = nystrom.Eigenvalues;
+        nystrom.Dispose();
+        nystrom.Dispose();
+        Assert.That(() => nystrom.Transform(x), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => nystrom.Transform(xd), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => nystrom.Fit(x), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(nystrom.Eigenvalues, Is.EqualTo(eigenvalues), "the fitted properties stay readable");
+    }
+
+    /// <summary>
+    /// A fit from device-resident float32 rows keeps its landmarks only on the device; a float64 transform converts them (same
+    /// anchors, σ and values), and a float32 transform after it converts them back and gives the same bits.
+    /// </summary>
+    [TestCase(NystromPropagation.Classic)]
+    [TestCase(NystromPropagation.Renormalized)]
+    public void TransformInAnotherElementType_UsesTheSameFit(NystromPropagation mode)
+    {
+        var x = TestData.ToFloat(TestData.Blobs(900, 6, 3, separation: 4, seed: 12));
+        var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, SampleCount = 200, AnchorCount = 64 };
+        using var ncut = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 3, Seed = 4 }, nystrom);
+        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
+        using var u = ncut.FitTransform(xd);
+        var first = u.Download();
+        var wide = ncut.Transform(TestData.ToDouble(x));
+        // float32 landmark data and float32 eigenvectors, summed in float64 here: agreement to float32 rounding of the result.
+        const double atol = 1e-6, rtol = 1e-4;
+        for (int i = 0; i < first.GetLength(0); i++)
+            for (int c = 0; c < first.GetLength(1); c++)
+                Assert.That(Math.Abs(wide[i, c] - first[i, c]), Is.LessThanOrEqualTo(atol + rtol * Math.Abs(wide[i, c])), $"row {i}, column {c}");
+        Assert.That(ncut.Transform(x), Is.EqualTo(first), "float32 again: the same bits");
     }
 }

@@ -42,7 +42,7 @@ public class NystromTests
     {
         var x = TestData.Blobs(300, 6, 3, separation: 5, seed: 1);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        var nystrom = new NystromNcut(_cpu, options);
+        using var nystrom = new NystromNcut(_cpu, options);
         var u = nystrom.FitTransform(x);
         var exact = new Ncut(_cpu, options);
         Assert.That(u, Is.EqualTo(exact.FitTransform(x)), "bit-identical to Ncut");
@@ -58,11 +58,11 @@ public class NystromTests
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 5, 4, separation: 5, seed: 2));
         var options = new NcutOptions { EigenvectorCount = 4 };
-        var exact = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100, Path = EmbeddingPath.Exact });
+        using var exact = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100, Path = EmbeddingPath.Exact });
         Assert.That(exact.FitTransform(x), Is.EqualTo(new Ncut(_cpu, options).FitTransform(x)));
         Assert.That(exact.Path, Is.EqualTo(EmbeddingPath.Exact));
 
-        var auto = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100 });
+        using var auto = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100 });
         var u = auto.FitTransform(x);
         Assert.That(auto.Path, Is.EqualTo(EmbeddingPath.Nystrom), "n = 400 > 100");
         Assert.That(auto.LandmarkIndices, Has.Length.EqualTo(100), "m = ⌊400·0.25⌋");
@@ -84,7 +84,8 @@ public class NystromTests
         var exact = new Ncut(_cpu, options).FitTransform(x);
         double Measure(NystromOptions nystrom, out double nmi)
         {
-            var u = new NystromNcut(_cpu, options, nystrom with { ExactThreshold = 1000 }).FitTransform(x);
+            using var uNcut = new NystromNcut(_cpu, options, nystrom with { ExactThreshold = 1000 });
+            var u = uNcut.FitTransform(x);
             nmi = TestData.Nmi(KwayLabels(u, c), Truth(n, c));
             double sin = Sin(exact, u);
             TestContext.Out.WriteLine($"{nystrom.Sampling} + {nystrom.Propagation}: sin θ {sin:F4}, NMI {nmi:F4}");
@@ -112,7 +113,7 @@ public class NystromTests
     {
         var x = TestData.Blobs(1200, 8, 4, separation: 5, seed: 4);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        var nystrom = new NystromNcut(_cpu, options, Forced());
+        using var nystrom = new NystromNcut(_cpu, options, Forced());
         var u = nystrom.FitTransform(x);
         var landmarks = nystrom.LandmarkIndices;
         var xl = new double[landmarks.Length, 8];
@@ -136,7 +137,7 @@ public class NystromTests
         const int n = 1200, d = 8, k = 4, s = 40;
         var x = TestData.Blobs(n, d, k, separation: 5, seed: 4);
         var options = new NcutOptions { EigenvectorCount = k };
-        var nystrom = new NystromNcut(_cpu, options, Forced() with { ClassicLandmarks = s });
+        using var nystrom = new NystromNcut(_cpu, options, Forced() with { ClassicLandmarks = s });
         var u = nystrom.FitTransform(x);
         var landmarks = nystrom.LandmarkIndices;
         var subset = nystrom.AnchorIndices;
@@ -184,7 +185,7 @@ public class NystromTests
     public void UniformLandmarks_AreTheFirstStepsOfASeededFisherYatesShuffle()
     {
         var x = TestData.Blobs(1000, 3, 2, separation: 4, seed: 12);
-        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2, Seed = 21 }, Forced());
+        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2, Seed = 21 }, Forced());
         nystrom.Fit(x);
         var random = new Random(21);
         var rows = Enumerable.Range(0, 1000).ToArray();
@@ -213,15 +214,16 @@ public class NystromTests
         var x = TestData.ToFloat(TestData.Blobs(1500, 10, 5, separation: 4, seed: 5));
         var options = new NcutOptions { EigenvectorCount = 5, Seed = 7 };
         var nystrom = Forced(mode) with { Sampling = sampling };
-        var fit = new NystromNcut(_cpu, options, nystrom);
+        using var fit = new NystromNcut(_cpu, options, nystrom);
         var first = fit.FitTransform(x);
-        var again = new NystromNcut(_cpu, options, nystrom);
+        using var again = new NystromNcut(_cpu, options, nystrom);
         Assert.That(again.FitTransform(x), Is.EqualTo(first), "same seed, same bits");
         Assert.That(again.LandmarkIndices, Is.EqualTo(fit.LandmarkIndices));
         Assert.That(fit.LandmarkIndices, Has.Length.EqualTo(375).And.Ordered.Ascending.And.Unique);
         // 37-row chunks: the propagation holds O(37·(d + k)) on the device at a time; the result must not change.
-        Assert.That(new NystromNcut(_cpu, options, nystrom with { ChunkRows = 37 }).FitTransform(x), Is.EqualTo(first), "chunked");
-        var reseeded = new NystromNcut(_cpu, options with { Seed = 8 }, nystrom);
+        using var chunked = new NystromNcut(_cpu, options, nystrom with { ChunkRows = 37 });
+        Assert.That(chunked.FitTransform(x), Is.EqualTo(first), "chunked");
+        using var reseeded = new NystromNcut(_cpu, options with { Seed = 8 }, nystrom);
         reseeded.Fit(x);
         Assert.That(reseeded.LandmarkIndices, Is.Not.EqualTo(fit.LandmarkIndices), "another seed, other landmarks");
     }
@@ -236,7 +238,7 @@ public class NystromTests
         for (int i = 0; i < n + 500; i++)
             for (int e = 0; e < 12; e++)
                 (i < n ? x : held)[i < n ? i : i - n, e] = all[i, e];
-        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = c }, Forced());
+        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = c }, Forced());
         var u = nystrom.FitTransform(x);
         var rows = new double[200, 12];
         for (int i = 0; i < 200; i++)
@@ -258,24 +260,24 @@ public class NystromTests
     {
         var x = TestData.Blobs(2400, 6, 4, separation: 4, seed: 8);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        var nystrom = new NystromNcut(_cpu, options, Forced(NystromPropagation.Renormalized) with { AnchorCount = 128 });
+        using var nystrom = new NystromNcut(_cpu, options, Forced(NystromPropagation.Renormalized) with { AnchorCount = 128 });
         nystrom.Fit(x);
         Assert.That(nystrom.AnchorIndices, Has.Length.EqualTo(128));
         Assert.That(nystrom.AnchorIndices, Is.SubsetOf(nystrom.LandmarkIndices));
         Assert.That(nystrom.PropagationNeighbours, Is.EqualTo(4), "max(4, ⌊min(32, 128/32)⌋)");
         Assert.That(nystrom.PropagationSigma, Is.GreaterThan(0));
-        var classic = new NystromNcut(_cpu, options, Forced());
+        using var classic = new NystromNcut(_cpu, options, Forced());
         classic.Fit(x);
         Assert.That(classic.AnchorIndices, Is.EqualTo(classic.LandmarkIndices), "the classic extension sums over every landmark");
         Assert.That(classic.PropagationSigma, Is.EqualTo(classic.Sigma));
         // An exact-path fit prepares its anchors on the first Transform.
-        var exact = new NystromNcut(_cpu, options);
+        using var exact = new NystromNcut(_cpu, options);
         exact.Fit(TestData.Blobs(600, 6, 4, separation: 4, seed: 8));
         Assert.That(exact.AnchorIndices, Is.Empty);
         exact.Transform(new double[,] { { 0, 0, 0, 0, 0, 0 } });
         Assert.That(exact.AnchorIndices, Has.Length.EqualTo(600));
         // A given subset on the exact path: the first Transform draws it among all n points, later ones reuse it.
-        var subset = new NystromNcut(_cpu, options, new NystromOptions { ClassicLandmarks = 50 });
+        using var subset = new NystromNcut(_cpu, options, new NystromOptions { ClassicLandmarks = 50 });
         var points = TestData.Blobs(600, 6, 4, separation: 4, seed: 8);
         subset.Fit(points);
         var first = subset.Transform(points);
@@ -292,8 +294,10 @@ public class NystromTests
         using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
         foreach (var mode in new[] { NystromPropagation.Classic, NystromPropagation.NcutPytorch })
         {
-            var onDevice = new NystromNcut(ilgpu, options, Forced(mode)).FitTransform(x);
-            var managed = new NystromNcut(_cpu, options, Forced(mode)).FitTransform(x);
+            using var onDeviceNcut = new NystromNcut(ilgpu, options, Forced(mode));
+            var onDevice = onDeviceNcut.FitTransform(x);
+            using var managedNcut = new NystromNcut(_cpu, options, Forced(mode));
+            var managed = managedNcut.FitTransform(x);
             // float32 kernels vs the managed backend: eigenvectors agree to ~1e-5 (KernelTwinTests), so do their extensions.
             Assert.That(TestData.SubspaceSin(TestData.Orthonormal(TestData.Matrix(managed)), TestData.Orthonormal(TestData.Matrix(onDevice))),
                 Is.LessThan(1e-3), mode.ToString());
@@ -323,7 +327,7 @@ public class NystromTests
                 Throws.ArgumentException.With.Property("ParamName").EqualTo("nystrom").And.Message.Contains("Cosine"));
             Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Sigma = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
 
-            var fitted = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, Forced());
+            using var fitted = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, Forced());
             Assert.That(() => fitted.Transform(x), Throws.InvalidOperationException.With.Message.Contains("Fit"));
             // n = 200 → m = 50 landmarks: k = 50 is too many.
             Assert.That(() => new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 50 }, Forced()).Fit(x),

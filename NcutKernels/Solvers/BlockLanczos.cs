@@ -112,10 +112,31 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         if (UseDense(m.Rows, k))
             return SolveDense(m, k, tolerance);
         using var solver = new BlockLanczos<T>(device, m, k, seed);
-        return solver.Run(tolerance, maxBlockProducts, progress);
+        var (values, report, next) = solver.Run(tolerance, maxBlockProducts, progress);
+        return (values, solver.DownloadVectors(), report, next);
     }
 
-    private (double[], T[], LanczosReport, double) Run(double tol, int maxProducts, Action<string>? progress)
+    /// <summary>
+    /// As <see cref="Solve"/>, with the eigenvectors left on the device: a new k×n <see cref="DeviceMatrix{T}"/> (row j =
+    /// eigenvector j; the caller disposes it), the same values as <see cref="Solve"/> would download.
+    /// </summary>
+    public static (double[] values, DeviceMatrix<T> vectors, LanczosReport report) SolveOnDevice(
+        ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxBlockProducts, Action<string>? progress = null)
+    {
+        if (UseDense(m.Rows, k))
+        {
+            var (dense, u, denseReport, _) = SolveDense(m, k, tolerance);
+            return (dense, DeviceMatrix<T>.Upload(device, u, k, m.Rows), denseReport);
+        }
+        using var solver = new BlockLanczos<T>(device, m, k, seed);
+        var (values, report, _) = solver.Run(tolerance, maxBlockProducts, progress);
+        var vectors = DeviceMatrix<T>.Allocate(device, k, m.Rows);
+        solver._be.Copy(solver._tmp.RowRange(0, k), vectors.All);
+        return (values, vectors, report);
+    }
+
+    /// <summary>Runs to convergence (or the product budget): returns the k values, the report and θ_{k+1}; the eigenvectors are left in rows 0..k−1 of _tmp.</summary>
+    private (double[], LanczosReport, double) Run(double tol, int maxProducts, Action<string>? progress)
     {
         _total.Start();
         int cols = 0, products = 0, restarts = 0;
@@ -172,10 +193,9 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 progress?.Invoke($"lanczos: {products} block products, basis {cols}, max residual {worst:E2}");
                 if (worst <= tol || exhausted)
                 {
-                    var vectors = DownloadVectors();
                     var report = new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
                         _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds);
-                    return (theta[.._k], vectors, report, cols > _k ? theta[_k] : double.NaN);
+                    return (theta[.._k], report, cols > _k ? theta[_k] : double.NaN);
                 }
             }
             if (cols + _b > _maxBasis)

@@ -86,7 +86,7 @@ public sealed class ChannelTracer
 
         using var tape = new Tape<T>(_device);
         var x = tape.Input(features);
-        var ncut = new NystromNcut(_device, Options.Ncut, Options.Nystrom);
+        using var ncut = new NystromNcut(_device, Options.Ncut, Options.Nystrom);
         var (u, _) = ncut.FitTransform(x);
         var uHost = Ncut.ToDouble(u.ToArray());
         KwayNcut kway;

@@ -1,4 +1,5 @@
 // NystromNcut: Nyström Normalized Cut: exact Ncut on sampled landmarks, then the eigenvectors propagated to every point on the device.
+using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -24,7 +25,9 @@ namespace NcutKernels.Spectral;
 /// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> sums over every landmark instead (or, past
 /// n·m = 2³⁰ pairs, a seeded random subset of them: <see cref="NystromOptions.ClassicLandmarks"/>).
 /// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
-/// deterministic: the same seed and device give bit-identical output.
+/// deterministic: the same seed and device give bit-identical output. A fit keeps its landmark features, eigenvectors and the
+/// propagation's anchors and values on the device, so transforms upload nothing but their rows: dispose the NystromNcut to
+/// free that memory (a new fit frees the previous one's).
 /// </remarks>
 public sealed partial class NystromNcut
 {
@@ -131,14 +134,14 @@ public sealed partial class NystromNcut
         if (check)
             CheckValues(x, rows, cols);
         var sw = Stopwatch.StartNew();
-        double anchorsMs = PrepareOnce<T>(fit, sw);
+        var (resident, anchorsMs) = PrepareOnce<T>(fit, sw);
         int k = fit.Eigenvalues.Length;
         var result = new T[rows, k];
         var output = MemoryMarshal.CreateSpan(ref result[0, 0], result.Length);
         int chunk = Math.Min(Nystrom.ChunkRows, rows);
         using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
         using var oc = DeviceMatrix<T>.Allocate(_device, chunk, k);
-        using var run = new PropagationRun<T>(this, _propagator!, chunk);
+        using var run = new PropagationRun<T>(this, resident, _propagator!, chunk);
         for (int r0 = 0; r0 < rows; r0 += chunk)
         {
             int len = Math.Min(chunk, rows - r0);
@@ -158,13 +161,13 @@ public sealed partial class NystromNcut
         if (check)
             CheckDeviceValues(x);
         var sw = Stopwatch.StartNew();
-        double anchorsMs = PrepareOnce<T>(fit, sw);
+        var (resident, anchorsMs) = PrepareOnce<T>(fit, sw);
         var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
         try
         {
             // The classic sums hold rows×(k+1) floats per pass: at most int.MaxValue of them (one launch's threads finish them).
             int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
-            using var run = new PropagationRun<T>(this, _propagator!, passRows);
+            using var run = new PropagationRun<T>(this, resident, _propagator!, passRows);
             run.Propagate(x.All, result.All);
             _device.Backend.Synchronize();
         }
@@ -189,13 +192,14 @@ public sealed partial class NystromNcut
         return fit;
     }
 
-    /// <summary>Prepares the propagation on first use; returns the milliseconds it took.</summary>
-    private double PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The device-resident fit in T with its propagation prepared (on first use, or again for another element type); and the milliseconds that took.</summary>
+    private (Resident<T> resident, double ms) PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var resident = ResidentFor<T>(fit);
         if (_propagator is not null)
-            return 0;
-        _propagator = Prepare<T>(fit);
-        return Lap(sw);
+            return (resident, 0);
+        _propagator = Prepare(_fit!, resident);
+        return (resident, Lap(sw));
     }
 
     private void EndTransform(int rows, double anchorsMs, double propagationMs)
@@ -214,9 +218,9 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// As <see cref="Fit{T}(T[,])"/> for x resident on this device (n×d). On the Nyström path x stays on the device: it is
-    /// checked for NaN/∞ there, the landmark rows are gathered there and only they (m×d) are copied to the host — plus, with
-    /// farthest-point sampling, the min(n, 4m) candidate rows; the exact path (n ≤ <see cref="NystromOptions.ExactThreshold"/>)
-    /// downloads x.
+    /// checked for NaN/∞ there and the landmark rows are gathered there and stay there; the host sees only the ≤ 4000 rows the
+    /// σ rule reads (when σ is not given) and, with farthest-point sampling, the min(n, 4m) candidate rows; the exact path
+    /// (n ≤ <see cref="NystromOptions.ExactThreshold"/>) downloads x.
     /// </summary>
     public NystromNcut Fit<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -226,8 +230,9 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// As <see cref="FitTransform{T}(T[,])"/> for x resident on this device (n×d): returns a new n×k <see cref="DeviceMatrix{T}"/>
-    /// (the caller disposes it). On the Nyström path with uniform landmarks nothing n-sized crosses to the host (farthest-point
-    /// sampling copies its min(n, 4m) candidate rows there for the projection); the exact path downloads x.
+    /// (the caller disposes it). On the Nyström path with uniform landmarks nothing n- or m×d-sized crosses to the host (the σ
+    /// rule reads ≤ 4000 landmark rows there; farthest-point sampling copies its min(n, 4m) candidate rows there for the
+    /// projection); the exact path downloads x.
     /// </summary>
     public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         FitDevice(x) ?? TransformDevice(x, false);
@@ -252,13 +257,19 @@ public sealed partial class NystromNcut
             : FarthestPointSampling.Sample(_device, x, m, Options.Seed);
         Array.Sort(indices);
         double chooseMs = sw.Elapsed.TotalMilliseconds;
-        var features = new T[(long)m * x.Cols];
-        using var landmarks = DeviceMatrix<T>.Allocate(_device, m, x.Cols);
-        _device.Backend.GatherRows(x.All, indices, landmarks.All);
-        landmarks.Download(features);
+        var landmarks = DeviceMatrix<T>.Allocate(_device, m, x.Cols);
+        try
+        {
+            _device.Backend.GatherRows(x.All, indices, landmarks.All);
+        }
+        catch
+        {
+            landmarks.Dispose();
+            throw;
+        }
         double samplingMs = Lap(sw);
-        Options.Log?.WriteLine($"nystrom: landmarks chosen in {chooseMs:F1} ms, gathered and copied to the host in {samplingMs - chooseMs:F1} ms");
-        FitLandmarks(indices, features, x.Rows, x.Cols, samplingMs, landmarks);
+        Options.Log?.WriteLine($"nystrom: landmarks chosen in {chooseMs:F1} ms, gathered on the device in {samplingMs - chooseMs:F1} ms");
+        FitLandmarks(indices, null, landmarks, x.Rows, x.Cols, samplingMs);
         return null;
     }
 
@@ -313,6 +324,7 @@ public sealed partial class NystromNcut
     {
         _fit = null;
         _propagator = null;
+        DropResident();
         _landmarkNcut = null;
         bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
         Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
@@ -339,30 +351,46 @@ public sealed partial class NystromNcut
         var sw = Stopwatch.StartNew();
         var indices = SampleLandmarks(x, rows, cols);
         int m = indices.Length;
-        var features = new T[(long)m * cols];
-        for (int r = 0; r < m; r++)
-            x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan((int)((long)r * cols), cols));
-        FitLandmarks(indices, features, rows, cols, Lap(sw));
+        // The landmark rows pass through a pooled buffer on their way to the device (σ reads them there first): a fresh
+        // m×d array costs its first-touch page faults on every fit.
+        var features = ArrayPool<T>.Shared.Rent(checked(m * cols));
+        try
+        {
+            for (int r = 0; r < m; r++)
+                x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan(r * cols, cols));
+            var landmarks = features.AsSpan(0, m * cols);
+            FitLandmarks(indices, features, DeviceMatrix<T>.Upload(_device, landmarks, m, cols), rows, cols, Lap(sw));
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(features);
+        }
     }
 
-    /// <summary>The Nyström fit after sampling: σ, the landmark Ncut and the propagation's preparation (features m×d, the landmarks' rows of x).</summary>
-    private void FitLandmarks<T>(int[] indices, T[] features, int rows, int cols, double samplingMs, DeviceMatrix<T>? onDevice = null)
+    /// <summary>
+    /// The Nyström fit after sampling: σ, the landmark Ncut and the propagation's preparation. features: the landmarks' rows of x
+    /// (m×d) on the device, owned from here on (kept as the resident fit); host: the same rows on the host in its first m×d
+    /// elements when the input was there (null: σ reads its rows from the device); the fit keeps no host copy.
+    /// </summary>
+    private void FitLandmarks<T>(int[] indices, T[]? host, DeviceMatrix<T> features, int rows, int cols, double samplingMs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var resident = new Resident<T>(features, null, null);
+        _resident = resident;
         int k = Options.EigenvectorCount, m = indices.Length;
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
-        double sigma = Options.SigmaFor<T>(features, m, cols, _device);
+        double sigma = host is null ? Options.SigmaFor(features) : Options.SigmaFor<T>(host.AsSpan(0, m * cols), m, cols, _device);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
 
-        var (eigenvalues, vectors, degrees) = LandmarkNcut(features, m, cols, sigma, onDevice);
+        var (eigenvalues, degrees) = LandmarkNcut(resident, sigma);
         double landmarkMs = Lap(sw);
-        _fit = new Landmarks(rows, cols, indices, features, vectors, degrees, eigenvalues, sigma);
+        _fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma);
 
-        _propagator = Prepare<T>(_fit);
+        _propagator = Prepare(_fit, resident);
         double anchorsMs = Lap(sw);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
         log?.WriteLine($"nystrom: {Timings}");
@@ -410,15 +438,18 @@ public sealed partial class NystromNcut
         return rows;
     }
 
-    /// <summary>Exact Ncut on the landmarks through the device (as <see cref="Ncut"/>), keeping the landmark graph's degrees; onDevice: the features already there (else uploaded).</summary>
-    private (double[] eigenvalues, double[] vectors, double[] degrees) LandmarkNcut<T>(T[] features, int m, int cols, double sigma, DeviceMatrix<T>? onDevice)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Exact Ncut on the resident landmark features through the device (as <see cref="Ncut"/>): returns the eigenvalues and the
+    /// landmark graph's degrees; the eigenvectors stay on the device (<see cref="Resident{T}.SetVectors"/>), each with the sign
+    /// that makes its sum over the landmarks ≥ 0.
+    /// </summary>
+    private (double[] eigenvalues, double[] degrees) LandmarkNcut<T>(Resident<T> resident, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
         var be = _device.Backend;
         var sw = Stopwatch.StartNew();
-        using var uploaded = onDevice is null ? DeviceMatrix<T>.Upload(_device, features, m, cols) : null;
-        var xm = onDevice ?? uploaded!;
+        var xm = resident.Features;
+        int m = xm.Rows;
         using var w = DeviceMatrix<T>.Allocate(_device, m, m);
         using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);
         be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
@@ -430,60 +461,123 @@ public sealed partial class NystromNcut
         var log = Options.Log;
         log?.WriteLine($"nystrom: landmark affinity, degrees and normalization in {sw.Elapsed.TotalMilliseconds:F1} ms");
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
-        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
+        var (values, vectors, report) = BlockLanczos<T>.SolveOnDevice(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
+        try
+        {
+            using var ones = DeviceMatrix<T>.Upload(_device, Enumerable.Repeat(T.One, m).ToArray(), 1, m);
+            var sums = be.InnerProducts(vectors.All, ones.All);
+            resident.SetVectors(vectors, Enumerable.Range(0, k).Select(c => sums[c, 0] < 0 ? -1.0 : 1.0).ToArray());
+        }
+        catch
+        {
+            vectors.Dispose();
+            throw;
+        }
         Report = report;
         log?.WriteLine($"nystrom: landmark eigen-solve {report}");
         if (!report.Converged)
             log?.WriteLine($"nystrom: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
-        var u = Ncut.ToColumns(vectors, m, k);
-        return (values.Select(v => v - Options.DiagonalShift).ToArray(), Widen(Span(u)), Widen<T>(d));
+        return (values.Select(v => v - Options.DiagonalShift).ToArray(), Widen<T>(d));
     }
 
-    /// <summary>Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>).</summary>
-    private Propagator Prepare<T>(Landmarks fit) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>) and leaves its anchors
+    /// and values on the device (<see cref="Resident{T}.SetPropagation"/>).
+    /// </summary>
+    private Propagator Prepare<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
         var log = Options.Log;
+        var be = _device.Backend;
         if (Propagation == NystromPropagation.Classic)
         {
             var subset = ClassicRows(fit.Points, m);
             int s = subset.Length;
-            var features = s == m ? fit.Features : GatherRows(fit.Features, d, subset);
-            var degrees = s == m && fit.Degrees is not null ? fit.Degrees : Degrees(As<T>(features), s, d, Options.Affinity, fit.Sigma);
-            // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/s, undone later).
-            var values = new double[(long)s * (k + 1)];
-            for (int j = 0; j < s; j++)
+            DeviceMatrix<T>? anchors = null, values = null;
+            try
             {
-                double scale = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
-                for (int c = 0; c < k; c++)
-                    values[(long)j * (k + 1) + c] = fit.Vectors[(long)subset[j] * k + c] * scale / Math.Max(fit.Eigenvalues[c], ClassicEigenvalueFloor);
-                values[(long)j * (k + 1) + k] = 1;
+                if (s < m)
+                {
+                    anchors = DeviceMatrix<T>.Allocate(_device, s, d);
+                    be.GatherRows(resident.Features.All, subset, anchors.All);
+                }
+                var degrees = s == m && fit.Degrees is not null
+                    ? fit.Degrees
+                    : Ops.NystromOps.LandmarkDegrees(_device, anchors ?? resident.Features, fit.Sigma, Options.Affinity);
+                // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/s, undone later).
+                var rowScale = new double[s];
+                for (int j = 0; j < s; j++)
+                    rowScale[j] = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
+                var divisor = fit.Eigenvalues.Select(l => Math.Max(l, ClassicEigenvalueFloor)).ToArray();
+                var (vectors, signs) = DeviceVectors(fit, resident);
+                values = DeviceMatrix<T>.Allocate(_device, s, k + 1);
+                be.ClassicValues(vectors.All, subset, rowScale, signs, divisor, values.All);
+                resident.SetPropagation(anchors, values);
+            }
+            catch
+            {
+                anchors?.Dispose();
+                values?.Dispose();
+                throw;
             }
             log?.WriteLine(s == m
                 ? $"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}"
                 : $"nystrom: classic extension over a random {s} of the {m} landmarks ({(Nystrom.ClassicLandmarks is null ? $"n·m = {(long)fit.Points * m:E2} > {NystromOptions.ClassicWork:E2} pairs" : "ClassicLandmarks")}), σ={fit.Sigma:G6}");
-            return new Propagator(subset, features, values, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
+            return new Propagator(subset, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
         }
         var sw = Stopwatch.StartNew();
-        var rows = AnchorRows<T>(fit.Vectors, m, k);
+        var hostVectors = HostVectors(fit);
+        var rows = AnchorRows<T>(hostVectors, m, k);
         double walkMs = Lap(sw);
         int a = rows.Length;
-        var anchors = GatherRows(fit.Features, d, rows);
-        var anchorValues = (double[])GatherRows(fit.Vectors, k, rows);
-        double copyMs = Lap(sw);
-        double sigmaP = PropagationSigmaOf(As<double>(anchors), a, d);
-        double sigmaMs = Lap(sw);
-        int neighbours = NeighbourCount(a);
-        double[]? anchorDegrees = null;
-        if (Propagation == NystromPropagation.NcutPytorch)
+        var anchorMatrix = DeviceMatrix<T>.Allocate(_device, a, d);
+        DeviceMatrix<T>? anchorValues = null;
+        try
         {
-            anchorDegrees = Degrees(As<T>(anchors), a, d, AffinityKind.Rbf, sigmaP);
-            for (int j = 0; j < a; j++)
-                anchorDegrees[j] /= a;
+            be.GatherRows(resident.Features.All, rows, anchorMatrix.All);
+            var anchorRows = new T[anchorMatrix.Length];
+            anchorMatrix.Download(anchorRows);
+            anchorValues = DeviceMatrix<T>.Upload(_device, Narrow<T>((double[])GatherRows(hostVectors, k, rows)), a, k);
+            double copyMs = Lap(sw);
+            double sigmaP = PropagationSigmaOf(As<double>(anchorRows), a, d);
+            double sigmaMs = Lap(sw);
+            int neighbours = NeighbourCount(a);
+            double[]? anchorDegrees = null;
+            if (Propagation == NystromPropagation.NcutPytorch)
+            {
+                anchorDegrees = Ops.NystromOps.LandmarkDegrees(_device, anchorMatrix, sigmaP, AffinityKind.Rbf);
+                for (int j = 0; j < a; j++)
+                    anchorDegrees[j] /= a;
+            }
+            resident.SetPropagation(anchorMatrix, anchorValues);
+            log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
+                $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
+            return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false);
         }
-        log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
-            $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
-        return new Propagator(rows, anchors, anchorValues, anchorDegrees, sigmaP, neighbours, false);
+        catch
+        {
+            anchorMatrix.Dispose();
+            anchorValues?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The landmark eigenvectors on the device (k×m) and their column signs: the solver's, kept since the fit, or uploaded
+    /// from the host copy (signs applied already) and kept from then on.
+    /// </summary>
+    private (DeviceMatrix<T> vectors, double[] signs) DeviceVectors<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (resident.Vectors is { } kept)
+            return (kept, resident.Signs!);
+        int m = fit.Indices.Length, k = fit.Eigenvalues.Length;
+        var host = fit.Vectors!;
+        var rows = new T[(long)k * m];
+        for (int j = 0; j < m; j++)
+            for (int c = 0; c < k; c++)
+                rows[(long)c * m + j] = T.CreateTruncating(host[(long)j * k + c]);
+        resident.SetVectors(DeviceMatrix<T>.Upload(_device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
+        return (resident.Vectors!, resident.Signs!);
     }
 
     /// <summary>
@@ -530,15 +624,9 @@ public sealed partial class NystromNcut
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
     private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 
-    /// <summary>Row sums of the affinity of the rows of <paramref name="points"/> (r×d) at σ, on the device.</summary>
-    private double[] Degrees<T>(T[] points, int r, int d, AffinityKind kind, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        using var xm = DeviceMatrix<T>.Upload(_device, points, r, d);
-        return Ops.NystromOps.LandmarkDegrees(_device, xm, sigma, kind);
-    }
-
     private void CheckType<T>()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _device.ThrowIfDisposed();
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new NotSupportedException($"NystromNcut supports float and double features, not {typeof(T).Name}.");
@@ -591,15 +679,17 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>
-    /// What a fit keeps (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's element
-    /// type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy), eigenvectors (m×k), graph degrees (null on the exact path),
-    /// eigenvalues, σ (float64).
+    /// What a fit keeps on the host (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's
+    /// element type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy;
+    /// null when only the device holds them: <see cref="Resident{T}"/>), eigenvectors (m×k, float64, signs applied; null until
+    /// downloaded from the device), graph degrees (null on the exact path), eigenvalues, σ (float64).
     /// </summary>
-    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array Features, double[] Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
+    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
 
     /// <summary>
-    /// The propagation's inputs: anchor positions among the landmarks, anchor features (a×d, the fit's element type), values (a×k, or a×(k+1) for the
-    /// classic extension), anchor degrees (null: renormalized), bandwidth, neighbour count.
+    /// The propagation's settings: anchor positions among the landmarks, anchor degrees (null: renormalized; all ones for the
+    /// classic extension), bandwidth, neighbour count (every anchor for the classic extension). Its anchors and values live on
+    /// the device (<see cref="Resident{T}"/>).
     /// </summary>
-    private sealed record Propagator(int[] Rows, Array Anchors, double[] Values, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
+    private sealed record Propagator(int[] Rows, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
 }

@@ -1,4 +1,4 @@
-// NystromNcutPropagation: one propagation pass of a fitted NystromNcut — anchors and values on the device, rows in, embedding rows out (classic extension finished on the device).
+// NystromNcutPropagation: one propagation pass of a fitted NystromNcut — the resident anchors and values, rows in, embedding rows out (classic extension finished on the device).
 using System.Numerics;
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
@@ -8,37 +8,27 @@ namespace NcutKernels.Spectral;
 public sealed partial class NystromNcut
 {
     /// <summary>
-    /// The device side of <see cref="Propagator"/> for one transform: anchors (a×d) and values uploaded once, and for the
-    /// classic extension a scratch of chunk×(k+1) sums that <see cref="Backend.FinishClassic{T}"/> turns into rows.
+    /// One transform's propagation on the device: the resident fit's anchors and values, and for the classic extension a
+    /// scratch of chunk×(k+1) sums that <see cref="Backend.FinishClassic{T}"/> turns into rows.
     /// </summary>
     private sealed class PropagationRun<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly Propagator _p;
         private readonly Backend _backend;
         private readonly DeviceMatrix<T> _anchors;
-        private readonly DeviceMatrix<T> _values = null!;
+        private readonly DeviceMatrix<T> _values;
         private readonly DeviceMatrix<T>? _sums;
         private readonly DistancePrecision _precision;
 
-        public PropagationRun(NystromNcut owner, Propagator p, int chunkRows)
+        public PropagationRun(NystromNcut owner, Resident<T> resident, Propagator p, int chunkRows)
         {
             _p = p;
             _backend = owner._device.Backend;
             _precision = owner.Nystrom.DistancePrecision;
-            int a = p.Rows.Length, width = p.Values.Length / a;
-            _anchors = DeviceMatrix<T>.Upload(owner._device, As<T>(p.Anchors), a, p.Anchors.Length / a);
-            try
-            {
-                _values = DeviceMatrix<T>.Upload(owner._device, Narrow<T>(p.Values), a, width);
-                if (p.Classic)
-                    _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), width);
-            }
-            catch
-            {
-                _anchors.Dispose();
-                _values?.Dispose();
-                throw;
-            }
+            _anchors = resident.AnchorMatrix;
+            _values = resident.Values ?? throw new InvalidOperationException("The propagation has not been prepared.");
+            if (p.Classic)
+                _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), _values.Cols);
         }
 
         /// <summary>output (rows×k) = the embedding rows of x (rows×d), both on the device.</summary>
@@ -60,11 +50,6 @@ public sealed partial class NystromNcut
             }
         }
 
-        public void Dispose()
-        {
-            _anchors.Dispose();
-            _values.Dispose();
-            _sums?.Dispose();
-        }
+        public void Dispose() => _sums?.Dispose();
     }
 }

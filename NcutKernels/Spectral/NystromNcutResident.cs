@@ -1,0 +1,150 @@
+// NystromNcutResident: what a NystromNcut fit keeps on its device — landmark features, eigenvectors, the propagation's anchors and values — and its disposal.
+using System.Numerics;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Spectral;
+
+public sealed partial class NystromNcut : IDisposable
+{
+    private Resident? _resident;
+    private bool _disposed;
+
+    /// <summary>
+    /// Frees the device memory the fit keeps (the landmark features m×d, their eigenvectors and the propagation's anchors and
+    /// values). Further fits and transforms throw <see cref="ObjectDisposedException"/>; the fitted properties stay readable.
+    /// </summary>
+    public void Dispose()
+    {
+        DropResident();
+        _disposed = true;
+    }
+
+    /// <summary>Frees the device-resident fit, if any.</summary>
+    private void DropResident()
+    {
+        _resident?.Dispose();
+        _resident = null;
+    }
+
+    /// <summary>
+    /// The device-resident fit in element type T: the one there; or, when it holds another element type, the same matrices
+    /// converted (the prepared propagation — anchors, σ, neighbours — stays as it is); or, when there is none yet (exact and
+    /// differentiable fits keep host copies), the landmark features uploaded from the host copy.
+    /// </summary>
+    private Resident<T> ResidentFor<T>(Landmarks fit) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (_resident is Resident<T> same)
+            return same;
+        var converted = _resident is { } other
+            ? other.Convert<T>(_device)
+            : new Resident<T>(DeviceMatrix<T>.Upload(_device, As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
+        DropResident();
+        _resident = converted;
+        return converted;
+    }
+
+    /// <summary>The fit's landmark eigenvectors on the host (m×k, float64, signs applied): the fit's copy, or downloaded once from the device.</summary>
+    private double[] HostVectors(Landmarks fit)
+    {
+        if (fit.Vectors is { } host)
+            return host;
+        var vectors = _resident!.DownloadVectors();
+        _fit = fit with { Vectors = vectors };
+        return vectors;
+    }
+
+    /// <summary>The device-resident fit, element type erased (disposal and host copies).</summary>
+    private abstract class Resident : IDisposable
+    {
+        /// <summary>The same matrices in element type TNew on <paramref name="device"/> (a new object; this one is left as it is).</summary>
+        public abstract Resident<TNew> Convert<TNew>(ComputeDevice device) where TNew : unmanaged, IFloatingPointIeee754<TNew>;
+
+        /// <summary>The landmark eigenvectors as m×k float64, row-major, signs applied.</summary>
+        public abstract double[] DownloadVectors();
+
+        public abstract void Dispose();
+    }
+
+    /// <summary>
+    /// The device side of a fit in element type T: the landmark features (m×d); the landmark eigenvectors as the solver leaves
+    /// them (k×m, row j = eigenvector j) with the sign each column of the embedding takes, or null until a propagation needs them
+    /// (uploaded then from the host copy); and the prepared propagation's anchors (null: every landmark, the features themselves)
+    /// and values.
+    /// </summary>
+    private sealed class Resident<T>(DeviceMatrix<T> features, DeviceMatrix<T>? vectors, double[]? signs) : Resident
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public DeviceMatrix<T> Features { get; } = features;
+        public DeviceMatrix<T>? Vectors { get; private set; } = vectors;
+        public double[]? Signs { get; private set; } = signs;
+        public DeviceMatrix<T>? Anchors { get; private set; }
+        public DeviceMatrix<T>? Values { get; private set; }
+
+        /// <summary>The propagation's anchors (a×d): its own rows, or every landmark.</summary>
+        public DeviceMatrix<T> AnchorMatrix => Anchors ?? Features;
+
+        /// <summary>Keeps the eigenvectors (k×m, owned from now on) and their column signs.</summary>
+        public void SetVectors(DeviceMatrix<T> rows, double[] columnSigns)
+        {
+            Vectors?.Dispose();
+            (Vectors, Signs) = (rows, columnSigns);
+        }
+
+        /// <summary>Keeps a prepared propagation's anchors (null: the features) and values, both owned from now on.</summary>
+        public void SetPropagation(DeviceMatrix<T>? anchors, DeviceMatrix<T> values)
+        {
+            Anchors?.Dispose();
+            Values?.Dispose();
+            (Anchors, Values) = (anchors, values);
+        }
+
+        public override Resident<TNew> Convert<TNew>(ComputeDevice device)
+        {
+            var moved = new List<DeviceMatrix<TNew>?>();
+            try
+            {
+                foreach (var matrix in new[] { Features, Vectors, Anchors, Values })
+                {
+                    if (matrix is null)
+                    {
+                        moved.Add(null);
+                        continue;
+                    }
+                    var host = new T[matrix.Length];
+                    matrix.Download(host);
+                    moved.Add(DeviceMatrix<TNew>.Upload(device, As<TNew>(host), matrix.Rows, matrix.Cols));
+                }
+            }
+            catch
+            {
+                moved.ForEach(m => m?.Dispose());
+                throw;
+            }
+            var result = new Resident<TNew>(moved[0]!, moved[1], Signs);
+            if (moved[3] is { } values)
+                result.SetPropagation(moved[2], values);
+            return result;
+        }
+
+        public override double[] DownloadVectors()
+        {
+            var rows = Vectors ?? throw new InvalidOperationException("The fit's eigenvectors are neither on the host nor on the device.");
+            int k = rows.Rows, m = rows.Cols;
+            var host = new T[rows.Length];
+            rows.Download(host);
+            var result = new double[host.Length];
+            for (int c = 0; c < k; c++)
+                for (int j = 0; j < m; j++)
+                    result[(long)j * k + c] = double.CreateTruncating(host[(long)c * m + j]) * Signs![c];
+            return result;
+        }
+
+        public override void Dispose()
+        {
+            Features.Dispose();
+            Vectors?.Dispose();
+            Anchors?.Dispose();
+            Values?.Dispose();
+        }
+    }
+}
