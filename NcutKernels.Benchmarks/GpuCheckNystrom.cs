@@ -51,6 +51,37 @@ public static partial class GpuCheck
         }
     }
 
+    /// <summary>
+    /// A fit keeps its landmarks on the device until disposed: six fit–transform–dispose rounds at n × 768 must leave the CUDA
+    /// free memory where the first left it (the backends' grow-only scratch is reached in the first round; a leaked fit would
+    /// cost m×d floats, 31 MiB at m = 10240, per round).
+    /// </summary>
+    private static void NystromMemoryDrift(ComputeDevice gpu, int n, Action<string, bool, string> check)
+    {
+        const double MiB = 1 << 20;
+        using var xd = DeviceMatrix<float>.Upload(gpu, BenchData.Uniform(n, 768, 11), n, 768);
+        long Free()
+        {
+            gpu.Backend.Synchronize();
+            ILGPU.Runtime.Cuda.CudaAPI.CurrentAPI.GetMemoryInfo(out long free, out long _);
+            return free;
+        }
+        long first = 0;
+        for (int round = 0; round < 6; round++)
+        {
+            using (var ncut = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = 20 }, new NystromOptions { Path = EmbeddingPath.Nystrom }))
+            using (ncut.FitTransform(xd))
+            {
+            }
+            if (round == 0)
+                first = Free();
+        }
+        long drift = first - Free();
+        // 16 MiB of slack: the driver hands out memory in 2 MiB pages and may keep a few for itself between calls.
+        check($"device memory over 5 more Nyström fits at {n}×768 (fit, transform, dispose)", drift <= 16 * MiB,
+            $"free after the 1st round {first / MiB:F0} MiB, drift {drift / MiB:F1} MiB");
+    }
+
     /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (device-resident input and output), its gradient and channel tracing on the device vs the CPU.</summary>
     private static void NystromAndTracing(ComputeDevice gpu, ComputeDevice cpu, int div, Action<string, bool, string> check)
     {
@@ -84,7 +115,7 @@ public static partial class GpuCheck
                 var start = DateTime.UtcNow;
                 var t = Time(3, () =>
                 {
-                    // 10⁵ and 10⁶ keep each run's log: its sub-stage lines (landmark choice and copy, eigen-solve, anchors' walk and σp) follow the table.
+                    // 10⁵ and 10⁶ keep each run's log: its sub-stage lines (landmark choice and gather, eigen-solve, anchors' walk and σp) follow the table.
                     log = fullN >= 100_000 ? new StringWriter() : null;
                     last?.Dispose();
                     last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k, Log = log }, options with { Path = EmbeddingPath.Nystrom });
@@ -102,6 +133,8 @@ public static partial class GpuCheck
         Line("\nSub-stages of the last run at 10⁵ and 10⁶ (from NcutOptions.Log):");
         foreach (var l in subStages)
             Line(l);
+        if (gpu.Kind == DeviceKind.Cuda)
+            NystromMemoryDrift(gpu, div == 1 ? 100_000 : 1000, check);
 
         Line("\n## Nyström gradient and channel tracing (CUDA float32 vs managed CPU float64)");
         {
