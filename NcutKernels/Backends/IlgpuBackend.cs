@@ -31,15 +31,18 @@ internal sealed class IlgpuStorage<T>(Accelerator accelerator, long length) : De
 /// <summary>
 /// <see cref="Backend"/> on an ILGPU accelerator. The kernels are float32 (the production path);
 /// float64 matrices can be stored and moved but computing on them needs the managed CPU backend.
+/// The row-wise kernels over (columns, rows) launch in bands of at most <paramref name="gridRows"/> rows
+/// (<see cref="RowBands"/>; tests lower it to run several bands at tiny sizes).
 /// </summary>
-internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
+internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : Backend
 {
     private readonly Accelerator _acc = accelerator;
+    private readonly int _gridRows = gridRows;
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _colMeans;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _subtractMeans;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _rowSq;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _normRows;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>? _normRows;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _affinity;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _rowSums;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, float>? _invSqrt;
@@ -52,7 +55,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _scaledTranspose;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _degreeAdjoint;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _adjointTile;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulate;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>? _accumulate;
 
     // Grow-only scratch buffers: a cudaMalloc per call would cost more than the small kernels themselves.
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients, _embedding, _features;
@@ -129,8 +132,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _rowSq(n, kind == AffinityKind.Rbf ? prepared.View : xv, sq.View, d);
         if (kind == AffinityKind.Cosine)
         {
-            _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(AffinityKernels.NormalizeRows);
-            _normRows(new Index2D(d, n), xv, sq.View, prepared.View, d, (float)AffinityMath.CosineNormFloor);
+            _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(AffinityKernels.NormalizeRows);
+            foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
+                _normRows(extent, xv, sq.View, prepared.View, d, row0, (float)AffinityMath.CosineNormFloor);
         }
         xv = prepared.View;
         _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
@@ -145,9 +149,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     private void CenterColumns(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int n, int d)
     {
         _colMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.SubtractMeans);
         _colMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), x, mean, n, d);
-        _subtractMeans(new Index2D(d, n), x, mean, xc, d);
+        foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
+            _subtractMeans(extent, x, mean, xc, d, row0);
     }
 
     public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) => RowSums(Float(w), F(sums), w.Cols);
@@ -167,10 +172,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _invSqrt ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(NormalizeKernels.InvSqrt);
         _normalize ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>(NormalizeKernels.Normalize);
         _invSqrt(n, F(degrees), s.View, (float)AffinityMath.DegreeFloor);
-        // A launch covers at most int.MaxValue threads: split very large matrices into row bands.
-        int band = Math.Max(1, int.MaxValue / n);
-        for (int row0 = 0; row0 < n; row0 += band)
-            _normalize(new Index2D(n, Math.Min(band, n - row0)), Float(w), s.View, n, row0, (float)shift);
+        foreach (var (extent, row0) in RowBands.Of(n, n, _gridRows))
+            _normalize(extent, Float(w), s.View, n, row0, (float)shift);
         _acc.Synchronize();
     }
 
@@ -301,9 +304,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
         _product(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
         g.MemSetToZero();
-        _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
+        _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(
             NcutBackwardKernels.AccumulateFeatureGradient);
-        _accumulate(new Index2D(d, n), xc, rowSums, part, g, n, d, slices, (float)(1 / (sigma * sigma)));
+        foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
+            _accumulate(extent, xc, rowSums, part, g, n, d, slices, row0, (float)(1 / (sigma * sigma)));
         var result = Staging(ref _resultHost, plane);
         g.CopyToCPU(result.AsSpan(0, (int)plane));
         Parallel.For(0, (n + HostRows - 1) / HostRows, ch =>
@@ -329,7 +333,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
     }
 
     private IlgpuNystrom? _nystrom;
-    private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_acc);
+    private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_acc, _gridRows);
 
     private IlgpuSigma? _sigma;
 
@@ -376,7 +380,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<float>, int, int>? _classicValues;
-    private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>? _gatherRows;
+    private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>? _gatherRows;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
     public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
@@ -423,9 +427,10 @@ internal sealed class IlgpuBackend(Accelerator accelerator) : Backend
         CheckGather(x, rows, dst);
         if (rows.Length == 0)
             return;
-        _gatherRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(RowKernels.GatherRows);
+        _gatherRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RowKernels.GatherRows);
         using var indices = _acc.Allocate1D(rows);
-        _gatherRows(new Index2D(x.Cols, rows.Length), F(x), indices.View, F(dst), x.Cols);
+        foreach (var (extent, row0) in RowBands.Of(x.Cols, rows.Length, _gridRows))
+            _gatherRows(extent, F(x), indices.View, F(dst), x.Cols, row0);
         _acc.Synchronize();
     }
 

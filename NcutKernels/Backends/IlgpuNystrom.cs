@@ -9,21 +9,23 @@ namespace NcutKernels.Backends;
 
 /// <summary>
 /// The Nyström primitives on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in tests), float32, on views of
-/// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers.
+/// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers. The anchors' centring
+/// launches in bands of at most <paramref name="gridRows"/> rows (<see cref="RowBands"/>; tests lower it).
 /// </summary>
-internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposable
+internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : IDisposable
 {
     /// <summary>Floats of distance scratch a default chunk of <see cref="PropagateNearest"/> may use (256 MiB), and most rows per chunk.</summary>
     public const long ChunkFloats = 1L << 26;
     public const int MaxChunkRows = 1 << 20;
 
     private readonly Accelerator _acc = accelerator;
+    private readonly int _gridRows = gridRows;
 
     /// <summary>Whether the tensor-core distance tile can run here: CUDA with TF32 mma (compute capability 8.0, Ampere, or later).</summary>
     private readonly bool _tensorCores = accelerator is CudaAccelerator cuda && !(cuda.Architecture < CudaArchitecture.SM_80);
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _subtractMeans;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _subtractMeans;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
     private IlgpuDistanceTile? _mmaTile;
@@ -100,7 +102,7 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
         ArrayView<float> anchors, int a, int d, float[]? anchorDegrees)
     {
         _columnMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.SubtractMeans);
+        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.SubtractMeans);
         _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
         _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
             PropagationKernels.AnchorDistanceTile);
@@ -111,7 +113,8 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator) : IDisposabl
             degrees.CopyFromCPU(anchorDegrees);
         var anchorView = anchors.SubView(0, ad);
         _columnMeans!(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), anchorView, centre, a, d);
-        _subtractMeans!(new Index2D(d, a), anchorView, centre, ac, d);
+        foreach (var (extent, row0) in RowBands.Of(d, a, _gridRows))
+            _subtractMeans!(extent, anchorView, centre, ac, d, row0);
         int warps = Warps(PropagationKernels.SelectWarps);
         _norms!(new KernelConfig((a + warps - 1) / warps, warps * _acc.WarpSize), anchorView, centre, asq, a, d);
         return (centre, ac, asq, degrees);

@@ -55,10 +55,10 @@ internal static class AffinityKernels
         mean[k] = (float)(s / n);
     }
 
-    /// <summary>xc[i, k] = x[i, k] − mean[k]. Index (k, i).</summary>
-    public static void SubtractMeans(Index2D idx, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int d)
+    /// <summary>xc[i, k] = x[i, k] − mean[k] for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    public static void SubtractMeans(Index2D idx, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int d, int row0)
     {
-        long o = (long)idx.Y * d + idx.X;
+        long o = (long)(row0 + idx.Y) * d + idx.X;
         xc[o] = x[o] - mean[idx.X];
     }
 
@@ -72,10 +72,10 @@ internal static class AffinityKernels
         sq[i] = s;
     }
 
-    /// <summary>xhat[i, k] = x[i, k] / max(‖x_i‖, floor). Index (k, i).</summary>
-    public static void NormalizeRows(Index2D idx, ArrayView<float> x, ArrayView<float> sq, ArrayView<float> xhat, int d, float floor)
+    /// <summary>xhat[i, k] = x[i, k] / max(‖x_i‖, floor) for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    public static void NormalizeRows(Index2D idx, ArrayView<float> x, ArrayView<float> sq, ArrayView<float> xhat, int d, int row0, float floor)
     {
-        int k = idx.X, i = idx.Y;
+        int k = idx.X, i = row0 + idx.Y;
         long o = (long)i * d + k;
         xhat[o] = x[o] / XMathMax(MathF.Sqrt(sq[i]), floor);
     }

@@ -81,12 +81,13 @@ internal static class NcutBackwardKernels
 
     /// <summary>
     /// gx[i, c] += −inv·(rowSums[i]·x[i, c] − Σ_sl part[sl, i, c]): X̄ from the row sums of S and the K-split partials of
-    /// S·X (x centred, which leaves Σ_j S_ij·(x_i − x_j) unchanged). Index (c, i).
+    /// S·X (x centred, which leaves Σ_j S_ij·(x_i − x_j) unchanged), for rows i = row0 + idx.Y. Index (c, i − row0): launched in
+    /// row bands (<see cref="Backends.RowBands"/>).
     /// </summary>
     public static void AccumulateFeatureGradient(Index2D idx, ArrayView<float> x, ArrayView<float> rowSums, ArrayView<float> part, ArrayView<float> gx,
-        int n, int d, int slices, float inv)
+        int n, int d, int slices, int row0, float inv)
     {
-        int c = idx.X, i = idx.Y;
+        int c = idx.X, i = row0 + idx.Y;
         long o = (long)i * d + c, plane = (long)n * d;
         float sx = 0f;
         for (int sl = 0; sl < slices; sl++)

@@ -9,10 +9,13 @@ internal static class RowKernels
     /// <summary>Bits of a float's exponent: all set for ±∞ and NaN.</summary>
     private const int ExponentMask = 0x7F800000;
 
-    /// <summary>dst[r, c] = src[rows[r], c] for c &lt; cols and every r of the grid (cols, count).</summary>
-    public static void GatherRows(Index2D idx, ArrayView<float> src, ArrayView<int> rows, ArrayView<float> dst, int cols)
+    /// <summary>
+    /// dst[r, c] = src[rows[r], c] for c &lt; cols and r = row0 + idx.Y. Index (c, r − row0) over the grid (cols, count): launched
+    /// in row bands (<see cref="Backends.RowBands"/>).
+    /// </summary>
+    public static void GatherRows(Index2D idx, ArrayView<float> src, ArrayView<int> rows, ArrayView<float> dst, int cols, int row0)
     {
-        int c = idx.X, r = idx.Y;
+        int c = idx.X, r = row0 + idx.Y;
         dst[(long)r * cols + c] = src[(long)rows[r] * cols + c];
     }
 

@@ -94,14 +94,18 @@ public sealed class ComputeDevice : IDisposable
     private static ComputeDevice Managed(string reason) =>
         new(DeviceKind.Cpu, $"managed CPU ({Environment.ProcessorCount} cores, SIMD {System.Numerics.Vector<float>.Count}×float32)", reason, new ManagedBackend(), null);
 
-    private static ComputeDevice CreateIlgpuCpu()
+    /// <summary>
+    /// ILGPU's CPU accelerator (<see cref="DeviceKind.IlgpuCpu"/>); <paramref name="gridRows"/> bounds the rows per launch of the
+    /// row-wise kernels (<see cref="RowBands"/>), lowered by tests to run several bands at tiny sizes.
+    /// </summary>
+    internal static ComputeDevice CreateIlgpuCpu(int gridRows = RowBands.MaxGridRows)
     {
         // 32-wide warps, 8 warps per group: the 256-thread groups the tile kernels use.
         var context = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O1));
         try
         {
             var acc = context.GetCPUDevice(0).CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
-            return new ComputeDevice(DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", "requested (kernel tests)", new IlgpuBackend(acc), context);
+            return new ComputeDevice(DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", "requested (kernel tests)", new IlgpuBackend(acc, gridRows), context);
         }
         catch
         {
