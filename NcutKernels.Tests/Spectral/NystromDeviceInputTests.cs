@@ -94,6 +94,7 @@ public class NystromDeviceInputTests
         using var narrow = DeviceMatrix<float>.Allocate(_cpu, 4, 2);
         Assert.That(() => nystrom.Transform(narrow), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
     }
+
     [Test]
     public void Dispose_FreesTheFitAndRejectsFurtherUse()
     {
@@ -102,7 +103,9 @@ public class NystromDeviceInputTests
         using var xd = DeviceMatrix<float>.Upload(_cpu, x);
         nystrom.Fit(xd);
         var eigenvalues = nystrom.Eigenvalues;
+        Assert.That(nystrom.HoldsDeviceMemory, Is.True, "the fit lives on the device");
         nystrom.Dispose();
+        Assert.That(nystrom.HoldsDeviceMemory, Is.False, "Dispose frees it");
         nystrom.Dispose();
         Assert.That(() => nystrom.Transform(x), Throws.InstanceOf<ObjectDisposedException>());
         Assert.That(() => nystrom.Transform(xd), Throws.InstanceOf<ObjectDisposedException>());
@@ -131,5 +134,24 @@ public class NystromDeviceInputTests
             for (int c = 0; c < first.GetLength(1); c++)
                 Assert.That(Math.Abs(wide[i, c] - first[i, c]), Is.LessThanOrEqualTo(atol + rtol * Math.Abs(wide[i, c])), $"row {i}, column {c}");
         Assert.That(ncut.Transform(x), Is.EqualTo(first), "float32 again: the same bits");
+    }
+
+    /// <summary>
+    /// A float64 fit keeps its float64 state: a float32 transform works on a converted copy, and float64 transforms before and
+    /// after it give the same bits (on the exact path too, where the first transform puts the fit on the device).
+    /// </summary>
+    [TestCase(NystromPropagation.Classic, EmbeddingPath.Nystrom)]
+    [TestCase(NystromPropagation.Renormalized, EmbeddingPath.Nystrom)]
+    [TestCase(NystromPropagation.Classic, EmbeddingPath.Exact)]
+    public void FloatTransformBetweenDoubleOnes_LeavesTheFitAlone(NystromPropagation mode, EmbeddingPath path)
+    {
+        var x = TestData.Blobs(600, 5, 3, separation: 4, seed: 13);
+        var nystrom = new NystromOptions { Path = path, Propagation = mode, SampleCount = 150, AnchorCount = 48 };
+        using var ncut = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 3, Seed = 2 }, nystrom);
+        ncut.Fit(x);
+        var before = ncut.Transform(x);
+        var narrow = ncut.Transform(TestData.ToFloat(x));
+        Assert.That(narrow[17, 1], Is.EqualTo(before[17, 1]).Within(1e-5 + 1e-4 * Math.Abs(before[17, 1])), "float32 rounding only");
+        Assert.That(ncut.Transform(x), Is.EqualTo(before), "float64 after a float32 transform: the same bits");
     }
 }

@@ -131,7 +131,15 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         using var solver = new BlockLanczos<T>(device, m, k, seed);
         var (values, report, _) = solver.Run(tolerance, maxBlockProducts, progress);
         var vectors = DeviceMatrix<T>.Allocate(device, k, m.Rows);
-        solver._be.Copy(solver._tmp.RowRange(0, k), vectors.All);
+        try
+        {
+            solver._be.Copy(solver._tmp.RowRange(0, k), vectors.All);
+        }
+        catch
+        {
+            vectors.Dispose();
+            throw;
+        }
         return (values, vectors, report);
     }
 

@@ -25,9 +25,11 @@ namespace NcutKernels.Spectral;
 /// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> sums over every landmark instead (or, past
 /// n·m = 2³⁰ pairs, a seeded random subset of them: <see cref="NystromOptions.ClassicLandmarks"/>).
 /// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
-/// deterministic: the same seed and device give bit-identical output. A fit keeps its landmark features, eigenvectors and the
-/// propagation's anchors and values on the device, so transforms upload nothing but their rows: dispose the NystromNcut to
-/// free that memory (a new fit frees the previous one's).
+/// deterministic: the same seed and device give bit-identical output. A Nyström fit keeps its landmark features (m×d),
+/// eigenvectors and the propagation's anchors and values on the device (after an exact or differentiable fit the first
+/// transform puts them there), so transforms upload only their rows — a transform in another element type than the fit's
+/// converts a copy for that call: dispose the NystromNcut to free that memory (a new fit frees the previous one's). An
+/// instance is not thread-safe: fits and transforms change its state.
 /// </remarks>
 public sealed partial class NystromNcut
 {
@@ -76,7 +78,7 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// The rows of the fitted x that serve as propagation anchors, ascending (for <see cref="NystromPropagation.Classic"/> the landmarks it sums over: all, or a random subset — <see cref="NystromOptions.ClassicLandmarks"/>);
-    /// empty until the propagation is prepared (by a Nyström fit on host arrays, or by the first <see cref="Transform{T}(T[,])"/> after an
+    /// empty until the propagation is prepared (by a Nyström fit, or by the first <see cref="Transform{T}(T[,])"/> after an
     /// exact or a differentiable fit — the differentiable fit records its own propagation on the tape).
     /// </summary>
     public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).ToArray();
@@ -134,7 +136,8 @@ public sealed partial class NystromNcut
         if (check)
             CheckValues(x, rows, cols);
         var sw = Stopwatch.StartNew();
-        var (resident, anchorsMs) = PrepareOnce<T>(fit, sw);
+        var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
+        using var _ = converted;
         int k = fit.Eigenvalues.Length;
         var result = new T[rows, k];
         var output = MemoryMarshal.CreateSpan(ref result[0, 0], result.Length);
@@ -161,7 +164,8 @@ public sealed partial class NystromNcut
         if (check)
             CheckDeviceValues(x);
         var sw = Stopwatch.StartNew();
-        var (resident, anchorsMs) = PrepareOnce<T>(fit, sw);
+        var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
+        using var _ = converted;
         var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
         try
         {
@@ -183,8 +187,8 @@ public sealed partial class NystromNcut
     /// <summary>The fit a transform of rows×cols uses (checked).</summary>
     private Landmarks BeginTransform<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
         CheckType<T>();
+        var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
         if (rows < 1)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 1 row.");
         if (cols != fit.Cols)
@@ -192,14 +196,33 @@ public sealed partial class NystromNcut
         return fit;
     }
 
-    /// <summary>The device-resident fit in T with its propagation prepared (on first use, or again for another element type); and the milliseconds that took.</summary>
-    private (Resident<T> resident, double ms) PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The device-resident fit with its propagation prepared, in T, and the milliseconds that took: a Nyström fit's own (ready);
+    /// after an exact or differentiable fit, on the first transform, the host copies uploaded in T and the propagation prepared
+    /// there (kept); and when the fit's element type is not T, a converted copy for this transform only (also returned as
+    /// <c>converted</c>, for the caller to dispose), so the fit itself never loses precision.
+    /// </summary>
+    private (Resident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var resident = ResidentFor<T>(fit);
-        if (_propagator is not null)
-            return (resident, 0);
-        _propagator = Prepare(_fit!, resident);
-        return (resident, Lap(sw));
+        if (_resident is null)
+        {
+            var created = new Resident<T>(DeviceMatrix<T>.Upload(_device, As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
+            try
+            {
+                _propagator = Prepare(fit, created);
+            }
+            catch
+            {
+                created.Dispose();
+                throw;
+            }
+            _resident = created;
+            return (created, null, Lap(sw));
+        }
+        if (_resident is Resident<T> same)
+            return (same, null, 0);
+        var copy = _resident.Convert<T>(_device);
+        return (copy, copy, Lap(sw));
     }
 
     private void EndTransform(int rows, double anchorsMs, double propagationMs)
@@ -219,8 +242,9 @@ public sealed partial class NystromNcut
     /// <summary>
     /// As <see cref="Fit{T}(T[,])"/> for x resident on this device (n×d). On the Nyström path x stays on the device: it is
     /// checked for NaN/∞ there and the landmark rows are gathered there and stay there; the host sees only the ≤ 4000 rows the
-    /// σ rule reads (when σ is not given) and, with farthest-point sampling, the min(n, 4m) candidate rows; the exact path
-    /// (n ≤ <see cref="NystromOptions.ExactThreshold"/>) downloads x.
+    /// σ rule reads (when σ is not given), with farthest-point sampling the min(n, 4m) candidate rows, and with the
+    /// nearest-anchor propagations the a anchor rows (for σp) and the m×k landmark eigenvectors (for the anchors' walk); the
+    /// exact path (n ≤ <see cref="NystromOptions.ExactThreshold"/>) downloads x.
     /// </summary>
     public NystromNcut Fit<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -230,9 +254,10 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// As <see cref="FitTransform{T}(T[,])"/> for x resident on this device (n×d): returns a new n×k <see cref="DeviceMatrix{T}"/>
-    /// (the caller disposes it). On the Nyström path with uniform landmarks nothing n- or m×d-sized crosses to the host (the σ
-    /// rule reads ≤ 4000 landmark rows there; farthest-point sampling copies its min(n, 4m) candidate rows there for the
-    /// projection); the exact path downloads x.
+    /// (the caller disposes it). On the Nyström path with uniform landmarks and the classic extension nothing n- or m×d-sized
+    /// crosses to the host (the σ rule reads ≤ 4000 landmark rows there); farthest-point sampling also copies its min(n, 4m)
+    /// candidate rows there, the nearest-anchor propagations the anchor rows and the landmark eigenvectors (see
+    /// <see cref="Fit{T}(DeviceMatrix{T})"/>); the exact path downloads x.
     /// </summary>
     public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         FitDevice(x) ?? TransformDevice(x, false);
@@ -353,7 +378,9 @@ public sealed partial class NystromNcut
         int m = indices.Length;
         // The landmark rows pass through a pooled buffer on their way to the device (σ reads them there first): a fresh
         // m×d array costs its first-touch page faults on every fit.
-        var features = ArrayPool<T>.Shared.Rent(checked(m * cols));
+        if ((long)m * cols > Array.MaxLength)
+            throw new ArgumentException($"The {m} landmark rows of {cols} columns hold {(long)m * cols} values, more than one host array can ({Array.MaxLength}); lower SampleCount.", "x");
+        var features = ArrayPool<T>.Shared.Rent(m * cols);
         try
         {
             for (int r = 0; r < m; r++)
@@ -380,18 +407,27 @@ public sealed partial class NystromNcut
         int k = Options.EigenvectorCount, m = indices.Length;
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
-        log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
-
-        double sigma = host is null ? Options.SigmaFor(features) : Options.SigmaFor<T>(host.AsSpan(0, m * cols), m, cols, _device);
-        double sigmaMs = Lap(sw);
-        log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
-
-        var (eigenvalues, degrees) = LandmarkNcut(resident, sigma);
-        double landmarkMs = Lap(sw);
-        _fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma);
-
-        _propagator = Prepare(_fit, resident);
-        double anchorsMs = Lap(sw);
+        double sigmaMs, landmarkMs, anchorsMs;
+        try
+        {
+            log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
+            double sigma = host is null ? Options.SigmaFor(features) : Options.SigmaFor<T>(host.AsSpan(0, m * cols), m, cols, _device);
+            sigmaMs = Lap(sw);
+            log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
+            var (eigenvalues, degrees) = LandmarkNcut(resident, sigma);
+            landmarkMs = Lap(sw);
+            var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma);
+            _propagator = Prepare(fit, resident);
+            _fit = fit;
+            anchorsMs = Lap(sw);
+        }
+        catch
+        {
+            // A failed fit leaves none behind, and frees what it had put on the device.
+            _propagator = null;
+            DropResident();
+            throw;
+        }
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
         log?.WriteLine($"nystrom: {Timings}");
     }
@@ -526,7 +562,7 @@ public sealed partial class NystromNcut
             return new Propagator(subset, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
         }
         var sw = Stopwatch.StartNew();
-        var hostVectors = HostVectors(fit);
+        var hostVectors = fit.Vectors ?? resident.DownloadVectors();
         var rows = AnchorRows<T>(hostVectors, m, k);
         double walkMs = Lap(sw);
         int a = rows.Length;
@@ -549,9 +585,9 @@ public sealed partial class NystromNcut
                 for (int j = 0; j < a; j++)
                     anchorDegrees[j] /= a;
             }
-            resident.SetPropagation(anchorMatrix, anchorValues);
             log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
                 $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
+            resident.SetPropagation(anchorMatrix, anchorValues);
             return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false);
         }
         catch
@@ -681,8 +717,8 @@ public sealed partial class NystromNcut
     /// <summary>
     /// What a fit keeps on the host (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's
     /// element type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy;
-    /// null when only the device holds them: <see cref="Resident{T}"/>), eigenvectors (m×k, float64, signs applied; null until
-    /// downloaded from the device), graph degrees (null on the exact path), eigenvalues, σ (float64).
+    /// null on the Nyström path, where only the device holds them: <see cref="Resident{T}"/>), eigenvectors (m×k, float64, signs
+    /// applied; null on the Nyström path, likewise), graph degrees (null on the exact path), eigenvalues, σ (float64).
     /// </summary>
     private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
 

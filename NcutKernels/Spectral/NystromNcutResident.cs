@@ -26,32 +26,8 @@ public sealed partial class NystromNcut : IDisposable
         _resident = null;
     }
 
-    /// <summary>
-    /// The device-resident fit in element type T: the one there; or, when it holds another element type, the same matrices
-    /// converted (the prepared propagation — anchors, σ, neighbours — stays as it is); or, when there is none yet (exact and
-    /// differentiable fits keep host copies), the landmark features uploaded from the host copy.
-    /// </summary>
-    private Resident<T> ResidentFor<T>(Landmarks fit) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (_resident is Resident<T> same)
-            return same;
-        var converted = _resident is { } other
-            ? other.Convert<T>(_device)
-            : new Resident<T>(DeviceMatrix<T>.Upload(_device, As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
-        DropResident();
-        _resident = converted;
-        return converted;
-    }
-
-    /// <summary>The fit's landmark eigenvectors on the host (m×k, float64, signs applied): the fit's copy, or downloaded once from the device.</summary>
-    private double[] HostVectors(Landmarks fit)
-    {
-        if (fit.Vectors is { } host)
-            return host;
-        var vectors = _resident!.DownloadVectors();
-        _fit = fit with { Vectors = vectors };
-        return vectors;
-    }
+    /// <summary>Whether the fit holds device memory (for tests of <see cref="Dispose"/>).</summary>
+    internal bool HoldsDeviceMemory => _resident is not null;
 
     /// <summary>The device-resident fit, element type erased (disposal and host copies).</summary>
     private abstract class Resident : IDisposable

@@ -25,7 +25,10 @@ internal static partial class SigmaSelection
         device.ThrowIfDisposed();
         int n = x.Rows, d = x.Cols;
         var (candidates, random) = Candidates(n, seed);
-        int c = candidates.Length, length = checked(c * d);
+        int c = candidates.Length;
+        if ((long)c * d > Array.MaxLength)
+            throw new ArgumentException($"The σ rule's {c} rows of {d} columns hold {(long)c * d} values, more than one host array can ({Array.MaxLength}).", nameof(x));
+        int length = c * d;
         var staged = ArrayPool<T>.Shared.Rent(length);
         try
         {
