@@ -43,4 +43,33 @@ public class BlockLanczosTests
         for (int j = 0; j < k; j++)
             Assert.That(Math.Abs(onValues[j] - reference[j]), Is.LessThanOrEqualTo(1e-9), $"λ{j}");
     }
+
+    [TestCase(3, 4)]
+    [TestCase(12, 12)]
+    [TestCase(40, 16)]
+    [TestCase(64, 32)]
+    [TestCase(100, 32)]
+    public void Shape_WidensTheBlockForManyPairs(int k, int block) => Assert.That(BlockLanczos<double>.Shape(10240, k).block, Is.EqualTo(block));
+
+    /// <summary>k = 70 wanted pairs: blocks of 32 (basis 224), n = 600 above the dense threshold; every pair against MathNet.</summary>
+    [Test]
+    public void WideBlocks_FindTheTopPairs()
+    {
+        const int n = 600, k = 70;
+        var a = Spectrum(n, 8);
+        using var device = ComputeDevice.Create(DeviceKind.Cpu);
+        using var m = DeviceMatrix<double>.Upload(device, a);
+        var (values, vectors, report) = BlockLanczos<double>.Solve(device, m, k, 1e-9, 1, 500);
+        Assert.That((report.BlockSize, report.Converged), Is.EqualTo((32, true)));
+        var reference = Matrix<double>.Build.DenseOfArray(a).Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).OrderDescending().ToArray();
+        // |λ − ref| ≤ 1e-9: residual ≤ 1e-9 and gaps ≥ 0.97^70·0.03 ≈ 3.6e-3 bound the error by residual²/gap.
+        for (int j = 0; j < k; j++)
+            Assert.That(Math.Abs(values[j] - reference[j]), Is.LessThanOrEqualTo(1e-9), $"λ{j}");
+        var am = Matrix<double>.Build.DenseOfArray(a);
+        for (int j = 0; j < k; j += 23)
+        {
+            var u = Vector<double>.Build.Dense(n, i => vectors[j * n + i]);
+            Assert.That((am * u - values[j] * u).L2Norm(), Is.LessThanOrEqualTo(1e-9 * 10), $"residual of pair {j} (10× the solve's tolerance: float64 rounding of the check)");
+        }
+    }
 }

@@ -73,12 +73,19 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return result;
     }
 
+    /// <summary>From this many wanted pairs on, blocks of <see cref="WideBlock"/> vectors.</summary>
+    private const int WideFrom = 64, WideBlock = 32;
+
     private static T Eps => typeof(T) == typeof(float) ? T.CreateChecked(1.1920929e-7) : T.CreateChecked(2.220446049250313e-16);
 
-    /// <summary>Block size and largest basis for n and k.</summary>
+    /// <summary>
+    /// Block size and largest basis for n and k: b = k within [4, 16], and 32 from k = 64 on — each iteration costs host round
+    /// trips (inner products, a Rayleigh–Ritz solve), so many wanted pairs go in fewer, wider iterations (k = 100 on a
+    /// 10240-landmark graph: 4 block products of 32 instead of 7 of 16, measured on the managed CPU backend).
+    /// </summary>
     internal static (int block, int maxBasis) Shape(int n, int k)
     {
-        int b = Math.Clamp(k, 4, 16);
+        int b = k >= WideFrom ? WideBlock : Math.Clamp(k, 4, 16);
         int basis = k + Math.Max(2 * k, 48);
         basis = (basis + b - 1) / b * b;
         return (b, basis);
