@@ -42,7 +42,7 @@ case "${1:-}" in
     fi
     if [[ ",$parts," == *,bdn,* ]]; then
       # NK_BDN_FILTER: space-separated BenchmarkDotNet filters instead of the default three suites.
-      read -r -a filters <<< "${NK_BDN_FILTER:-*BackwardBenchmarks* *NystromKernelBenchmarks* *NystromBenchmarks.Mixture768_K20_DeviceResident*}"
+      read -r -a filters <<< "${NK_BDN_FILTER:-*BackwardBenchmarks* *NystromKernelBenchmarks* *NystromBenchmarks.Mixture768_K*_DeviceResident*}"
       (cd /tmp/nk/app && NCUT_BENCH_DEVICES=cuda timeout "${NK_BDN_S:-200}" ./NcutKernels.Benchmarks \
         --filter "${filters[@]}" --job short --inProcess --artifacts /tmp/nk/bdn > "$out/bdn.log" 2>&1) \
         || echo "bdn exit $?" >> "$out/bdn.log"
