@@ -1,4 +1,5 @@
 // FarthestPointSampling: seeded, deterministic farthest-point sampling of matrix rows (host, float64, or the walk on a device) for k-way and Nyström.
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -51,19 +52,31 @@ internal static class FarthestPointSampling
         if (count >= n)
             return Enumerable.Range(0, n).ToArray();
         var (candidates, random) = Candidates(n, count, seed);
-        var rows = new T[(long)candidates.Length * d];
-        if (candidates.Length == n)
+        long length = (long)candidates.Length * d;
+        if (length > Array.MaxLength)
+            throw new ArgumentException($"The {candidates.Length} candidate rows of {d} columns hold {length} values, more than one host array can ({Array.MaxLength}).", nameof(x));
+        // The candidate rows (126 MB at 40960 × 768) land in a pooled buffer: a fresh one pays its first-touch page faults on every fit.
+        var staged = ArrayPool<T>.Shared.Rent((int)length);
+        try
         {
-            x.Download(rows); // every row is a candidate: no gathered copy on the device
+            var rows = staged.AsSpan(0, (int)length);
+            if (candidates.Length == n)
+            {
+                x.Download(rows); // every row is a candidate: no gathered copy on the device
+            }
+            else
+            {
+                using var gathered = DeviceMatrix<T>.Allocate(device, candidates.Length, d);
+                device.Backend.GatherRows(x.All, candidates, gathered.All);
+                gathered.Download(rows);
+            }
+            var y = Project<T>(rows, candidates, d, random, false);
+            return Walk<T>(device, y, candidates, Math.Min(d, ProjectionDims), count);
         }
-        else
+        finally
         {
-            using var gathered = DeviceMatrix<T>.Allocate(device, candidates.Length, d);
-            device.Backend.GatherRows(x.All, candidates, gathered.All);
-            gathered.Download(rows);
+            ArrayPool<T>.Shared.Return(staged);
         }
-        var y = Project<T>(rows, candidates, d, random, false);
-        return Walk<T>(device, y, candidates, Math.Min(d, ProjectionDims), count);
     }
 
     /// <summary>The device walk over projected candidates y (c×p): uploaded as T, picks mapped back to candidate rows.</summary>
