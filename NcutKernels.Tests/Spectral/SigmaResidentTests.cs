@@ -134,6 +134,9 @@ public class SigmaResidentTests
             Assert.That(options.SigmaFor(resident), Is.EqualTo(host), options.Affinity.ToString());
             Assert.That(host, Is.Not.EqualTo(NcutOptions.DefaultCosineSigma));
         }
+        var log = new StringWriter();
+        Assert.That(new NcutOptions { Log = log }.SigmaFor(resident), Is.EqualTo(new NcutOptions().SigmaFor(resident)), "logging changes nothing");
+        Assert.That(log.ToString(), Does.StartWith($"sigma: {n} candidate rows staged in ").And.Contains("pair terms and search in"));
     }
 
     [Test]

@@ -70,7 +70,7 @@ public sealed record NcutOptions
             return s;
         if (Affinity == AffinityKind.Cosine && Quantile is null)
             return DefaultCosineSigma;
-        return SigmaSelection.ByDegreeQuantile(x, Affinity, Quantile ?? DefaultQuantile, Seed);
+        return SigmaSelection.ByDegreeQuantile(x, Affinity, Quantile ?? DefaultQuantile, Seed, Log is null ? null : Log.WriteLine);
     }
 
     internal void Validate()

@@ -13,8 +13,9 @@ internal static partial class SigmaSelection
     /// x with x's device: the rule reads only the candidate rows (<see cref="Candidates"/>, at most <see cref="CandidateCount"/>),
     /// so only those are gathered on the device (all of x is copied when every row is a candidate) into a host buffer rented
     /// from <see cref="ArrayPool{T}.Shared"/>, and the rule runs on them as candidates 0 … c − 1 with the same seeded stream.
+    /// <paramref name="log"/>, when given, receives one line with the three parts' milliseconds.
     /// </summary>
-    internal static double ByDegreeQuantile<T>(DeviceMatrix<T> x, AffinityKind kind, double quantile, int seed)
+    internal static double ByDegreeQuantile<T>(DeviceMatrix<T> x, AffinityKind kind, double quantile, int seed, Action<string>? log = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -29,6 +30,7 @@ internal static partial class SigmaSelection
         if ((long)c * d > Array.MaxLength)
             throw new ArgumentException($"The σ rule's {c} rows of {d} columns hold {(long)c * d} values, more than one host array can ({Array.MaxLength}).", nameof(x));
         int length = c * d;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var staged = ArrayPool<T>.Shared.Rent(length);
         try
         {
@@ -43,8 +45,13 @@ internal static partial class SigmaSelection
                 device.Backend.GatherRows(x.All, candidates, gathered.All);
                 gathered.Download(rows);
             }
+            double stagedMs = sw.Elapsed.TotalMilliseconds;
             var subset = SubsetOf<T>(rows, d, Enumerable.Range(0, c).ToArray(), random);
-            return OnSubset<T>(rows, d, subset, kind, quantile, device);
+            double subsetMs = sw.Elapsed.TotalMilliseconds - stagedMs;
+            double sigma = OnSubset<T>(rows, d, subset, kind, quantile, device);
+            log?.Invoke($"sigma: {c} candidate rows staged in {stagedMs:F1} ms, {subset.Length}-row subset (projection and walk) in {subsetMs:F1} ms, " +
+                $"pair terms and search in {sw.Elapsed.TotalMilliseconds - stagedMs - subsetMs:F1} ms");
+            return sigma;
         }
         finally
         {

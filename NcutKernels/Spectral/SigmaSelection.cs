@@ -18,7 +18,7 @@ namespace NcutKernels.Spectral;
 /// each σ the search asks for run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64
 /// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's except where a step's mean
 /// lies within rounding of the 1 % band or of the target. For features resident on a device only the candidate rows are
-/// copied to the host (<see cref="ByDegreeQuantile{T}(DeviceMatrix{T}, AffinityKind, double, int)"/>).
+/// copied to the host (<see cref="ByDegreeQuantile{T}(DeviceMatrix{T}, AffinityKind, double, int, Action{string})"/>).
 /// </summary>
 internal static partial class SigmaSelection
 {
