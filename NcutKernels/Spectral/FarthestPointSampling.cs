@@ -1,5 +1,4 @@
 // FarthestPointSampling: seeded, deterministic farthest-point sampling of matrix rows (host, float64, or the walk on a device) for k-way and Nyström.
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -52,31 +51,9 @@ internal static class FarthestPointSampling
         if (count >= n)
             return Enumerable.Range(0, n).ToArray();
         var (candidates, random) = Candidates(n, count, seed);
-        long length = (long)candidates.Length * d;
-        if (length > Array.MaxLength)
-            throw new ArgumentException($"The {candidates.Length} candidate rows of {d} columns hold {length} values, more than one host array can ({Array.MaxLength}).", nameof(x));
-        // The candidate rows (126 MB at 40960 × 768) land in a pooled buffer: a fresh one pays its first-touch page faults on every fit.
-        var staged = ArrayPool<T>.Shared.Rent((int)length);
-        try
-        {
-            var rows = staged.AsSpan(0, (int)length);
-            if (candidates.Length == n)
-            {
-                x.Download(rows); // every row is a candidate: no gathered copy on the device
-            }
-            else
-            {
-                using var gathered = DeviceMatrix<T>.Allocate(device, candidates.Length, d);
-                device.Backend.GatherRows(x.All, candidates, gathered.All);
-                gathered.Download(rows);
-            }
-            var y = Project<T>(rows, candidates, d, random, false);
-            return Walk<T>(device, y, candidates, Math.Min(d, ProjectionDims), count);
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(staged);
-        }
+        using var rows = StagedRows<T>.Of(x, candidates); // every row a candidate: x itself is downloaded, no gathered copy
+        var y = Project<T>(rows.Span, candidates, d, random, false);
+        return Walk<T>(device, y, candidates, Math.Min(d, ProjectionDims), count);
     }
 
     /// <summary>The device walk over projected candidates y (c×p): uploaded as T, picks mapped back to candidate rows.</summary>

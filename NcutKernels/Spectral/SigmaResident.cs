@@ -1,5 +1,4 @@
 // SigmaResident: the σ rule for features resident on a device — only the candidate rows are gathered there and copied to the host.
-using System.Buffers;
 using System.Numerics;
 using NcutKernels.Runtime;
 
@@ -11,8 +10,8 @@ internal static partial class SigmaSelection
     /// σ for x resident on its device, equal bit for bit to
     /// <see cref="ByDegreeQuantile{T}(ReadOnlySpan{T}, int, int, AffinityKind, double, int, ComputeDevice?)"/> on the host copy of
     /// x with x's device: the rule reads only the candidate rows (<see cref="Candidates"/>, at most <see cref="CandidateCount"/>),
-    /// so only those are gathered on the device (all of x is copied when every row is a candidate) into a host buffer rented
-    /// from <see cref="ArrayPool{T}.Shared"/>, and the rule runs on them as candidates 0 … c − 1 with the same seeded stream.
+    /// so only those are gathered on the device (all of x is copied when every row is a candidate) into a pooled host buffer
+    /// (<see cref="StagedRows{T}"/>), and the rule runs on them as candidates 0 … c − 1 with the same seeded stream.
     /// <paramref name="log"/>, when given, receives one line with the three parts' milliseconds.
     /// </summary>
     internal static double ByDegreeQuantile<T>(DeviceMatrix<T> x, AffinityKind kind, double quantile, int seed, Action<string>? log = null)
@@ -27,35 +26,15 @@ internal static partial class SigmaSelection
         int n = x.Rows, d = x.Cols;
         var (candidates, random) = Candidates(n, seed);
         int c = candidates.Length;
-        if ((long)c * d > Array.MaxLength)
-            throw new ArgumentException($"The σ rule's {c} rows of {d} columns hold {(long)c * d} values, more than one host array can ({Array.MaxLength}).", nameof(x));
-        int length = c * d;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var staged = ArrayPool<T>.Shared.Rent(length);
-        try
-        {
-            var rows = staged.AsSpan(0, length);
-            if (c == n)
-            {
-                x.Download(rows);
-            }
-            else
-            {
-                using var gathered = DeviceMatrix<T>.Allocate(device, c, d);
-                device.Backend.GatherRows(x.All, candidates, gathered.All);
-                gathered.Download(rows);
-            }
-            double stagedMs = sw.Elapsed.TotalMilliseconds;
-            var subset = SubsetOf<T>(rows, d, Enumerable.Range(0, c).ToArray(), random);
-            double subsetMs = sw.Elapsed.TotalMilliseconds - stagedMs;
-            double sigma = OnSubset<T>(rows, d, subset, kind, quantile, device);
-            log?.Invoke($"sigma: {c} candidate rows staged in {stagedMs:F1} ms, {subset.Length}-row subset (projection and walk) in {subsetMs:F1} ms, " +
-                $"pair terms and search in {sw.Elapsed.TotalMilliseconds - stagedMs - subsetMs:F1} ms");
-            return sigma;
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(staged);
-        }
+        using var staged = StagedRows<T>.Of(x, candidates);
+        var rows = staged.Span;
+        double stagedMs = sw.Elapsed.TotalMilliseconds;
+        var subset = SubsetOf<T>(rows, d, Enumerable.Range(0, c).ToArray(), random);
+        double subsetMs = sw.Elapsed.TotalMilliseconds - stagedMs;
+        double sigma = OnSubset<T>(rows, d, subset, kind, quantile, device);
+        log?.Invoke($"sigma: {c} candidate rows staged in {stagedMs:F1} ms, {subset.Length}-row subset (projection and walk) in {subsetMs:F1} ms, " +
+            $"pair terms and search in {sw.Elapsed.TotalMilliseconds - stagedMs - subsetMs:F1} ms");
+        return sigma;
     }
 }
