@@ -1,4 +1,4 @@
-// GpuCheck: the documented GPU timing and accuracy harness (`NcutKernels.Benchmarks gpu-check [--out DIR]`).
+// GpuCheck: the documented GPU timing and accuracy harness (`NcutKernels.Benchmarks gpu-check [--out DIR] [--quick] [--only nystrom]`).
 using System.Diagnostics;
 using System.Globalization;
 using NcutKernels.Backends;
@@ -44,6 +44,18 @@ public static partial class GpuCheck
                 failures++;
         }
 
+        // --only nystrom: the Nyström forward table, its sub-stages and the memory drift check alone (a short second pass on a lent device).
+        int only = Array.IndexOf(args, "--only");
+        if (only >= 0)
+        {
+            string what = only + 1 < args.Length ? args[only + 1] : "";
+            if (what != "nystrom")
+                throw new ArgumentException($"--only takes 'nystrom', got '{what}'.", nameof(args));
+            NystromForward(gpu, div, Check);
+            Line($"\n{failures} check(s) failed");
+            return failures == 0 ? 0 : 1;
+        }
+
         // The issue targets first (the report file grows line by line, so a run cut short keeps what it measured).
         ClusteredGradientTimings(gpu, div);
         if (!DistanceTiles(cuda, div, Check))
@@ -52,7 +64,8 @@ public static partial class GpuCheck
             Line("- 3xTF32 distance tile failed its check: the Nyström sections below use the float32 FMA tile");
         }
         ClassicPieces(cuda, div, Check);
-        NystromAndTracing(gpu, cpu, div, Check);
+        NystromForward(gpu, div, Check);
+        NystromGradientAndTracing(gpu, cpu, div, Check);
 
         Line("\n## Accuracy (CUDA float32 vs managed CPU)");
         foreach (var kind in new[] { AffinityKind.Rbf, AffinityKind.Cosine })
@@ -256,6 +269,14 @@ public static partial class GpuCheck
     }
 
     private static void Row(string what, (double median, double min) t, string notes) => Line($"| {what} | {t.median:F3} | {t.min:F3} | {notes} |");
+
+    /// <summary>The process's GC pause total and collection counts at one moment, to attribute a timed run's outliers.</summary>
+    private readonly record struct GcMark(double PauseMs, int Gen0, int Gen1, int Gen2)
+    {
+        public static GcMark Now() => new(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+        public string Since(GcMark start) => $"{PauseMs - start.PauseMs:F1} ({Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2})";
+    }
 
     private static (double median, double min) Time(int repeats, Action action)
     {

@@ -83,10 +83,10 @@ public static partial class GpuCheck
     }
 
     /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (device-resident input and output), its gradient and channel tracing on the device vs the CPU.</summary>
-    private static void NystromAndTracing(ComputeDevice gpu, ComputeDevice cpu, int div, Action<string, bool, string> check)
+    private static void NystromForward(ComputeDevice gpu, int div, Action<string, bool, string> check)
     {
         Line("\n## Nyström forward, uniform 768-d features, device-resident (x uploaded once, upload excluded and shown; output left on the device; median of 3 after a warm-up)");
-        Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | UTC start–end |\n|---|---|---|---|---|---|---|---|");
+        Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | GC over the 4 runs: pause ms (gen0/1/2 collections); last run's pause | UTC start–end |\n|---|---|---|---|---|---|---|---|---|");
         var subStages = new List<string>();
         foreach (var (fullN, k) in new[] { (10_000, 20), (100_000, 20), (100_000, 100), (1_000_000, 20) })
         {
@@ -113,16 +113,21 @@ public static partial class GpuCheck
                 NystromNcut? last = null;
                 StringWriter? log = null;
                 var start = DateTime.UtcNow;
+                var gc = GcMark.Now();
+                double lastPause = 0;
                 var t = Time(3, () =>
                 {
+                    var before = GcMark.Now();
                     // 10⁵ and 10⁶ keep each run's log: its sub-stage lines (landmark choice and gather, eigen-solve, anchors' walk and σp) follow the table.
                     log = fullN >= 100_000 ? new StringWriter() : null;
                     last?.Dispose();
                     last = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k, Log = log }, options with { Path = EmbeddingPath.Nystrom });
-                    using var u = last.FitTransform(xd);
+                    using (last.FitTransform(xd))
+                        gpu.Backend.Synchronize();
+                    lastPause = GcMark.Now().PauseMs - before.PauseMs;
                 });
                 string summed = last!.Propagation == NystromPropagation.Classic ? $" (sums over {last.AnchorIndices.Length} of {last.LandmarkIndices.Length} landmarks)" : "";
-                Line($"| {n} | {k} | {mode}{summed} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
+                Line($"| {n} | {k} | {mode}{summed} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {GcMark.Now().Since(gc)}; {lastPause:F1} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
                 last.Dispose();
                 if (log is not null)
                     subStages.Add($"- {n}, {mode}: " + string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -136,7 +141,10 @@ public static partial class GpuCheck
         // Full size only: a leaked 10⁵-point fit costs 31 MiB a round, far above the driver's page noise; a --quick one 0.7 MiB.
         if (gpu.Kind == DeviceKind.Cuda && div == 1)
             NystromMemoryDrift(gpu, 100_000, check);
+    }
 
+    private static void NystromGradientAndTracing(ComputeDevice gpu, ComputeDevice cpu, int div, Action<string, bool, string> check)
+    {
         Line("\n## Nyström gradient and channel tracing (CUDA float32 vs managed CPU float64)");
         {
             int n = 2048 / div, d = 32;

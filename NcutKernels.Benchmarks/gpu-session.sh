@@ -6,7 +6,7 @@
 #           $OUT/anchor_results.json (ncut_pytorch on the same card; carry .peer too), $OUT/bdn-results.md (BenchmarkDotNet)
 # gpu-check covers accuracy (CUDA vs CPU float64: affinity, eigenpairs, exact and Nyström gradients, channel tracing) and
 # timings (affinity, eigen-solve, exact fwd/bwd at 4096/8192 × 384, Nyström at 10⁴–10⁶ × 768); the BenchmarkDotNet pass
-# times the backward and Nyström suites in-process. Measured on an H200 (2026-11-26): check ≈ 110 s, peer ≈ 70 s, bdn more
+# times the backward and Nyström suites in-process. NK_CHECK_ARGS adds gpu-check arguments (`--only nystrom`: its Nyström forward table alone). Measured on an H200 (2026-11-26): check ≈ 110 s, peer ≈ 70 s, bdn more
 # than 125 s (cut there); NK_CHECK_S, NK_PEER_S and NK_BDN_S cap each part (NK_BDN_FILTER narrows the BenchmarkDotNet pass), and the machine's start adds 30 s or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ case "${1:-}" in
     if [[ ",$parts," == *,check,* ]]; then
       nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader -lms 100 > "$out/gpu-mem.csv" 2>/dev/null &
       smi=$!
-      (cd /tmp/nk/app && timeout "${NK_CHECK_S:-300}" ./NcutKernels.Benchmarks gpu-check --out "$out" > "$out/gpu-check.log" 2>&1) \
+      (cd /tmp/nk/app && timeout "${NK_CHECK_S:-300}" ./NcutKernels.Benchmarks gpu-check --out "$out" ${NK_CHECK_ARGS:-} > "$out/gpu-check.log" 2>&1) \
         || echo "gpu-check exit $?" >> "$out/gpu-check.log"
       kill $smi 2>/dev/null || true
       tail -3 "$out/gpu-check.log"

@@ -1,5 +1,6 @@
 // BlockLanczos: top-k eigenpairs of a symmetric matrix by thick-restarted block Lanczos with full reorthogonalization.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
 
@@ -151,6 +152,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     }
 
     /// <summary>Runs to convergence (or the product budget): returns the k values, the report and θ_{k+1}; the eigenvectors are left in rows 0..k−1 of _tmp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (double[], LanczosReport, double) Run(double tol, int maxProducts, Action<string>? progress)
     {
         _total.Start();
@@ -239,6 +241,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     /// Orthonormalizes the b rows of C (already orthogonal to Q[0..cols)) in place, refilling directions
     /// whose norm is at rounding level with random vectors. Returns B with C_before = C_after·B.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double[,] Orthonormalize(int cols)
     {
         var c = _c.RowRange(0, _b);
@@ -293,6 +296,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return Multiply(sqrtG, b1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double[] ExplicitResiduals(int cols, double[] theta, double[,] y)
     {
         var yk = Columns(y, cols, _k);
@@ -319,6 +323,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     /// Rows [first, first + count) of the block = seeded random unit vectors, uploaded in one transfer: uniform
     /// entries from SplitMix64 (any direction with components along every eigenvector will do; ~1 ns an entry).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillRandom(Block<T> block, int first, int count)
     {
         var v = new T[(long)count * _n];
@@ -370,6 +375,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0), values[k]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[,] Sub(double[,] t, int size)
     {
         var s = new double[size, size];
@@ -379,6 +385,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[,] Columns(double[,] y, int rows, int count)
     {
         var s = new double[rows, count];
@@ -388,6 +395,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[,] Negate(double[,] h)
     {
         var s = new double[h.GetLength(0), h.GetLength(1)];
@@ -397,6 +405,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[,] Multiply(double[,] a, double[,] b)
     {
         int p = a.GetLength(0), q = b.GetLength(1), r = a.GetLength(1);

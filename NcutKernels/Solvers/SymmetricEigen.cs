@@ -1,4 +1,6 @@
 // SymmetricEigen: dense symmetric eigendecomposition on the host (Householder tridiagonalization + implicit QL, float64) for the small projected problems.
+using System.Runtime.CompilerServices;
+
 namespace NcutKernels.Solvers;
 
 /// <summary>
@@ -12,6 +14,7 @@ internal static class SymmetricEigen
     /// Returns eigenvalues sorted descending and the matching orthonormal eigenvectors as columns of
     /// <c>vectors</c> (m×m). <paramref name="a"/> is not modified; it is symmetrized as (A + Aᵀ)/2.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] values, double[,] vectors) Decompose(double[,] a)
     {
         int n = a.GetLength(0);
@@ -47,6 +50,7 @@ internal static class SymmetricEigen
     }
 
     /// <summary>Householder reduction of v (row-major, overwritten by the orthogonal transform) to diagonal d and sub-diagonal e.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tridiagonalize(double[] v, double[] d, double[] e, int n)
     {
         for (int j = 0; j < n; j++)
@@ -145,6 +149,7 @@ internal static class SymmetricEigen
     }
 
     /// <summary>Implicit QL iterations on (d, e), rotating the rows of z (row i = vector i, contiguous); d ends as the eigenvalues.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DiagonalizeTridiagonal(double[] z, double[] d, double[] e, int n)
     {
         for (int i = 1; i < n; i++)
@@ -202,6 +207,7 @@ internal static class SymmetricEigen
     }
 
     /// <summary>(a, b) ← (c·a − s·b, s·a + c·b) element-wise, SIMD.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rotate(Span<double> a, Span<double> b, double c, double s)
     {
         int k = 0, w = System.Numerics.Vector<double>.Count;
