@@ -44,6 +44,41 @@ public class BlockLanczosTests
             Assert.That(Math.Abs(onValues[j] - reference[j]), Is.LessThanOrEqualTo(1e-9), $"λ{j}");
     }
 
+    /// <summary>
+    /// The start and refill vectors, drawn row by row on parallel workers, equal one sequential SplitMix64 stream (the
+    /// generator's published recurrence, written out here), normalized per row in float64 — for float and double, and a
+    /// start state near 2⁶⁴ so the state wraps.
+    /// </summary>
+    [TestCase(0x9E3779B97F4A7C15UL ^ 3UL, 7, 1000)]
+    [TestCase(ulong.MaxValue - 5, 33, 257)]
+    public void UnitRows_AreOneSequentialSplitMixStream(ulong start, int count, int n)
+    {
+        var expected = new double[count * n];
+        ulong state = start;
+        for (int r = 0; r < count; r++)
+        {
+            var raw = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                ulong z = state = unchecked(state + 0x9E3779B97F4A7C15UL);
+                z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+                z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+                raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
+            }
+            double norm = Math.Sqrt(NcutKernels.Backends.SimdMath.Dot<double>(raw, raw));
+            for (int i = 0; i < n; i++)
+                expected[r * n + i] = raw[i] / norm;
+        }
+        var d = new double[count * n + 3];
+        BlockLanczos<double>.UnitRows(start, count, n, d);
+        Assert.That(d[..(count * n)], Is.EqualTo(expected), "float64 rows, bit for bit");
+        Assert.That(d[(count * n)..], Is.All.EqualTo(0.0), "nothing past count rows written");
+        var f = new float[count * n];
+        BlockLanczos<float>.UnitRows(start, count, n, f);
+        Assert.That(f, Is.EqualTo(expected.Select(v => (float)v).ToArray()), "float32 rows = the float64 ones rounded");
+        Assert.Throws<ArgumentException>(() => BlockLanczos<float>.UnitRows(start, count, n, new float[count * n - 1]));
+    }
+
     [TestCase(3, 4)]
     [TestCase(12, 12)]
     [TestCase(40, 16)]

@@ -327,48 +327,58 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     /// and give the same bits as one sequential stream (H200 host: a block of 32 × 10240 took 4 ms serially, and
     /// refills of exhausted directions made it 16 ms of a k = 100 solve).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillRandom(Block<T> block, int first, int count)
     {
-        int n = _n;
-        long length = (long)count * n;
+        long length = (long)count * _n;
         if (length > Array.MaxLength)
-            throw new InvalidOperationException($"{count} random vectors of length {n} exceed one host array; use a smaller block.");
-        ulong start = _randomState;
-        _randomState = unchecked(start + (ulong)length * Golden);
+            throw new InvalidOperationException($"{count} random vectors of length {_n} exceed one host array; use a smaller block.");
         var v = ArrayPool<T>.Shared.Rent((int)length);
         try
         {
-            Parallel.For(0, count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r) =>
-            {
-                var raw = ArrayPool<double>.Shared.Rent(n);
-                try
-                {
-                    ulong state = unchecked(start + (ulong)((long)r * n) * Golden);
-                    for (int i = 0; i < n; i++)
-                    {
-                        ulong z = state = unchecked(state + Golden);
-                        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-                        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-                        raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
-                    }
-                    var row = raw.AsSpan(0, n);
-                    double norm = Math.Sqrt(Backends.SimdMath.Dot<double>(row, row));
-                    var dst = v.AsSpan(r * n, n);
-                    for (int i = 0; i < n; i++)
-                        dst[i] = T.CreateChecked(row[i] / norm);
-                }
-                finally
-                {
-                    ArrayPool<double>.Shared.Return(raw);
-                }
-            });
-            block.Matrix.Storage.Upload(v.AsSpan(0, (int)length), block.Offset + (long)first * n);
+            UnitRows(_randomState, count, _n, v);
+            _randomState = unchecked(_randomState + (ulong)length * Golden);
+            block.Matrix.Storage.Upload(v.AsSpan(0, (int)length), block.Offset + (long)first * _n);
         }
         finally
         {
             ArrayPool<T>.Shared.Return(v);
         }
+    }
+
+    /// <summary>
+    /// Rows 0..count−1 of <paramref name="destination"/> (row-major, n columns) = the next count·n outputs of SplitMix64 from
+    /// state <paramref name="start"/>, mapped to [−½, ½) and each row scaled to unit length (in float64, then rounded to T).
+    /// Output j uses state start + (j + 1)·γ alone, so rows go to parallel workers and give the bits of one sequential stream.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void UnitRows(ulong start, int count, int n, T[] destination)
+    {
+        if ((long)count * n > destination.Length)
+            throw new ArgumentException($"{count}×{n} values do not fit {destination.Length}.", nameof(destination));
+        Parallel.For(0, count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r) =>
+        {
+            var raw = ArrayPool<double>.Shared.Rent(n);
+            try
+            {
+                ulong state = unchecked(start + (ulong)((long)r * n) * Golden);
+                for (int i = 0; i < n; i++)
+                {
+                    ulong z = state = unchecked(state + Golden);
+                    z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+                    z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+                    raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
+                }
+                var row = raw.AsSpan(0, n);
+                double norm = Math.Sqrt(Backends.SimdMath.Dot<double>(row, row));
+                var dst = destination.AsSpan(r * n, n);
+                for (int i = 0; i < n; i++)
+                    dst[i] = T.CreateChecked(row[i] / norm);
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(raw);
+            }
+        });
     }
 
     /// <summary>SplitMix64's state increment (2⁶⁴ / φ).</summary>
