@@ -82,11 +82,11 @@ public static partial class GpuCheck
             $"free after the 1st round {first / MiB:F0} MiB, drift {drift / MiB:F1} MiB");
     }
 
-    /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (device-resident input and output), its gradient and channel tracing on the device vs the CPU.</summary>
+    /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (device-resident input and output): the timing table, its sub-stage lines and the memory drift check.</summary>
     private static void NystromForward(ComputeDevice gpu, int div, Action<string, bool, string> check)
     {
         Line("\n## Nyström forward, uniform 768-d features, device-resident (x uploaded once, upload excluded and shown; output left on the device; median of 3 after a warm-up)");
-        Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | GC over the 4 runs: pause ms (gen0/1/2 collections); last run's pause | UTC start–end |\n|---|---|---|---|---|---|---|---|---|");
+        Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | GC over the warm-up and timed runs: pause ms (gen0/1/2 collections); last run's pause | UTC start–end |\n|---|---|---|---|---|---|---|---|---|");
         var subStages = new List<string>();
         foreach (var (fullN, k) in new[] { (10_000, 20), (100_000, 20), (100_000, 100), (1_000_000, 20) })
         {
@@ -143,6 +143,7 @@ public static partial class GpuCheck
             NystromMemoryDrift(gpu, 100_000, check);
     }
 
+    /// <summary>The Nyström gradient and channel tracing on the device against the managed CPU backend in float64.</summary>
     private static void NystromGradientAndTracing(ComputeDevice gpu, ComputeDevice cpu, int div, Action<string, bool, string> check)
     {
         Line("\n## Nyström gradient and channel tracing (CUDA float32 vs managed CPU float64)");

@@ -47,7 +47,7 @@ public class BlockLanczosTests
     /// <summary>
     /// The start and refill vectors, drawn row by row on parallel workers, equal one sequential SplitMix64 stream (the
     /// generator's published recurrence, written out here), normalized per row in float64 — for float and double, and a
-    /// start state near 2⁶⁴ so the state wraps.
+    /// start state near 2⁶⁴ so the state wraps; the returned state is where the sequential stream stops.
     /// </summary>
     [TestCase(0x9E3779B97F4A7C15UL ^ 3UL, 7, 1000)]
     [TestCase(ulong.MaxValue - 5, 33, 257)]
@@ -70,7 +70,7 @@ public class BlockLanczosTests
                 expected[r * n + i] = raw[i] / norm;
         }
         var d = new double[count * n + 3];
-        BlockLanczos<double>.UnitRows(start, count, n, d);
+        Assert.That(BlockLanczos<double>.UnitRows(start, count, n, d), Is.EqualTo(state), "the state after the last output");
         Assert.That(d[..(count * n)], Is.EqualTo(expected), "float64 rows, bit for bit");
         Assert.That(d[(count * n)..], Is.All.EqualTo(0.0), "nothing past count rows written");
         var f = new float[count * n];

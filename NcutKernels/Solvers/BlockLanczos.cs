@@ -335,8 +335,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         var v = ArrayPool<T>.Shared.Rent((int)length);
         try
         {
-            UnitRows(_randomState, count, _n, v);
-            _randomState = unchecked(_randomState + (ulong)length * Golden);
+            _randomState = UnitRows(_randomState, count, _n, v);
             block.Matrix.Storage.Upload(v.AsSpan(0, (int)length), block.Offset + (long)first * _n);
         }
         finally
@@ -349,9 +348,10 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
     /// Rows 0..count−1 of <paramref name="destination"/> (row-major, n columns) = the next count·n outputs of SplitMix64 from
     /// state <paramref name="start"/>, mapped to [−½, ½) and each row scaled to unit length (in float64, then rounded to T).
     /// Output j uses state start + (j + 1)·γ alone, so rows go to parallel workers and give the bits of one sequential stream.
+    /// Returns the state after the count·n outputs (where the next draw starts).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void UnitRows(ulong start, int count, int n, T[] destination)
+    internal static ulong UnitRows(ulong start, int count, int n, T[] destination)
     {
         if ((long)count * n > destination.Length)
             throw new ArgumentException($"{count}×{n} values do not fit {destination.Length}.", nameof(destination));
@@ -379,6 +379,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 ArrayPool<double>.Shared.Return(raw);
             }
         });
+        return unchecked(start + (ulong)((long)count * n) * Golden);
     }
 
     /// <summary>SplitMix64's state increment (2⁶⁴ / φ).</summary>
