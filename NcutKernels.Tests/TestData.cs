@@ -31,6 +31,13 @@ internal static class TestData
         return x;
     }
 
+    /// <summary>count float32 values uniform in [lo, hi) from System.Random(seed) (flat, for kernel inputs).</summary>
+    public static float[] UniformFloats(int count, int seed, double lo = -1, double hi = 1)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
+    }
+
     /// <summary>r×c loss weights, uniform in [0.5, 1.5) (seeded): Σ w∘U² is sign-invariant and sees every eigenvector.</summary>
     public static double[,] Weights(int r, int c, int seed)
     {

@@ -9,25 +9,8 @@ namespace NcutKernels.Tests.Backends;
 
 [TestFixture]
 [NonParallelizable]
-public class NystromPrimitiveTests
+public class NystromPrimitiveTests : CpuAndIlgpuFixture
 {
-    private ComputeDevice _cpu = null!;
-    private ComputeDevice _ilgpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup()
-    {
-        _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-        _ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        _cpu.Dispose();
-        _ilgpu.Dispose();
-    }
-
     private static double[] Random(int count, int seed, Func<Random, double>? draw = null)
     {
         var rng = new Random(seed);
@@ -93,7 +76,7 @@ public class NystromPrimitiveTests
         var values = Random(a * k, 3);
         var degrees = withDegrees ? Random(a, 4, rng => 0.1 + rng.NextDouble()) : null;
         const double sigma = 1.7;
-        var actual = Propagate(_cpu, x, n, anchors, a, d, values, k, degrees, sigma, neighbours);
+        var actual = Propagate(Cpu, x, n, anchors, a, d, values, k, degrees, sigma, neighbours);
         // Distances by the expansion vs direct differences: a few ulps of ‖x‖² ≈ 10, so the weights agree to ~1e-14 relative.
         AssertClose(actual, Naive(x, n, anchors, a, d, values, k, degrees, sigma, neighbours), 1e-13, 1e-11, "output");
     }
@@ -111,7 +94,7 @@ public class NystromPrimitiveTests
         for (int j = 0; j < a; j++)
             values[j * a + j] = 1;
         var degrees = withDegrees ? Random(a, 7, rng => 0.5 + rng.NextDouble()) : null;
-        var actual = Propagate(_cpu, x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
+        var actual = Propagate(Cpu, x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
         var expected = Naive(x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
         for (int e = 0; e < actual.Length; e++)
             Assert.That(actual[e] != 0, Is.EqualTo(expected[e] != 0), $"row {e / a}: anchor {e % a} chosen");
@@ -125,7 +108,7 @@ public class NystromPrimitiveTests
         var x = Cast<float>(Random(n * d, 8));
         var anchors = Cast<float>(Random(a * d, 9));
         var values = Cast<float>(Random(a * k, 10));
-        var actual = Propagate(_cpu, x, n, anchors, a, d, values, k, null, 2.0, neighbours);
+        var actual = Propagate(Cpu, x, n, anchors, a, d, values, k, null, 2.0, neighbours);
         var expected = Naive(Array.ConvertAll(x, v => (double)v), n, Array.ConvertAll(anchors, v => (double)v), a, d,
             Array.ConvertAll(values, v => (double)v), k, null, 2.0, neighbours);
         // float64 arithmetic on the float32 inputs, one rounding to float32 at the end: ≤ 1 ulp ≈ 6e-8 relative.
@@ -139,13 +122,13 @@ public class NystromPrimitiveTests
         var x = Random(n * d, 11);
         var anchors = Random(a * d, 12);
         var values = Random(a * k, 13);
-        var full = Propagate(_cpu, x, n, anchors, a, d, values, k, null, 1.5, 8);
+        var full = Propagate(Cpu, x, n, anchors, a, d, values, k, null, 1.5, 8);
         // Rows 5..34 on their own: other tiles, other groups of four; the results must be bit-identical.
-        using var xm = DeviceMatrix<double>.Upload(_cpu, x, n, d);
-        using var am = DeviceMatrix<double>.Upload(_cpu, anchors, a, d);
-        using var vm = DeviceMatrix<double>.Upload(_cpu, values, a, k);
-        using var om = DeviceMatrix<double>.Allocate(_cpu, 30, k);
-        _cpu.Backend.PropagateNearest(xm.RowRange(5, 30), am.All, vm.All, null, 1.5, 8, om.All);
+        using var xm = DeviceMatrix<double>.Upload(Cpu, x, n, d);
+        using var am = DeviceMatrix<double>.Upload(Cpu, anchors, a, d);
+        using var vm = DeviceMatrix<double>.Upload(Cpu, values, a, k);
+        using var om = DeviceMatrix<double>.Allocate(Cpu, 30, k);
+        Cpu.Backend.PropagateNearest(xm.RowRange(5, 30), am.All, vm.All, null, 1.5, 8, om.All);
         var part = new double[30 * k];
         om.Download(part);
         Assert.That(part, Is.EqualTo(full.Skip(5 * k).Take(30 * k).ToArray()));
@@ -158,8 +141,8 @@ public class NystromPrimitiveTests
     public void FarthestPointSample_EqualsGreedy(int rows, int p, int count, bool ties)
     {
         var y = Random(rows * p, rows + p, rng => ties ? rng.Next(3) : TestData.Gaussian(rng));
-        using var m = DeviceMatrix<double>.Upload(_cpu, y, rows, p);
-        var picked = _cpu.Backend.FarthestPointSample(m.All, count);
+        using var m = DeviceMatrix<double>.Upload(Cpu, y, rows, p);
+        var picked = Cpu.Backend.FarthestPointSample(m.All, count);
         Assert.That(picked, Is.EqualTo(count >= rows ? Enumerable.Range(0, rows).ToArray() : FarthestPointSampling.Greedy(y, rows, p, count)));
         if (count < rows)
             Assert.That(picked.Distinct().Count(), Is.EqualTo(count), "no row twice");
@@ -170,8 +153,8 @@ public class NystromPrimitiveTests
     {
         const int rows = 800, p = 8, count = 120;
         var y = Cast<float>(Random(rows * p, 14));
-        using var m = DeviceMatrix<float>.Upload(_cpu, y, rows, p);
-        Assert.That(_cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointSampling.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
+        using var m = DeviceMatrix<float>.Upload(Cpu, y, rows, p);
+        Assert.That(Cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointSampling.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
     }
 
     [Test]
@@ -184,7 +167,7 @@ public class NystromPrimitiveTests
             using var m = DeviceMatrix<float>.Upload(dev, y, rows, p);
             return dev.Backend.FarthestPointSample(m.All, count);
         }
-        Assert.That(Fps(_ilgpu), Is.EqualTo(Fps(_cpu)), "same picks");
+        Assert.That(Fps(Ilgpu), Is.EqualTo(Fps(Cpu)), "same picks");
 
         const int n = 120, a = 40, d = 6, k = 3;
         var x = Cast<float>(Random(n * d, 16));
@@ -192,8 +175,8 @@ public class NystromPrimitiveTests
         var values = Cast<float>(Random(a * k, 18));
         foreach (var degrees in new[] { null, Random(a, 19, rng => 0.2 + rng.NextDouble()) })
         {
-            var onDevice = Propagate(_ilgpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
-            var managed = Propagate(_cpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
+            var onDevice = Propagate(Ilgpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
+            var managed = Propagate(Cpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
             // A float32 kernel computes distances in float32 (relative error ~1e-6 of ‖x‖² ≈ 6): weights agree to ~1e-5.
             AssertClose(Array.ConvertAll(onDevice, v => (double)v), Array.ConvertAll(managed, v => (double)v), 1e-5, 1e-4,
                 degrees is null ? "renormalized" : "anchor degrees");
@@ -204,14 +187,14 @@ public class NystromPrimitiveTests
         var farAnchors = Cast<float>(Random(many * d, 20));
         var manyValues = Cast<float>(Random(many * k, 21));
         var ones = Enumerable.Repeat(1.0, many).ToArray();
-        var dense = Propagate(_ilgpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
-        var reference = Propagate(_cpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var dense = Propagate(Ilgpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var reference = Propagate(Cpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         // Same float32 distance error as above; the sums run over 140 weights instead of 5.
         AssertClose(Array.ConvertAll(dense, v => (double)v), Array.ConvertAll(reference, v => (double)v), 1e-5, 1e-4, "all anchors");
         // A row's result does not depend on the batch it comes in (fixed K-slices): the halves alone give the same bits.
         int half = n / 2;
-        var first = Propagate(_ilgpu, x[..(half * d)], half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
-        var second = Propagate(_ilgpu, x[(half * d)..], n - half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var first = Propagate(Ilgpu, x[..(half * d)], half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
+        var second = Propagate(Ilgpu, x[(half * d)..], n - half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         Assert.That(first.Concat(second).ToArray(), Is.EqualTo(dense), "batch independence");
     }
 
@@ -260,30 +243,30 @@ public class NystromPrimitiveTests
     }
 
     [Test]
-    public void ClassicValues_Float64_EqualsTheHostFormulaBitForBit() => AssertClassicValues<double>(_cpu, 3, 17, ClassicRows);
+    public void ClassicValues_Float64_EqualsTheHostFormulaBitForBit() => AssertClassicValues<double>(Cpu, 3, 17, ClassicRows);
 
     [Test]
-    public void ClassicValues_Float32_EqualsTheHostFormulaBitForBit() => AssertClassicValues<float>(_cpu, 3, 17, ClassicRows);
+    public void ClassicValues_Float32_EqualsTheHostFormulaBitForBit() => AssertClassicValues<float>(Cpu, 3, 17, ClassicRows);
 
     [Test]
     public void ClassicValues_IlgpuDevice_EqualsTheHostFormulaBitForBit()
     {
-        AssertClassicValues<float>(_ilgpu, 3, 17, ClassicRows);
+        AssertClassicValues<float>(Ilgpu, 3, 17, ClassicRows);
         // 300·6 threads: several groups, odd s (the packed int32 indices end on half a float64).
         var rng = new Random(33);
-        AssertClassicValues<float>(_ilgpu, 5, 40, Enumerable.Range(0, 301).Select(_ => rng.Next(40)).ToArray());
+        AssertClassicValues<float>(Ilgpu, 5, 40, Enumerable.Range(0, 301).Select(_ => rng.Next(40)).ToArray());
     }
 
     [Test]
     public void ClassicValues_BadArguments_ThrowNamingTheParameter()
     {
         const int k = 3, m = 5, s = 4;
-        using var vectors = DeviceMatrix<double>.Allocate(_cpu, k, m);
-        using var values = DeviceMatrix<double>.Allocate(_cpu, s, k + 1);
-        using var narrow = DeviceMatrix<double>.Allocate(_cpu, s, k);
+        using var vectors = DeviceMatrix<double>.Allocate(Cpu, k, m);
+        using var values = DeviceMatrix<double>.Allocate(Cpu, s, k + 1);
+        using var narrow = DeviceMatrix<double>.Allocate(Cpu, s, k);
         int[] rows = [0, 4, 2, 2];
         double[] scale = [1, 2, 3, 4], sign = [1, -1, 1], divisor = [0.5, 3, 7];
-        var be = _cpu.Backend;
+        var be = Cpu.Backend;
         void Go(int[] r, double[] sc, double[] sg, double[] dv, Block<double> v) => be.ClassicValues(vectors.All, r, sc, sg, dv, v);
         static Constraint Names(string name) => Throws.InstanceOf<ArgumentException>().With.Property("ParamName").EqualTo(name);
         static Constraint OutOfRange(string name) => Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo(name);
@@ -306,21 +289,21 @@ public class NystromPrimitiveTests
             Assert.That(() => Go(rows, scale, sign, [double.NaN, 3, 7], values.All), OutOfRange("columnDivisor"));
         });
         // The ILGPU backend runs the same check before it uploads anything.
-        using var deviceVectors = DeviceMatrix<float>.Allocate(_ilgpu, k, m);
-        using var deviceValues = DeviceMatrix<float>.Allocate(_ilgpu, s, k + 1);
-        Assert.That(() => _ilgpu.Backend.ClassicValues(deviceVectors.All, [0, 5, 2, 2], scale, sign, divisor, deviceValues.All), OutOfRange("rows"));
+        using var deviceVectors = DeviceMatrix<float>.Allocate(Ilgpu, k, m);
+        using var deviceValues = DeviceMatrix<float>.Allocate(Ilgpu, s, k + 1);
+        Assert.That(() => Ilgpu.Backend.ClassicValues(deviceVectors.All, [0, 5, 2, 2], scale, sign, divisor, deviceValues.All), OutOfRange("rows"));
     }
 
     [Test]
     public void BadArguments_ThrowNamingTheParameter()
     {
-        using var x = DeviceMatrix<double>.Upload(_cpu, new double[12], 4, 3);
-        using var anchors = DeviceMatrix<double>.Upload(_cpu, new double[15], 5, 3);
-        using var narrow = DeviceMatrix<double>.Upload(_cpu, new double[10], 5, 2);
-        using var values = DeviceMatrix<double>.Upload(_cpu, new double[10], 5, 2);
-        using var output = DeviceMatrix<double>.Allocate(_cpu, 4, 2);
-        using var wrongOutput = DeviceMatrix<double>.Allocate(_cpu, 4, 3);
-        var be = _cpu.Backend;
+        using var x = DeviceMatrix<double>.Upload(Cpu, new double[12], 4, 3);
+        using var anchors = DeviceMatrix<double>.Upload(Cpu, new double[15], 5, 3);
+        using var narrow = DeviceMatrix<double>.Upload(Cpu, new double[10], 5, 2);
+        using var values = DeviceMatrix<double>.Upload(Cpu, new double[10], 5, 2);
+        using var output = DeviceMatrix<double>.Allocate(Cpu, 4, 2);
+        using var wrongOutput = DeviceMatrix<double>.Allocate(Cpu, 4, 3);
+        var be = Cpu.Backend;
         void Go(Block<double> a, Block<double> v, double[]? deg, double sigma, int nb, Block<double> o) =>
             be.PropagateNearest(x.All, a, v, deg, sigma, nb, o);
         Assert.Multiple(() =>

@@ -30,12 +30,6 @@ public class RowBandTests
         _single.Dispose();
     }
 
-    private static float[] Random(int count, int seed, double lo = -1, double hi = 1)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
-    }
-
     // Each case runs on the banded device first: its temporaries cannot inherit the single launch's rows from freed memory,
     // so a band written at the wrong rows leaves rows that differ.
 
@@ -57,7 +51,7 @@ public class RowBandTests
     public void Affinity_InBands_EqualsOneLaunch(AffinityKind kind)
     {
         const int n = 37, d = 11;
-        var x = Random(n * d, 101, 4, 6);
+        var x = TestData.UniformFloats(n * d, 101, 4, 6);
         float[] W(ComputeDevice dev)
         {
             using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
@@ -75,7 +69,7 @@ public class RowBandTests
     public void Normalize_InBands_EqualsOneLaunch()
     {
         const int n = 23;
-        var w = Random(n * n, 102, 0.01, 1);
+        var w = TestData.UniformFloats(n * n, 102, 0.01, 1);
         float[] M(ComputeDevice dev)
         {
             using var wm = DeviceMatrix<float>.Upload(dev, w, n, n);
@@ -96,14 +90,14 @@ public class RowBandTests
         // CenterColumns (SubtractMeans) and AccumulateFeatureGradient run in bands; X̄ is added to gx.
         const int n = 20, d = 5, k = 2;
         const double sigma = 1.1;
-        var x = Random(n * d, 103, 9, 11);
-        var w = Random(n * n, 104, 0.05, 1);
+        var x = TestData.UniformFloats(n * d, 103, 9, 11);
+        var w = TestData.UniformFloats(n * n, 104, 0.05, 1);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < i; j++)
                 w[i * n + j] = w[j * n + i];
         var degrees = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Sum(j => (double)w[i * n + j])).ToArray();
-        var y = Random(n * k, 105).Select(v => (double)v).ToArray();
-        var u = Random(n * k, 106).Select(v => (double)v / Math.Sqrt(n)).ToArray();
+        var y = TestData.UniformFloats(n * k, 105).Select(v => (double)v).ToArray();
+        var u = TestData.UniformFloats(n * k, 106).Select(v => (double)v / Math.Sqrt(n)).ToArray();
         double[] Gx(ComputeDevice dev)
         {
             var gx = Enumerable.Range(0, n * d).Select(e => 0.01 * e).ToArray();
@@ -120,7 +114,7 @@ public class RowBandTests
     public void GatherRows_InBands_CopiesTheListedRows()
     {
         const int n = 31, d = 6;
-        var x = Random(n * d, 107);
+        var x = TestData.UniformFloats(n * d, 107);
         int[] rows = [30, 0, 5, 5, 17, 29, 1, 2, 3, 4, 12, 11, 10, 9, 8, 30, 22, 0, 7, 6];
         using var xm = DeviceMatrix<float>.Upload(_banded, x, n, d);
         using var dst = DeviceMatrix<float>.Allocate(_banded, rows.Length, d);
@@ -138,10 +132,10 @@ public class RowBandTests
     public void PropagateNearest_InBands_EqualsOneLaunch(int neighbours, bool degrees)
     {
         const int n = 10, a = 30, d = 5, k = 2;
-        var x = Random(n * d, 108, 19, 21);
-        var anchors = Random(a * d, 109, 19, 21);
-        var values = Random(a * k, 110);
-        var deg = degrees ? Random(a, 111, 0.5, 1.5).Select(v => (double)v).ToArray() : null;
+        var x = TestData.UniformFloats(n * d, 108, 19, 21);
+        var anchors = TestData.UniformFloats(a * d, 109, 19, 21);
+        var values = TestData.UniformFloats(a * k, 110);
+        var deg = degrees ? TestData.UniformFloats(a, 111, 0.5, 1.5).Select(v => (double)v).ToArray() : null;
         float[] Output(ComputeDevice dev)
         {
             using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);

@@ -7,26 +7,9 @@ namespace NcutKernels.Tests.Backends;
 
 [TestFixture]
 [NonParallelizable]
-public class RowPrimitiveTests
+public class RowPrimitiveTests : CpuAndIlgpuFixture
 {
-    private ComputeDevice _cpu = null!;
-    private ComputeDevice _ilgpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup()
-    {
-        _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-        _ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        _cpu.Dispose();
-        _ilgpu.Dispose();
-    }
-
-    private ComputeDevice Device(string name) => name == "cpu" ? _cpu : _ilgpu;
+    private ComputeDevice Device(string name) => name == "cpu" ? Cpu : Ilgpu;
 
     private static float[] Random(int count, int seed)
     {

@@ -34,12 +34,6 @@ public class ClassicPropagationKernelTests
         _context.Dispose();
     }
 
-    private static float[] Random(int count, int seed, double lo, double hi)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
-    }
-
     /// <summary>The kernel on rows (rows×a distances, a×cols values); returns rows×cols.</summary>
     private float[] Product(float[] dist, int rows, int a, float[] values, int cols, float scale, float inv)
     {
@@ -62,8 +56,8 @@ public class ClassicPropagationKernelTests
     [TestCase(129, 100, 101)]
     public void RbfWeightedSums_MatchesHostFloat64(int rows, int a, int cols)
     {
-        var dist = Random(rows * a, rows + a, 0, 4);
-        var values = Random(a * cols, cols, -1, 1);
+        var dist = TestData.UniformFloats(rows * a, rows + a, 0, 4);
+        var values = TestData.UniformFloats(a * cols, cols, -1, 1);
         const float scale = 0.7f;
         float inv = 1f / a;
         var output = Product(dist, rows, a, values, cols, scale, inv);
@@ -87,8 +81,8 @@ public class ClassicPropagationKernelTests
         // Rows 37..136 of 200 launched alone sit at other places in their row blocks and beside other rows (and the last
         // block of the full launch is ragged): the summation order depends on a alone, so the bits must be the same.
         const int rows = 200, a = 75, cols = 40, first = 37, count = 100;
-        var dist = Random(rows * a, 5, 0, 4);
-        var values = Random(a * cols, 6, -1, 1);
+        var dist = TestData.UniformFloats(rows * a, 5, 0, 4);
+        var values = TestData.UniformFloats(a * cols, 6, -1, 1);
         var full = Product(dist, rows, a, values, cols, 0.7f, 1f / a);
         var part = Product(dist[(first * a)..((first + count) * a)], count, a, values, cols, 0.7f, 1f / a);
         Assert.That(part, Is.EqualTo(full[(first * cols)..((first + count) * cols)]).AsCollection);
@@ -102,7 +96,7 @@ public class ClassicPropagationKernelTests
     [TestCase(1000, 8)]
     public void ColumnMeans_MatchesHostFloat64(int n, int d)
     {
-        var x = Random(n * d, n + d, 5, 7); // off the origin: the means the propagation centres by
+        var x = TestData.UniformFloats(n * d, n + d, 5, 7); // off the origin: the means the propagation centres by
         using var xb = _acc.Allocate1D(x);
         using var mb = _acc.Allocate1D<float>(d);
         _means(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), xb.View, mb.View, n, d);

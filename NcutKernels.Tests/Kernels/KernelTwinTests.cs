@@ -8,31 +8,8 @@ namespace NcutKernels.Tests.Kernels;
 
 [TestFixture]
 [NonParallelizable]
-public class KernelTwinTests
+public class KernelTwinTests : CpuAndIlgpuFixture
 {
-    private ComputeDevice _kernels = null!;
-    private ComputeDevice _managed = null!;
-
-    [OneTimeSetUp]
-    public void Setup()
-    {
-        _kernels = ComputeDevice.Create(DeviceKind.IlgpuCpu);
-        _managed = ComputeDevice.Create(DeviceKind.Cpu);
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        _kernels.Dispose();
-        _managed.Dispose();
-    }
-
-    private static float[] Random(int count, int seed, double lo = -1, double hi = 1)
-    {
-        var rng = new System.Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
-    }
-
     private static float[] Run(ComputeDevice device, float[] data, int rows, int cols, Action<Backend, DeviceMatrix<float>> op)
     {
         using var m = DeviceMatrix<float>.Upload(device, data, rows, cols);
@@ -56,21 +33,21 @@ public class KernelTwinTests
     [TestCase(AffinityKind.Rbf, 130, 9)]
     public void Affinity_MatchesManagedTwin(AffinityKind kind, int n, int d)
     {
-        var x = Random(n * d, 1);
+        var x = TestData.UniformFloats(n * d, 1);
         float[] W(ComputeDevice dev)
         {
             using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
             return Run(dev, new float[n * n], n, n, (be, w) => be.Affinity(xm.All, w, kind, 1 / (2 * 1.3 * 1.3)));
         }
         // float32 Gram expansion vs the same expansion in another summation order: a few ulps of ‖x‖².
-        AssertClose(W(_kernels), W(_managed), 2e-6, 2e-5, "W");
+        AssertClose(W(Ilgpu), W(Cpu), 2e-6, 2e-5, "W");
     }
 
     [Test]
     public void RowSumsAndNormalize_MatchManagedTwin()
     {
         const int n = 45;
-        var w = Random(n * n, 2, 0.01, 1);
+        var w = TestData.UniformFloats(n * n, 2, 0.01, 1);
         float[] Go(ComputeDevice dev, bool normalize)
         {
             using var deg = DeviceMatrix<float>.Allocate(dev, 1, n);
@@ -82,8 +59,8 @@ public class KernelTwinTests
             });
             return normalize ? result : deg.Download().Cast<float>().ToArray();
         }
-        AssertClose(Go(_kernels, false), Go(_managed, false), 1e-6, 1e-6, "degrees");
-        AssertClose(Go(_kernels, true), Go(_managed, true), 1e-7, 1e-6, "M");
+        AssertClose(Go(Ilgpu, false), Go(Cpu, false), 1e-6, 1e-6, "degrees");
+        AssertClose(Go(Ilgpu, true), Go(Cpu, true), 1e-7, 1e-6, "M");
     }
 
     [TestCase(70, 5)]
@@ -91,11 +68,11 @@ public class KernelTwinTests
     [TestCase(600, 17)] // columns j + 256 of the two-column threads, and two panels
     public void SymmetricProduct_MatchesManagedTwin(int n, int b)
     {
-        var a = Random(n * n, 3);
+        var a = TestData.UniformFloats(n * n, 3);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < i; j++)
                 a[i * n + j] = a[j * n + i];
-        var v = Random(b * n, 4);
+        var v = TestData.UniformFloats(b * n, 4);
         float[] Go(ComputeDevice dev)
         {
             using var m = DeviceMatrix<float>.Upload(dev, a, n, n);
@@ -107,15 +84,15 @@ public class KernelTwinTests
             });
         }
         // float32 sums of n products of size ≤ 1 in two different orders: error ≲ n·eps ≈ 1.2e-7·n.
-        AssertClose(Go(_kernels), Go(_managed), 2e-7 * n, 1e-5, "M·V");
+        AssertClose(Go(Ilgpu), Go(Cpu), 2e-7 * n, 1e-5, "M·V");
     }
 
     [Test]
     public void InnerProductsAndCombine_MatchManagedTwin()
     {
         const int n = 300, p = 3, q = 4;
-        var a = Random(p * n, 5);
-        var b = Random(q * n, 6);
+        var a = TestData.UniformFloats(p * n, 5);
+        var b = TestData.UniformFloats(q * n, 6);
         var s = new double[p, q];
         for (int r = 0; r < p; r++)
             for (int c = 0; c < q; c++)
@@ -126,8 +103,8 @@ public class KernelTwinTests
             using var bm = DeviceMatrix<float>.Upload(dev, b, q, n);
             return dev.Backend.InnerProducts(am.All, bm.All);
         }
-        var gk = G(_kernels);
-        var gm = G(_managed);
+        var gk = G(Ilgpu);
+        var gm = G(Cpu);
         for (int r = 0; r < p; r++)
             for (int c = 0; c < q; c++)
                 Assert.That(gk[r, c], Is.EqualTo(gm[r, c]).Within(1e-9 * n), $"G[{r},{c}]");
@@ -136,8 +113,8 @@ public class KernelTwinTests
             using var am = DeviceMatrix<float>.Upload(dev, a, p, n);
             return Run(dev, b, q, n, (be, dst) => be.Combine(dst.All, beta, am.All, s));
         }
-        AssertClose(C(_kernels, 0.5), C(_managed, 0.5), 1e-6, 1e-6, "combine β=0.5");
-        AssertClose(C(_kernels, 0), C(_managed, 0), 1e-6, 1e-6, "combine β=0");
+        AssertClose(C(Ilgpu, 0.5), C(Cpu, 0.5), 1e-6, 1e-6, "combine β=0.5");
+        AssertClose(C(Ilgpu, 0), C(Cpu, 0), 1e-6, 1e-6, "combine β=0");
     }
 
     // n = 60: one tile of every tiled kernel; n = 130, d = 9: two tiles per edge and ragged ones, with features far
@@ -147,7 +124,7 @@ public class KernelTwinTests
     public void FusedRbfBackward_MatchesManagedFloat64Twin(int n, int d, int k, double offset)
     {
         const double sigma = 1.2;
-        var x = Random(n * d, 8, offset - 1, offset + 1);
+        var x = TestData.UniformFloats(n * d, 8, offset - 1, offset + 1);
         var xd = x.Select(v => (double)v).ToArray();
         var w = new double[n * n];
         var degrees = new double[n];
@@ -166,9 +143,9 @@ public class KernelTwinTests
         var expected = new double[n * d];
         NcutKernels.Solvers.NcutBackward.AccumulateRbf(xd, w, degrees, y, u, sigma, n, d, k, expected);
         var actual = Enumerable.Repeat(1.0, n * d).ToArray(); // the backend accumulates (+=)
-        using (var xm = DeviceMatrix<float>.Upload(_kernels, x, n, d))
-        using (var wm = DeviceMatrix<float>.Upload(_kernels, w.Select(v => (float)v).ToArray(), n, n))
-            _kernels.Backend.AccumulateRbfEmbeddingGradient(xm.All, wm, degrees, y, u, sigma, actual);
+        using (var xm = DeviceMatrix<float>.Upload(Ilgpu, x, n, d))
+        using (var wm = DeviceMatrix<float>.Upload(Ilgpu, w.Select(v => (float)v).ToArray(), n, n))
+            Ilgpu.Backend.AccumulateRbfEmbeddingGradient(xm.All, wm, degrees, y, u, sigma, actual);
         // float32 S (2k-term dots) and S·X (n-term sums) against float64: measured max error 2.3e-7 of max |X̄| (both cases).
         double scale = expected.Max(Math.Abs);
         for (int e = 0; e < expected.Length; e++)

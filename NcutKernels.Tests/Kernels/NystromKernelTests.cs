@@ -34,19 +34,13 @@ public class NystromKernelTests
         _context.Dispose();
     }
 
-    private static float[] Random(int count, int seed, double lo = -1, double hi = 1)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
-    }
-
     [TestCase(300, 8, 40)]
     [TestCase(300, 20, 40)] // the anchor case: FPS in eigenvector space
     [TestCase(300, 128, 25)] // p = MaxDims: each lane of warp 0 stages four coordinates of the pick
     [TestCase(1000, 3, 200)] // more rows than threads: strided rows per thread
     public void FarthestPointSample_MatchesHostFloat32(int rows, int p, int count)
     {
-        var points = Random(rows * p, rows + p);
+        var points = TestData.UniformFloats(rows * p, rows + p);
         Assert.That(Sample(points, rows, p, count), Is.EqualTo(NystromReference.FarthestPointSample(points, rows, p, count)).AsCollection);
     }
 
@@ -70,7 +64,7 @@ public class NystromKernelTests
     [TestCase(50, 0)]
     public void FarthestPointSample_CountAtLeastRows_GivesAllRows(int rows, int count)
     {
-        var points = Random(rows * 8, 3);
+        var points = TestData.UniformFloats(rows * 8, 3);
         Assert.That(Sample(points, rows, 8, count), Is.EqualTo(Enumerable.Range(0, Math.Min(rows, count)).ToArray()).AsCollection);
     }
 
@@ -91,12 +85,12 @@ public class NystromKernelTests
     [TestCase(24, 9, 130, 3, 40, true, true, 0.0, 16)]
     public void PropagateNearest_MatchesHostFloat64(int n, int d, int a, int k, int neighbours, bool degrees, bool neighbourOutput, double offset, int chunkRows)
     {
-        var anchors = Random(a * d, 12, offset - 1, offset + 1);
+        var anchors = TestData.UniformFloats(a * d, 12, offset - 1, offset + 1);
         // No near-ties among each row's K + 1 nearest anchors: 2e-4 is ≳ 20× the float32 error of the expanded squared
         // distances (≈ 2d/3 ≤ 16 here), so the kernels must pick and order exactly the float64 neighbours.
         var x = NystromReference.TieFreeRows(n, d, anchors, a, neighbours, 2e-4, 11, offset - 1, offset + 1);
-        var values = Random(a * k, 13);
-        var deg = degrees ? Random(a, 14, 0.5, 1.5) : null;
+        var values = TestData.UniformFloats(a * k, 13);
+        var deg = degrees ? TestData.UniformFloats(a, 14, 0.5, 1.5) : null;
         float sigma = 0.6f * MathF.Sqrt(d / 6f); // mean squared distance ≈ 2d/3: weights between e^-4 and 1
         var expected = NystromReference.PropagateNearest(x, n, d, anchors, a, values, k, deg, sigma, neighbours, 2e-4);
         Assert.That(expected.Order, Is.All.True);
@@ -128,10 +122,10 @@ public class NystromKernelTests
     [TestCase(150, 9, 70, 45, 20.0)]
     public void PropagateAll_MatchesHostFloat64_WhateverTheChunk(int n, int d, int a, int k, double offset)
     {
-        var anchors = Random(a * d, 31, offset - 1, offset + 1);
-        var x = Random(n * d, 32, offset - 1, offset + 1);
-        var values = Random(a * k, 33);
-        var deg = Random(a, 34, 0.5, 1.5);
+        var anchors = TestData.UniformFloats(a * d, 31, offset - 1, offset + 1);
+        var x = TestData.UniformFloats(n * d, 32, offset - 1, offset + 1);
+        var values = TestData.UniformFloats(a * k, 33);
+        var deg = TestData.UniformFloats(a, 34, 0.5, 1.5);
         float sigma = 0.6f * MathF.Sqrt(d / 6f);
         var expected = NystromReference.PropagateNearest(x, n, d, anchors, a, values, k, deg, sigma, a, 0);
         using var xb = _acc.Allocate1D(x);
@@ -158,11 +152,11 @@ public class NystromKernelTests
         // Anchors 0, 32, 64, … (lane 0's share of every row) sit far away, so lane 0's nearest bounds the candidates from
         // far above: all 300 anchors pass it, more than PropagationKernels.CandidateCap, and the passes scan the whole row.
         const int n = 8, d = 4, a = 300, k = 2, neighbours = 6;
-        var anchors = Random(a * d, 22, -1, 1);
+        var anchors = TestData.UniformFloats(a * d, 22, -1, 1);
         for (int j = 0; j < a; j += 32)
             anchors[j * d] += 50;
         var x = NystromReference.TieFreeRows(n, d, anchors, a, neighbours, 2e-4, 23, -1, 1);
-        var values = Random(a * k, 24);
+        var values = TestData.UniformFloats(a * k, 24);
         var expected = NystromReference.PropagateNearest(x, n, d, anchors, a, values, k, null, 1f, neighbours, 2e-4);
         Assert.That(expected.Order, Is.All.True);
         Assert.That(a, Is.GreaterThan(PropagationKernels.CandidateCap));

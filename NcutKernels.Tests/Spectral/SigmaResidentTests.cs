@@ -8,24 +8,8 @@ namespace NcutKernels.Tests.Spectral;
 
 [TestFixture]
 [NonParallelizable]
-public class SigmaResidentTests
+public class SigmaResidentTests : CpuAndIlgpuFixture
 {
-    private ComputeDevice _cpu = null!, _ilgpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup()
-    {
-        _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-        _ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        _cpu.Dispose();
-        _ilgpu.Dispose();
-    }
-
     /// <summary>
     /// n×d row-major: three clusters with heavy-tailed spreads (each row's noise scaled by 1/√u), times 0.02 so that σ lands
     /// on a fine step of the search (and, where rows are sampled, depends on which rows the subset holds).
@@ -64,8 +48,8 @@ public class SigmaResidentTests
     [TestCase(4001, 16, AffinityKind.Rbf, 0.25, 7)]
     public void ManagedDevice_EqualsTheHostRule(int n, int d, AffinityKind kind, double quantile, int seed)
     {
-        double f32 = AssertResidentEqualsHost(_cpu, Data<float>(n, d, seed), n, d, kind, quantile, seed);
-        double f64 = AssertResidentEqualsHost(_cpu, Data<double>(n, d, seed), n, d, kind, quantile, seed);
+        double f32 = AssertResidentEqualsHost(Cpu, Data<float>(n, d, seed), n, d, kind, quantile, seed);
+        double f64 = AssertResidentEqualsHost(Cpu, Data<double>(n, d, seed), n, d, kind, quantile, seed);
         foreach (double sigma in new[] { f32, f64 })
             Assert.That(sigma, Is.Not.EqualTo(1.0).And.Not.EqualTo(SigmaSelection.InitialSigma), "the search moved off its start");
     }
@@ -76,7 +60,7 @@ public class SigmaResidentTests
     public void ManagedDevice_FollowsTheSeed_WhereTheSubsetMovesSigma(int n, int d, AffinityKind kind, double quantile)
     {
         var x = Data<float>(n, d, seed: 11);
-        var sigmas = Enumerable.Range(0, 6).Select(seed => AssertResidentEqualsHost(_cpu, x, n, d, kind, quantile, seed)).ToArray();
+        var sigmas = Enumerable.Range(0, 6).Select(seed => AssertResidentEqualsHost(Cpu, x, n, d, kind, quantile, seed)).ToArray();
         Assert.That(sigmas.Distinct().Count(), Is.GreaterThan(1), $"σ over seeds: {string.Join(", ", sigmas)}");
     }
 
@@ -90,7 +74,7 @@ public class SigmaResidentTests
         for (int i = 0; i < n; i++)
             if (!candidates.Contains(i))
                 x.AsSpan(i * d, d).Fill(1e6f + i);
-        Assert.That(AssertResidentEqualsHost(_cpu, x, n, d, AffinityKind.Rbf, 0.25, seed), Is.EqualTo(clean));
+        Assert.That(AssertResidentEqualsHost(Cpu, x, n, d, AffinityKind.Rbf, 0.25, seed), Is.EqualTo(clean));
     }
 
     [TestCase(700, 4)]
@@ -116,7 +100,7 @@ public class SigmaResidentTests
     public void IlgpuDevice_EqualsTheHostRule(AffinityKind kind)
     {
         const int n = 240, d = 8;
-        double sigma = AssertResidentEqualsHost(_ilgpu, Data<float>(n, d, seed: 12), n, d, kind, 0.25, seed: 4);
+        double sigma = AssertResidentEqualsHost(Ilgpu, Data<float>(n, d, seed: 12), n, d, kind, 0.25, seed: 4);
         Assert.That(sigma, Is.Not.EqualTo(1.0).And.Not.EqualTo(SigmaSelection.InitialSigma), "the search moved off its start");
     }
 
@@ -125,12 +109,12 @@ public class SigmaResidentTests
     {
         const int n = 600, d = 5;
         var x = Data<float>(n, d, seed: 13);
-        using var resident = DeviceMatrix<float>.Upload(_cpu, x, n, d);
+        using var resident = DeviceMatrix<float>.Upload(Cpu, x, n, d);
         Assert.That(new NcutOptions { Sigma = 0.7 }.SigmaFor(resident), Is.EqualTo(0.7));
         Assert.That(new NcutOptions { Affinity = AffinityKind.Cosine }.SigmaFor(resident), Is.EqualTo(NcutOptions.DefaultCosineSigma));
         foreach (var options in new[] { new NcutOptions(), new NcutOptions { Affinity = AffinityKind.Cosine, Quantile = 0.3, Seed = 2 } })
         {
-            double host = options.SigmaFor<float>(x, n, d, _cpu);
+            double host = options.SigmaFor<float>(x, n, d, Cpu);
             Assert.That(options.SigmaFor(resident), Is.EqualTo(host), options.Affinity.ToString());
             Assert.That(host, Is.Not.EqualTo(NcutOptions.DefaultCosineSigma));
         }
@@ -142,13 +126,13 @@ public class SigmaResidentTests
     [Test]
     public void BadInput_Throws()
     {
-        using var x = DeviceMatrix<float>.Upload(_cpu, Data<float>(20, 3, seed: 14), 20, 3);
+        using var x = DeviceMatrix<float>.Upload(Cpu, Data<float>(20, 3, seed: 14), 20, 3);
         Assert.That(() => SigmaSelection.ByDegreeQuantile<float>(null!, AffinityKind.Rbf, 0.25, 0),
             Throws.InstanceOf<ArgumentNullException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo("x"));
         foreach (double q in new[] { double.NaN, -0.1, 1.5 })
             Assert.That(() => SigmaSelection.ByDegreeQuantile(x, AffinityKind.Rbf, q, 0),
                 Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo("quantile"), $"q = {q}");
-        var disposed = DeviceMatrix<float>.Upload(_cpu, Data<float>(20, 3, seed: 14), 20, 3);
+        var disposed = DeviceMatrix<float>.Upload(Cpu, Data<float>(20, 3, seed: 14), 20, 3);
         disposed.Dispose();
         Assert.That(() => SigmaSelection.ByDegreeQuantile(disposed, AffinityKind.Rbf, 0.25, 0), Throws.InstanceOf<ObjectDisposedException>());
     }
