@@ -10,7 +10,7 @@ internal static class EmbedCommand
 {
     private static readonly HashSet<string> Known =
         ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
-         "path", "propagation", "sampling", "distance-precision", "classic-landmarks"];
+         "path", "propagation", "sampling", "distance-precision", "classic-landmarks", "accuracy-check"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -33,6 +33,7 @@ internal static class EmbedCommand
             Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
             DistancePrecision = a.Enum<DistancePrecision>("distance-precision") ?? new NystromOptions().DistancePrecision,
             ClassicLandmarks = a.Int("classic-landmarks"),
+            AccuracyCheckRows = a.Int("accuracy-check") ?? 0,
         };
         var kind = ParseDevice(a.String("device"));
         var array = Npy.Read(input);

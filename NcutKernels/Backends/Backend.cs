@@ -92,6 +92,15 @@ internal abstract class Backend : IDisposable
     /// <summary>dst = src (same shape).</summary>
     public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// Σ_i x[i, c] for every column c of x (rows×cols), accumulated in float64 in a fixed order (deterministic; on ILGPU the
+    /// float64 sums pass through float32 means, enough for a sign).
+    /// </summary>
+    public abstract double[] ColumnSums<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>x[i, c] ·= factors[c] for every row i (factors: one finite value per column of x).</summary>
+    public abstract void ScaleColumns<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>Waits for queued work.</summary>
     public abstract void Synchronize();
 
@@ -177,6 +186,16 @@ internal abstract class Backend : IDisposable
             throw new ArgumentOutOfRangeException(nameof(columnSign), columnSign[badSign], $"ClassicValues: column sign {badSign} must be finite.");
         if (Array.FindIndex(columnDivisor, v => v == 0 || !double.IsFinite(v)) is var badDivisor and >= 0)
             throw new ArgumentOutOfRangeException(nameof(columnDivisor), columnDivisor[badDivisor], $"ClassicValues: column divisor {badDivisor} must be nonzero and finite.");
+    }
+
+    /// <summary>Checks the arguments of <see cref="ScaleColumns{T}"/>.</summary>
+    protected static void CheckColumnFactors<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(factors);
+        if (factors.Length != x.Cols)
+            throw new ArgumentException($"ScaleColumns: {factors.Length} factors for {x.Cols} columns.", nameof(factors));
+        if (Array.FindIndex(factors, v => !double.IsFinite(v)) is var bad and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(factors), factors[bad], $"ScaleColumns: factor {bad} must be finite.");
     }
 
     /// <summary>Checks the arguments of <see cref="GatherRows{T}"/>.</summary>

@@ -381,6 +381,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<float>, int, int>? _classicValues;
     private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>? _gatherRows;
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int>? _scaleColumns;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
     public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
@@ -431,6 +432,32 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         using var indices = _acc.Allocate1D(rows);
         foreach (var (extent, row0) in RowBands.Of(x.Cols, rows.Length, _gridRows))
             _gatherRows(extent, F(x), indices.View, F(dst), x.Cols, row0);
+        _acc.Synchronize();
+    }
+
+    /// <summary><see cref="AffinityKernels.ColumnMeans"/> (float64 sums in a fixed order, stored as float32 means) × rows.</summary>
+    public override double[] ColumnSums<T>(Block<T> x)
+    {
+        int rows = x.Rows, cols = x.Cols;
+        if (rows == 0)
+            return new double[cols];
+        _colMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
+        using var means = _acc.Allocate1D<float>(cols);
+        _colMeans(new KernelConfig((cols + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), F(x), means.View, rows, cols);
+        var host = new float[cols];
+        means.View.CopyToCPU(host);
+        return host.Select(v => (double)v * rows).ToArray();
+    }
+
+    public override void ScaleColumns<T>(Block<T> x, double[] factors)
+    {
+        CheckColumnFactors(x, factors);
+        if (x.Rows == 0)
+            return;
+        _scaleColumns ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(RowKernels.ScaleColumns);
+        using var f = _acc.Allocate1D(factors.Select(v => (float)v).ToArray());
+        foreach (var (extent, row0) in RowBands.Of(x.Cols, x.Rows, _gridRows))
+            _scaleColumns(extent, F(x), f.View, x.Cols, row0);
         _acc.Synchronize();
     }
 

@@ -316,6 +316,39 @@ internal sealed class ManagedBackend : Backend
             src.AsSpan((int)(x.Offset + (long)rows[r] * cols), cols).CopyTo(d.Slice(r * cols, cols));
     }
 
+    public override double[] ColumnSums<T>(Block<T> x)
+    {
+        int rows = x.Rows, cols = x.Cols, parts = (rows + Chunk - 1) / Chunk;
+        var data = ((ManagedStorage<T>)x.Matrix.Storage).Array;
+        long x0 = x.Offset;
+        var partial = new double[parts, cols];
+        Parallel.For(0, parts, b =>
+        {
+            for (int r = b * Chunk, end = Math.Min(rows, r + Chunk); r < end; r++)
+                for (int c = 0; c < cols; c++)
+                    partial[b, c] += double.CreateTruncating(data[x0 + (long)r * cols + c]);
+        });
+        var sums = new double[cols];
+        for (int b = 0; b < parts; b++)
+            for (int c = 0; c < cols; c++)
+                sums[c] += partial[b, c];
+        return sums;
+    }
+
+    public override void ScaleColumns<T>(Block<T> x, double[] factors)
+    {
+        CheckColumnFactors(x, factors);
+        int rows = x.Rows, cols = x.Cols;
+        var data = ((ManagedStorage<T>)x.Matrix.Storage).Array;
+        long x0 = x.Offset;
+        Parallel.For(0, (rows + Chunk - 1) / Chunk, b =>
+        {
+            for (int r = b * Chunk, end = Math.Min(rows, r + Chunk); r < end; r++)
+                for (int c = 0; c < cols; c++)
+                    data[x0 + (long)r * cols + c] = T.CreateTruncating(double.CreateTruncating(data[x0 + (long)r * cols + c]) * factors[c]);
+        });
+    }
+
     public override long FirstNonFinite<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
 
     public override void Copy<T>(Block<T> src, Block<T> dst)

@@ -1,4 +1,4 @@
-// RowKernels: row gather and the scan for non-finite values over device matrices. Rule: GatherRows writes dst with =; FirstNonFinite only lowers found[0] (atomic min).
+// RowKernels: row gather, column scaling and the scan for non-finite values over device matrices. Rule: GatherRows writes dst with =; ScaleColumns scales in place; FirstNonFinite only lowers found[0] (atomic min).
 using ILGPU;
 
 namespace NcutKernels.Kernels;
@@ -17,6 +17,13 @@ internal static class RowKernels
     {
         int c = idx.X, r = row0 + idx.Y;
         dst[(long)r * cols + c] = src[(long)rows[r] * cols + c];
+    }
+
+    /// <summary>x[r, c] ·= factors[c] for r = row0 + idx.Y. Index (c, r − row0) over the grid (cols, rows): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    public static void ScaleColumns(Index2D idx, ArrayView<float> x, ArrayView<float> factors, int cols, int row0)
+    {
+        long o = (long)(row0 + idx.Y) * cols + idx.X;
+        x[o] *= factors[idx.X];
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ public sealed partial class NystromNcut
     /// empty until the propagation is prepared (by a Nyström fit, or by the first <see cref="Transform{T}(T[,])"/> after an
     /// exact or a differentiable fit — the differentiable fit records its own propagation on the tape).
     /// </summary>
-    public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).ToArray();
+    public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).Order().ToArray();
 
     /// <summary>The propagation's bandwidth (σp for the nearest-anchor propagations, σ for the classic extension); NaN until prepared.</summary>
     public double PropagationSigma => _propagator?.Sigma ?? double.NaN;
@@ -95,17 +95,21 @@ public sealed partial class NystromNcut
     /// <summary>Stage timings of the last fit; <see cref="NystromTimings.PropagationMs"/> is the last propagation's.</summary>
     public NystromTimings? Timings { get; private set; }
 
-    /// <summary>Fits on <paramref name="x"/> (n×d) and returns this: landmarks, their eigenvectors and the propagation's anchors are kept for <see cref="Transform{T}(T[,])"/>.</summary>
+    /// <summary>
+    /// Fits on <paramref name="x"/> (n×d) and returns this: landmarks, their eigenvectors and the propagation's anchors are kept
+    /// for <see cref="Transform{T}(T[,])"/>. On the Nyström path the fit propagates its own rows once to decide the output's
+    /// column signs (as <see cref="FitTransform{T}(T[,])"/> does, and at its cost).
+    /// </summary>
     public NystromNcut Fit<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        FitCore(Span(x), x.GetLength(0), x.GetLength(1));
+        FitTransform(x);
         return this;
     }
 
     /// <summary>As <see cref="Fit{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
     public NystromNcut Fit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        FitCore(x, rows, cols);
+        FitTransform(x, rows, cols);
         return this;
     }
 
@@ -210,6 +214,8 @@ public sealed partial class NystromNcut
             try
             {
                 _propagator = Prepare(fit, created);
+                if (fit.OutputSigns is { } signs)
+                    created.ScaleValues(_device, signs);
             }
             catch
             {
@@ -236,8 +242,14 @@ public sealed partial class NystromNcut
     public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => FitTransform(Span(x), x.GetLength(0), x.GetLength(1));
 
     /// <summary>As <see cref="FitTransform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
-    public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
-        FitCore(x, rows, cols) ?? TransformCore(x, rows, cols, false);
+    public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (FitCore(x, rows, cols) is { } exact)
+            return exact;
+        var u = TransformCore(x, rows, cols, false);
+        FinishHostFit(x, rows, cols, u);
+        return u;
+    }
 
     /// <summary>
     /// As <see cref="Fit{T}(T[,])"/> for x resident on this device (n×d). On the Nyström path x stays on the device: it is
@@ -248,7 +260,7 @@ public sealed partial class NystromNcut
     /// </summary>
     public NystromNcut Fit<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        FitDevice(x)?.Dispose();
+        FitTransform(x).Dispose();
         return this;
     }
 
@@ -259,8 +271,22 @@ public sealed partial class NystromNcut
     /// candidate rows there, the nearest-anchor propagations the anchor rows and the landmark eigenvectors (see
     /// <see cref="Fit{T}(DeviceMatrix{T})"/>); the exact path downloads x.
     /// </summary>
-    public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        FitDevice(x) ?? TransformDevice(x, false);
+    public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (FitDevice(x) is { } exact)
+            return exact;
+        var u = TransformDevice(x, false);
+        try
+        {
+            FinishDeviceFit(x, u);
+        }
+        catch
+        {
+            u.Dispose();
+            throw;
+        }
+        return u;
+    }
 
     /// <summary>Fits on device-resident x; returns the exact embedding (on the device) on the exact path, null on the Nyström path.</summary>
     private DeviceMatrix<T>? FitDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
@@ -351,6 +377,7 @@ public sealed partial class NystromNcut
         _propagator = null;
         DropResident();
         _landmarkNcut = null;
+        Accuracy = null;
         bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
         Path = nystrom ? EmbeddingPath.Nystrom : EmbeddingPath.Exact;
         string why = Nystrom.Path == EmbeddingPath.Auto ? $"auto: n {(nystrom ? ">" : "≤")} {Nystrom.ExactThreshold}" : "forced";
@@ -367,7 +394,8 @@ public sealed partial class NystromNcut
         Report = ncut.Report;
         var t = ncut.Timings!;
         Timings = new NystromTimings(0, t.SigmaMs, t.TotalMs - t.SigmaMs, 0, 0);
-        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.ToArray(), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma);
+        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.ToArray(), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma,
+            Enumerable.Repeat(1.0, u.GetLength(1)).ToArray());
         return u;
     }
 
@@ -414,10 +442,10 @@ public sealed partial class NystromNcut
             double sigma = host is null ? Options.SigmaFor(features) : Options.SigmaFor<T>(host.AsSpan(0, m * cols), m, cols, _device);
             sigmaMs = Lap(sw);
             log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
-            var (eigenvalues, degrees) = LandmarkNcut(resident, sigma);
+            var (eigenvalues, degrees, subset) = LandmarkNcut(resident, sigma, rows);
             landmarkMs = Lap(sw);
             var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma);
-            _propagator = Prepare(fit, resident);
+            _propagator = Prepare(fit, resident, subset);
             _fit = fit;
             anchorsMs = Lap(sw);
         }
@@ -475,11 +503,13 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>
-    /// Exact Ncut on the resident landmark features through the device (as <see cref="Ncut"/>): returns the eigenvalues and the
-    /// landmark graph's degrees; the eigenvectors stay on the device (<see cref="Resident{T}.SetVectors"/>), each with the sign
-    /// that makes its sum over the landmarks ≥ 0.
+    /// Exact Ncut on the resident landmark features through the device (as <see cref="Ncut"/>): returns the eigenvalues, the
+    /// landmark graph's degrees and, when the classic extension of a fit on n = <paramref name="points"/> may run over a landmark
+    /// subset, what its least-squares fit needs (the caller owns it); the eigenvectors stay on the device
+    /// (<see cref="Resident{T}.SetVectors"/>), each with the sign that makes its sum over the landmarks ≥ 0.
     /// </summary>
-    private (double[] eigenvalues, double[] degrees) LandmarkNcut<T>(Resident<T> resident, double sigma) where T : unmanaged, IFloatingPointIeee754<T>
+    private (double[] eigenvalues, double[] degrees, SubsetInputs<T>? subset) LandmarkNcut<T>(Resident<T> resident, double sigma, int points)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
         var be = _device.Backend;
@@ -492,6 +522,29 @@ public sealed partial class NystromNcut
         be.RowSums(w, degrees.All);
         var d = new T[m];
         degrees.Download(d);
+        // The classic extension over a landmark subset fits its weights to these raw affinity rows: kept before normalizing.
+        var sizes = SubsetSizes(points, m);
+        var subsetRows = sizes.Length > 0 ? SubsetAffinityRows(w, sizes[^1]) : null;
+        try
+        {
+            var eigenvalues = LandmarkEigen(resident, w, degrees, sw);
+            var wide = Widen<T>(d);
+            var (vectors, signs) = (resident.Vectors!, resident.Signs!);
+            return (eigenvalues, wide, subsetRows is null ? null : new SubsetInputs<T>(subsetRows, ClassicTargets(w, vectors, signs, eigenvalues, wide)));
+        }
+        catch
+        {
+            subsetRows?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Normalizes the landmark affinity in place and solves for its top-k eigenpairs (<see cref="LandmarkNcut"/>): returns the eigenvalues.</summary>
+    private double[] LandmarkEigen<T>(Resident<T> resident, DeviceMatrix<T> w, DeviceMatrix<T> degrees, Stopwatch sw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = Options.EigenvectorCount, m = w.Rows;
+        var be = _device.Backend;
         be.Normalize(w, degrees.All, Options.DiagonalShift);
         be.Synchronize();
         var log = Options.Log;
@@ -513,54 +566,22 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: landmark eigen-solve {report}");
         if (!report.Converged)
             log?.WriteLine($"nystrom: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
-        return (values.Select(v => v - Options.DiagonalShift).ToArray(), Widen<T>(d));
+        return values.Select(v => v - Options.DiagonalShift).ToArray();
     }
 
     /// <summary>
     /// Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>) and leaves its anchors
-    /// and values on the device (<see cref="Resident{T}.SetPropagation"/>).
+    /// and values on the device (<see cref="Resident{T}.SetPropagation"/>). <paramref name="subset"/> (owned from here on): what
+    /// the classic extension's least-squares subset fit needs, when the fit computed it.
     /// </summary>
-    private Propagator Prepare<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
+    private Propagator Prepare<T>(Landmarks fit, Resident<T> resident, SubsetInputs<T>? subset = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
         var log = Options.Log;
         var be = _device.Backend;
         if (Propagation == NystromPropagation.Classic)
-        {
-            var subset = ClassicRows(fit.Points, m);
-            int s = subset.Length;
-            DeviceMatrix<T>? anchors = null, values = null;
-            try
-            {
-                if (s < m)
-                {
-                    anchors = DeviceMatrix<T>.Allocate(_device, s, d);
-                    be.GatherRows(resident.Features.All, subset, anchors.All);
-                }
-                var degrees = s == m && fit.Degrees is not null
-                    ? fit.Degrees
-                    : Ops.NystromOps.LandmarkDegrees(_device, anchors ?? resident.Features, fit.Sigma, Options.Affinity);
-                // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/s, undone later).
-                var rowScale = new double[s];
-                for (int j = 0; j < s; j++)
-                    rowScale[j] = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
-                var divisor = fit.Eigenvalues.Select(l => Math.Max(l, ClassicEigenvalueFloor)).ToArray();
-                var (vectors, signs) = DeviceVectors(fit, resident);
-                values = DeviceMatrix<T>.Allocate(_device, s, k + 1);
-                be.ClassicValues(vectors.All, subset, rowScale, signs, divisor, values.All);
-                resident.SetPropagation(anchors, values);
-            }
-            catch
-            {
-                anchors?.Dispose();
-                values?.Dispose();
-                throw;
-            }
-            log?.WriteLine(s == m
-                ? $"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}"
-                : $"nystrom: classic extension over a random {s} of the {m} landmarks ({(Nystrom.ClassicLandmarks is null ? $"n·m = {(long)fit.Points * m:E2} > {NystromOptions.ClassicWork:E2} pairs" : "ClassicLandmarks")}), σ={fit.Sigma:G6}");
-            return new Propagator(subset, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true);
-        }
+            return PrepareClassic(fit, resident, subset);
+        subset?.Dispose();
         var sw = Stopwatch.StartNew();
         var hostVectors = fit.Vectors ?? resident.DownloadVectors();
         var rows = AnchorRows<T>(hostVectors, m, k);
@@ -588,7 +609,7 @@ public sealed partial class NystromNcut
             log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
                 $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
             resident.SetPropagation(anchorMatrix, anchorValues);
-            return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false);
+            return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false, double.NaN);
         }
         catch
         {
@@ -614,20 +635,6 @@ public sealed partial class NystromNcut
                 rows[(long)c * m + j] = T.CreateTruncating(host[(long)j * k + c]);
         resident.SetVectors(DeviceMatrix<T>.Upload(_device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
         return (resident.Vectors!, resident.Signs!);
-    }
-
-    /// <summary>
-    /// The landmarks the classic extension sums over, as positions among the m landmarks, ascending: all of them, or
-    /// <see cref="NystromOptions.ClassicLandmarkCount"/> drawn uniformly from the seed (constant: no gradient).
-    /// </summary>
-    private int[] ClassicRows(int points, int m)
-    {
-        int s = Nystrom.ClassicLandmarkCount(points, m);
-        if (s == m)
-            return Enumerable.Range(0, m).ToArray();
-        var rows = UniformSample(m, s, unchecked(Options.Seed ^ ClassicSeedSalt));
-        Array.Sort(rows);
-        return rows;
     }
 
     /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
@@ -718,14 +725,17 @@ public sealed partial class NystromNcut
     /// What a fit keeps on the host (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's
     /// element type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy;
     /// null on the Nyström path, where only the device holds them: <see cref="Resident{T}"/>), eigenvectors (m×k, float64, signs
-    /// applied; null on the Nyström path, likewise), graph degrees (null on the exact path), eigenvalues, σ (float64).
+    /// applied; null on the Nyström path, likewise), graph degrees (null on the exact path), eigenvalues, σ (float64), and the
+    /// sign of each output column, decided from the fit's own output rows (null until then).
     /// </summary>
-    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma);
+    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma,
+        double[]? OutputSigns = null);
 
     /// <summary>
     /// The propagation's settings: anchor positions among the landmarks, anchor degrees (null: renormalized; all ones for the
-    /// classic extension), bandwidth, neighbour count (every anchor for the classic extension). Its anchors and values live on
-    /// the device (<see cref="Resident{T}"/>).
+    /// classic extension), bandwidth, neighbour count (every anchor for the classic extension), and the classic extension's
+    /// residual over the landmarks (0 over every landmark; NaN for the nearest-anchor propagations). Its anchors and values
+    /// live on the device (<see cref="Resident{T}"/>).
     /// </summary>
-    private sealed record Propagator(int[] Rows, double[]? Degrees, double Sigma, int Neighbours, bool Classic);
+    private sealed record Propagator(int[] Rows, double[]? Degrees, double Sigma, int Neighbours, bool Classic, double Residual);
 }

@@ -74,27 +74,32 @@ public sealed partial class NystromNcut
         var v = Propagation == NystromPropagation.Classic
             ? PropagateClassic(tape, x, xl, ul, lam, sigma)
             : PropagateNearest(tape, x, xl, ul);
-        double propagationMs = Lap(sw);
         _fit = new Landmarks(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
+        // Column signs from the recorded output's own rows (a constant ±1 diagonal, recorded, so the gradient follows them).
+        var signs = FixSigns(HostColumnSums<double>(v.Host, v.Cols));
+        if (signs.Any(s => s < 0))
+        {
+            var flip = new T[v.Cols, v.Cols];
+            for (int c = 0; c < v.Cols; c++)
+                flip[c, c] = T.CreateTruncating(signs[c]);
+            v = tape.MatMul(v, tape.Constant(flip));
+        }
+        double propagationMs = Lap(sw);
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, 0, propagationMs);
         log?.WriteLine($"nystrom: {Timings} (recorded)");
         return (v, lam);
     }
 
     /// <summary>
-    /// The classic extension on the tape, over every landmark or over the subset <see cref="ClassicRows"/> picks (its features and
-    /// eigenvector rows gathered from the landmarks' on the tape, so that they receive gradient; the subset itself is constant).
+    /// The classic extension on the tape, over every landmark (exact at the landmarks; a subset's least-squares weights are not
+    /// recorded, so <see cref="NystromOptions.ClassicLandmarks"/> does not apply here).
     /// </summary>
     private Variable<T> PropagateClassic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = xl.Rows;
-        var rows = ClassicRows(x.Rows, m);
-        if (rows.Length < m)
-        {
-            Options.Log?.WriteLine($"nystrom: classic extension over a random {rows.Length} of the {m} landmarks (recorded)");
-            (xl, ul) = (tape.GatherRows(xl, rows), tape.GatherRows(ul, rows));
-        }
+        if (SubsetSizes(x.Rows, xl.Rows).Length > 0)
+            Options.Log?.WriteLine($"nystrom: the recorded classic extension sums over all {xl.Rows} landmarks ({(long)x.Rows * xl.Rows:E2} point–landmark pairs); " +
+                "landmark subsets apply to untaped fits");
         return NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision);
     }
 

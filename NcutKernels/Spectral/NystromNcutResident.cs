@@ -38,6 +38,9 @@ public sealed partial class NystromNcut : IDisposable
         /// <summary>The landmark eigenvectors as m×k float64, row-major, signs applied.</summary>
         public abstract double[] DownloadVectors();
 
+        /// <summary>Multiplies the first k columns of the propagation's values by the output's column signs (a classic extension's last column, the degrees' weights, stays).</summary>
+        public abstract void ScaleValues(ComputeDevice device, double[] signs);
+
         public abstract void Dispose();
     }
 
@@ -100,6 +103,14 @@ public sealed partial class NystromNcut : IDisposable
             if (moved[3] is { } values)
                 result.SetPropagation(moved[2], values);
             return result;
+        }
+
+        public override void ScaleValues(ComputeDevice device, double[] signs)
+        {
+            if (Values is not { } values)
+                return;
+            var factors = Enumerable.Range(0, values.Cols).Select(c => c < signs.Length ? signs[c] : 1.0).ToArray();
+            device.Backend.ScaleColumns(values.All, factors);
         }
 
         public override double[] DownloadVectors()

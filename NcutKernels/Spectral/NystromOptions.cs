@@ -38,28 +38,52 @@ public sealed record NystromOptions
 
     /// <summary>
     /// Landmarks the classic extension (<see cref="NystromPropagation.Classic"/>) sums over, s ≤ m. Null (default): every landmark
-    /// while n·m ≤ <see cref="ClassicWork"/> point–landmark pairs (n the fitted points), beyond that
-    /// s = max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋ rounded down to a multiple of 128, the distance tile's
-    /// edge), so the extension's n·s·d work stops growing with n (s = 1024 at n = 10⁶, d = 768: 0.8·10¹² multiply-adds instead
-    /// of 7.9·10¹²). When s &lt; m the extension runs over a
-    /// uniformly random subset of the landmarks drawn from the seed, alone — weights, the point's degree and the landmark degrees
-    /// all summed over the subset, a Monte-Carlo estimate of the full sums (the landmark eigenvectors still come from all m);
-    /// its subspace error grows roughly as 1/√s (docs/PERFORMANCE.md). At least 1; values above m mean m. The nearest-anchor
-    /// propagations ignore it (they sum over <see cref="Neighbours"/> of <see cref="AnchorCount"/> anchors).
+    /// while n·m ≤ <see cref="ClassicWork"/> point–landmark pairs (n the fitted points); beyond that the smallest of
+    /// 256, 512 and 1024 landmarks (a seeded random subset, each size a prefix of the next, never more than
+    /// max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋)) whose least-squares fit reproduces the landmark
+    /// embedding within <see cref="ClassicTolerance"/>, or every landmark when none does (logged). Over a subset the extension
+    /// is not the classic sum restricted to it (whose sampling error the 1/λ factor would amplify a thousandfold at λ ≈ 1e-3)
+    /// but weights to the subset fitted by least squares, on all m landmarks, to reproduce √d·u and d there (see
+    /// the README, "Nyström over a landmark subset"): its n·s·d work stops growing with n and it needs no 1/λ. A value
+    /// sets s (values ≥ m mean every landmark) with no tolerance check: the residual is still logged. At least 1. The
+    /// nearest-anchor propagations ignore it (they sum over <see cref="Neighbours"/> of <see cref="AnchorCount"/> anchors), and so
+    /// does a differentiable fit, whose recorded extension always sums over every landmark.
     /// </summary>
     public int? ClassicLandmarks { get; init; }
 
-    /// <summary>Point–landmark pairs (n·s) the classic extension sums over by default before it takes a subset of the landmarks: 2³⁰.</summary>
-    public const long ClassicWork = 1L << 30;
+    /// <summary>
+    /// The least relative residual, per column over the m landmarks, that a landmark subset's least-squares extension must reach
+    /// to be used by default (<see cref="ClassicLandmarks"/> null): ‖W_LS·a_c − h_c‖/‖h_c‖ with h_c = √d∘u_c (and the degrees).
+    /// In (0, 1). Default 0.01.
+    /// </summary>
+    public double ClassicTolerance { get; init; } = 0.01;
 
-    /// <summary>The default subset of the classic extension keeps at least this many landmarks (or all m when fewer): 1024.</summary>
+    /// <summary>Point–landmark pairs (n·m) up to which the classic extension sums over every landmark by default; beyond, it takes a landmark subset (<see cref="ClassicLandmarks"/>). At least 1. Default 2³⁰.</summary>
+    public long ClassicWork { get; init; } = 1L << 30;
+
+    /// <summary>The default subset of the classic extension may grow to this many landmarks when ⌊ClassicWork/n⌋ is smaller: 1024.</summary>
     public const int MinClassicLandmarks = 1024;
 
-    /// <summary>s: the landmarks the classic extension sums over for a fit on n points with m landmarks (see <see cref="ClassicLandmarks"/>).</summary>
+    /// <summary>
+    /// The largest subset the classic extension may use for a fit on n points with m landmarks: the explicit
+    /// <see cref="ClassicLandmarks"/> (at most m), else m while n·m ≤ <see cref="ClassicWork"/>, else
+    /// max(min(m, <see cref="MinClassicLandmarks"/>), ⌊ClassicWork/n⌋).
+    /// </summary>
     internal int ClassicLandmarkCount(int n, int m) =>
         ClassicLandmarks is { } s ? Math.Min(s, m)
         : (long)n * m <= ClassicWork ? m
-        : (int)Math.Max(Math.Min(m, MinClassicLandmarks), Math.Min(m, ClassicWork / n / Kernels.MmaDistanceTile.Edge * Kernels.MmaDistanceTile.Edge));
+        : (int)Math.Min(m, Math.Max(MinClassicLandmarks, ClassicWork / n));
+
+    /// <summary>
+    /// Rows of x (seeded, at most n) on which a Nyström fit checks its output against the float64 all-landmark classic extension
+    /// of the same landmark eigenpairs (and, for n ≤ <see cref="ExactCheckLimit"/>, against the exact embedding of every point):
+    /// <see cref="NystromNcut.Accuracy"/>. 0 (default): no check. The check downloads the landmark features and computes
+    /// rows·m·d float64 distances on the host; it is not part of <see cref="NystromNcut.Timings"/>.
+    /// </summary>
+    public int AccuracyCheckRows { get; init; }
+
+    /// <summary>With <see cref="AccuracyCheckRows"/> &gt; 0, fits on at most this many points are also compared with the exact path (every point in the graph): 16384.</summary>
+    public const int ExactCheckLimit = 16384;
 
     /// <summary>Anchors for the nearest-anchor propagations, chosen among the landmarks by farthest-point sampling in eigenvector space (<c>n_sample2</c>). Default 1024.</summary>
     public int AnchorCount { get; init; } = 1024;
@@ -110,6 +134,12 @@ public sealed record NystromOptions
             throw new ArgumentOutOfRangeException(nameof(DistancePrecision), DistancePrecision, "Unknown distance precision.");
         if (ClassicLandmarks is { } classic && classic < 1)
             throw new ArgumentOutOfRangeException(nameof(ClassicLandmarks), classic, "ClassicLandmarks must be at least 1 (or null for the default).");
+        if (ClassicWork < 1)
+            throw new ArgumentOutOfRangeException(nameof(ClassicWork), ClassicWork, "ClassicWork must be at least 1.");
+        if (!(ClassicTolerance > 0 && ClassicTolerance < 1))
+            throw new ArgumentOutOfRangeException(nameof(ClassicTolerance), ClassicTolerance, "ClassicTolerance must lie in (0, 1).");
+        if (AccuracyCheckRows < 0)
+            throw new ArgumentOutOfRangeException(nameof(AccuracyCheckRows), AccuracyCheckRows, "AccuracyCheckRows must be ≥ 0 (0: no check).");
         if (AnchorCount < 1)
             throw new ArgumentOutOfRangeException(nameof(AnchorCount), AnchorCount, "AnchorCount must be at least 1.");
         if (Neighbours < 1)

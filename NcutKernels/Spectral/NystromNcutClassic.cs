@@ -1,0 +1,201 @@
+// NystromNcutClassic: preparing the classic extension of a fit — over every landmark, or over a landmark subset fitted by least squares.
+using System.Numerics;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Spectral;
+
+public sealed partial class NystromNcut
+{
+    /// <summary>
+    /// The largest relative residual, over the landmarks, of the least-squares subset extension in use
+    /// (<see cref="NystromOptions.ClassicLandmarks"/>): 0 when the classic extension sums over every landmark (it reproduces the
+    /// landmark embedding exactly), NaN for the nearest-anchor propagations and before the propagation is prepared.
+    /// </summary>
+    public double SubsetResidual => _propagator?.Residual ?? double.NaN;
+
+    /// <summary>The subset sizes to try for a fit on n = <paramref name="points"/> with m landmarks, ascending; empty: every landmark.</summary>
+    private int[] SubsetSizes(int points, int m)
+    {
+        if (Propagation != NystromPropagation.Classic)
+            return [];
+        int cap = Nystrom.ClassicLandmarkCount(points, m);
+        if (cap >= m)
+            return [];
+        if (Nystrom.ClassicLandmarks is not null)
+            return [cap];
+        return SubsetExtension.DefaultSizes.Where(s => s <= cap && s < m).DefaultIfEmpty(cap).ToArray();
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> positions of a seeded random order of the m landmarks: the subset of size s is the
+    /// first s of them, so the sizes tried are nested (constant: no gradient).
+    /// </summary>
+    private int[] SubsetOrder(int m, int count) => UniformSample(m, count, unchecked(Options.Seed ^ ClassicSeedSalt));
+
+    /// <summary>The rows of the raw landmark affinity <paramref name="w"/> (m×m) at the subset order's first <paramref name="count"/> positions.</summary>
+    private DeviceMatrix<T> SubsetAffinityRows<T>(DeviceMatrix<T> w, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = DeviceMatrix<T>.Allocate(_device, count, w.Cols);
+        try
+        {
+            _device.Backend.GatherRows(w.All, SubsetOrder(w.Rows, count), rows.All);
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// What the least-squares subset fit needs from the landmark solve: the raw affinity rows W_SL of the largest candidate subset
+    /// (s×m, in subset order; owned) and the targets (k+1)×m in float64 (<see cref="ClassicTargets"/>).
+    /// </summary>
+    private sealed record SubsetInputs<T>(DeviceMatrix<T> Rows, double[] Targets) : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Dispose() => Rows.Dispose();
+    }
+
+    /// <summary>
+    /// The values the classic extension over every landmark takes at the landmarks, times √d, as the subset fit's targets
+    /// ((k+1)×m, float64): h_c(l_j) = sign_c·(W·D^-1/2·u_c)_j/λ̃_c = sign_c·√d_j·((M·u_c)_j − shift·u_cj)/λ̃_c from one product with
+    /// the normalized landmark affinity M (<paramref name="normalized"/>, shift on its diagonal) and the solver's eigenvectors
+    /// (<paramref name="vectors"/>, k×m, with their column signs), and the degrees d_j in row k. Fitting these rather than
+    /// √d∘u makes the subset extension approximate the all-landmark one, and M·u is a smooth function of the landmarks
+    /// where the solver's u carries a rough remainder of its random start at the residual's level (amplified by 1/λ when λ is small).
+    /// </summary>
+    private double[] ClassicTargets<T>(DeviceMatrix<T> normalized, DeviceMatrix<T> vectors, double[] signs, double[] eigenvalues, double[] degrees)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = vectors.Rows, m = vectors.Cols;
+        using var product = DeviceMatrix<T>.Allocate(_device, k, m);
+        _device.Backend.SymmetricProduct(normalized, vectors.All, product.All);
+        var (mu, u) = (new T[product.Length], new T[vectors.Length]);
+        product.Download(mu);
+        vectors.Download(u);
+        var t = new double[(long)(k + 1) * m];
+        for (int c = 0; c < k; c++)
+        {
+            double factor = signs[c] / Math.Max(eigenvalues[c], ClassicEigenvalueFloor);
+            for (int j = 0; j < m; j++)
+            {
+                long at = (long)c * m + j;
+                double image = double.CreateTruncating(mu[at]) - Options.DiagonalShift * double.CreateTruncating(u[at]);
+                t[at] = factor * Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor)) * image;
+            }
+        }
+        degrees.CopyTo(t, (long)k * m);
+        return t;
+    }
+
+    /// <summary>
+    /// Prepares the classic extension on the device: over a landmark subset fitted by least squares when
+    /// <see cref="SubsetSizes"/> offers one that passes (<paramref name="subset"/>: what the fit computed for it; recomputed
+    /// when null), else over every landmark.
+    /// </summary>
+    private Propagator PrepareClassic<T>(Landmarks fit, Resident<T> resident, SubsetInputs<T>? subset) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = fit.Indices.Length;
+        var sizes = SubsetSizes(fit.Points, m);
+        using var inputs = sizes.Length > 0 ? subset ?? RecomputeSubsetInputs(fit, resident, sizes[^1]) : subset;
+        if (sizes.Length > 0 && PrepareSubset(fit, resident, sizes, inputs!) is { } chosen)
+            return chosen;
+        var degrees = fit.Degrees ?? Ops.NystromOps.LandmarkDegrees(_device, resident.Features, fit.Sigma, Options.Affinity);
+        return PrepareAllLandmarks(fit, resident, degrees);
+    }
+
+    /// <summary>
+    /// The subset fit's inputs for a fit that did not keep them (an exact or differentiable fit's first transform): the landmark
+    /// affinity once more, its rows at the subset, then normalized for the targets.
+    /// </summary>
+    private SubsetInputs<T> RecomputeSubsetInputs<T>(Landmarks fit, Resident<T> resident, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var be = _device.Backend;
+        int m = fit.Indices.Length;
+        using var w = DeviceMatrix<T>.Allocate(_device, m, m);
+        using var sums = DeviceMatrix<T>.Allocate(_device, 1, m);
+        be.Affinity(resident.Features.All, w, Options.Affinity, 1 / (2 * fit.Sigma * fit.Sigma));
+        be.RowSums(w, sums.All);
+        var degrees = new T[m];
+        sums.Download(degrees);
+        var rows = SubsetAffinityRows(w, count);
+        try
+        {
+            be.Normalize(w, sums.All, Options.DiagonalShift);
+            var (vectors, signs) = DeviceVectors(fit, resident);
+            return new SubsetInputs<T>(rows, ClassicTargets(w, vectors, signs, fit.Eigenvalues, Widen<T>(degrees)));
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The least-squares subset extension of the smallest passing size (any size when it was given explicitly), or null when none passes.</summary>
+    private Propagator? PrepareSubset<T>(Landmarks fit, Resident<T> resident, int[] sizes, SubsetInputs<T> inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = fit.Indices.Length, k = fit.Eigenvalues.Length, largest = sizes[^1];
+        var log = Options.Log;
+        bool given = Nystrom.ClassicLandmarks is not null;
+        using var targets = DeviceMatrix<T>.Upload(_device, Narrow<T>(inputs.Targets), k + 1, m);
+        foreach (int s in sizes)
+        {
+            var solved = SubsetExtension.Solve(_device, inputs.Rows, s, targets, inputs.Targets);
+            log?.WriteLine($"nystrom: least-squares extension over {s} of the {m} landmarks: largest relative residual {solved.MaxResidual:E2} " +
+                $"(tolerance {Nystrom.ClassicTolerance:G3}{(given ? ", not applied: ClassicLandmarks given" : "")})");
+            if (!given && solved.MaxResidual > Nystrom.ClassicTolerance)
+                continue;
+            var order = SubsetOrder(m, s);
+            DeviceMatrix<T>? anchors = null, values = null;
+            try
+            {
+                anchors = DeviceMatrix<T>.Allocate(_device, s, fit.Cols);
+                _device.Backend.GatherRows(resident.Features.All, order, anchors.All);
+                values = DeviceMatrix<T>.Upload(_device, Narrow<T>(solved.Values), s, k + 1);
+                resident.SetPropagation(anchors, values);
+            }
+            catch
+            {
+                anchors?.Dispose();
+                values?.Dispose();
+                throw;
+            }
+            log?.WriteLine($"nystrom: classic extension over {s} of the {m} landmarks, least squares (n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs" +
+                $"{(given ? "; ClassicLandmarks" : "")}), σ={fit.Sigma:G6}");
+            return new Propagator(order, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true, solved.MaxResidual);
+        }
+        log?.WriteLine($"nystrom: no landmark subset of up to {largest} reached the tolerance {Nystrom.ClassicTolerance:G3}: " +
+            $"the classic extension sums over all {m} landmarks ({(long)fit.Points * m:E2} point–landmark pairs per fit)");
+        return null;
+    }
+
+    /// <summary>The classic extension over every landmark: values [u_j/(λ·√d_j), 1] built on the device from the eigenvectors.</summary>
+    private Propagator PrepareAllLandmarks<T>(Landmarks fit, Resident<T> resident, double[] degrees) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = fit.Indices.Length, k = fit.Eigenvalues.Length;
+        var all = Enumerable.Range(0, m).ToArray();
+        DeviceMatrix<T>? values = null;
+        try
+        {
+            // values_j = [u_j / (λ·√d_j), 1]: the propagated sums give Σ_j w·u_j/(λ√d_j) and Σ_j w = d(x) (× 1/m, undone later).
+            var rowScale = new double[m];
+            for (int j = 0; j < m; j++)
+                rowScale[j] = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
+            var divisor = fit.Eigenvalues.Select(l => Math.Max(l, ClassicEigenvalueFloor)).ToArray();
+            var (vectors, signs) = DeviceVectors(fit, resident);
+            values = DeviceMatrix<T>.Allocate(_device, m, k + 1);
+            _device.Backend.ClassicValues(vectors.All, all, rowScale, signs, divisor, values.All);
+            resident.SetPropagation(null, values);
+        }
+        catch
+        {
+            values?.Dispose();
+            throw;
+        }
+        Options.Log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
+        return new Propagator(all, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true, 0);
+    }
+}
