@@ -1,4 +1,4 @@
-// RowPrimitiveTests: Backend.GatherRows, Backend.FirstNonFinite and Backend.FinishClassic on the managed backend and ILGPU's CPU accelerator against direct host loops, and their bad arguments.
+// RowPrimitiveTests: Backend.GatherRows, FirstNonFinite, FinishClassic, ColumnSums and ScaleColumns on the managed backend and ILGPU's CPU accelerator against direct host loops, and their bad arguments.
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
 using NUnit.Framework;
@@ -34,6 +34,36 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
                 Assert.That(got[r, c], Is.EqualTo(x[rows[r] * d + c]), $"row {r}, column {c}");
         Assert.That(() => dev.Backend.GatherRows(xm.All, [0, 37, 1, 2, 3], dst.All), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("37"));
         Assert.That(() => dev.Backend.GatherRows(xm.All, [0, 1], dst.All), Throws.ArgumentException);
+    }
+
+    [TestCase("cpu")]
+    [TestCase("ilgpu")]
+    public void ColumnSums_AndScaleColumns_MatchHostLoops_OnARowRange(string device)
+    {
+        var dev = Device(device);
+        const int n = 301, d = 6;
+        var x = Random(n * d, 4);
+        using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
+        var range = xm.RowRange(7, 250);
+        var sums = dev.Backend.ColumnSums(range);
+        for (int c = 0; c < d; c++)
+        {
+            double expected = Enumerable.Range(7, 250).Sum(r => (double)x[r * d + c]);
+            // float64 sums in a fixed order; ILGPU passes them through a float32 mean: |Δ| ≤ 1e-6·Σ|x|.
+            Assert.That(sums[c], Is.EqualTo(expected).Within(1e-6 * Enumerable.Range(7, 250).Sum(r => Math.Abs(x[r * d + c]))), $"column {c}");
+        }
+        double[] factors = [-1, 1, 0.5, -2, 1, 3];
+        dev.Backend.ScaleColumns(range, factors);
+        var got = xm.Download();
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < d; c++)
+            {
+                float expected = r is >= 7 and < 257 ? (float)(x[r * d + c] * factors[c]) : x[r * d + c];
+                Assert.That(got[r, c], Is.EqualTo(expected), $"row {r}, column {c}: only the range is scaled, exactly");
+            }
+        Assert.That(() => dev.Backend.ScaleColumns(range, [1, 2]), Throws.ArgumentException.With.Message.Contains("2 factors for 6 columns"));
+        Assert.That(() => dev.Backend.ScaleColumns(range, [1, 1, 1, double.NaN, 1, 1]),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("factors"));
     }
 
     [TestCase("cpu")]
