@@ -44,8 +44,13 @@ internal sealed class CliArgs
         ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new UsageException($"--{name}: '{s}' is not an integer")
         : null;
 
+    /// <summary>
+    /// The option's value as a member of <typeparamref name="T"/>, by name only (any case): numbers, and comma-joined
+    /// names, which <see cref="System.Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would take, are refused.
+    /// </summary>
     public T? Enum<T>(string name) where T : struct, System.Enum => String(name) is { } s
-        ? System.Enum.TryParse<T>(s, ignoreCase: true, out var v) && System.Enum.IsDefined(v) ? v
+        ? System.Enum.GetNames<T>().FirstOrDefault(n => n.Equals(s, StringComparison.OrdinalIgnoreCase)) is { } match
+            ? System.Enum.Parse<T>(match)
             : throw new UsageException($"--{name}: '{s}' is not one of {string.Join("|", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}")
         : null;
 }

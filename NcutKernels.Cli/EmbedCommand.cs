@@ -16,7 +16,7 @@ internal static class EmbedCommand
     {
         var a = new CliArgs(args, Known);
         string input = a.Required("input"), output = a.Required("output");
-        string? eigenvaluesPath = a.String("eigenvalues");
+        string? eigenvaluesPath = a.String("eigenvalues"), vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
         var options = new NcutOptions
         {
             EigenvectorCount = a.Int("n-eig") ?? throw new UsageException("missing required option --n-eig"),
@@ -36,63 +36,75 @@ internal static class EmbedCommand
             AccuracyCheckRows = a.Int("accuracy-check") ?? 0,
         };
         var kind = ParseDevice(a.String("device"));
+        if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
+            throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
+        using var outputs = OutputPaths.Files([("--input", input), ("--vjp", vjp), ("--eigenvalue-vjp", eigenVjp)],
+            [("--output", output), ("--eigenvalues", eigenvaluesPath), ("--grad-output", gradOutput)]);
         var array = Npy.Read(input);
         if (array.Shape.Length != 2)
             throw new InvalidDataException($"{input}: features must be a 2-D array (n × d), got shape ({string.Join(", ", array.Shape)}).");
-        string? vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
-        if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
-            throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var device = ComputeDevice.Create(kind, stdout);
         using var embedding = new NystromNcut(device, options, nystrom);
-        if (gradOutput is not null)
+        var request = new Request(output, vjp, eigenVjp, gradOutput, outputs, stdout);
+        try
         {
             if (array.IsDouble && device.Kind == DeviceKind.Cpu)
-                Backpropagate(embedding, array.ToMatrix<double>(), vjp, eigenVjp, output, gradOutput, stdout);
+                Embed(embedding, array.ToMatrix<double>(), request);
             else
             {
                 if (array.IsDouble)
                     stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
-                Backpropagate(embedding, array.ToMatrix<float>(), vjp, eigenVjp, output, gradOutput, stdout);
+                Embed(embedding, array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>(), request);
             }
-            PrintPath(embedding, array.Shape[0], stdout);
-            WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
-            return 0;
         }
-        if (array.IsDouble && device.Kind == DeviceKind.Cpu)
-            Npy.Write(output, embedding.FitTransform(array.ToMatrix<double>()));
-        else
+        catch (OutOfMemoryException e) when (e is not InsufficientMemoryException)
         {
-            if (array.IsDouble)
-                stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; output is float32");
-            Npy.Write(output, embedding.FitTransform(array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>()));
+            throw new InsufficientMemoryException(MemoryMessage(array.Shape[0], array.Shape[1], embedding.Path, device.Kind), e);
         }
         PrintPath(embedding, array.Shape[0], stdout);
-        WriteEigenvalues(eigenvaluesPath, embedding.Eigenvalues, output, stdout);
-        return 0;
+        if (eigenvaluesPath is not null)
+            outputs.Write(eigenvaluesPath, s => Npy.Write(s, embedding.Eigenvalues));
+        outputs.Commit();
+        var eigenvalues = embedding.Eigenvalues;
+        stdout.WriteLine($"ncut: wrote {string.Join(", ", outputs.Targets)}; eigenvalues {string.Join(" ", eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(eigenvalues.Length > 5 ? " …" : "")}");
+        return ExitCode.Success;
     }
+
+    /// <summary>What to compute and where it goes.</summary>
+    private sealed record Request(string Output, string? Vjp, string? EigenVjp, string? GradOutput, StagedFiles Outputs, TextWriter Stdout);
+
+    /// <summary>The embedding of <paramref name="x"/> (and, when asked, its gradient) written into the staged outputs.</summary>
+    private static void Embed<T>(NystromNcut embedding, T[,] x, Request r) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (r.GradOutput is null)
+        {
+            var u = embedding.FitTransform(x);
+            r.Outputs.Write(r.Output, s => WriteMatrix(s, u));
+        }
+        else
+            Backpropagate(embedding, x, r);
+    }
+
+    /// <summary>An out-of-memory message that says how big the request was (on the exact path the n × n affinity dominates).</summary>
+    private static string MemoryMessage(int n, int d, EmbeddingPath path, DeviceKind device) => path == EmbeddingPath.Exact
+        ? $"embedding {n} × {d} features on the exact path on {device}: its n × n affinity alone takes {(double)n * n * 4 / (1 << 30):F1} GiB in float32"
+        : $"embedding {n} × {d} features on {device}";
 
     private static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
         ? $"ncut: path exact ({n} points, all in the graph)"
         : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Propagation} propagation)" +
           (embedding.Timings is { } t ? $"; {t}" : ""));
 
-    private static void WriteEigenvalues(string? path, double[] eigenvalues, string output, TextWriter stdout)
-    {
-        if (path is not null)
-            Npy.Write(path, eigenvalues);
-        stdout.WriteLine($"ncut: wrote {output}{(path is null ? "" : " and " + path)}; eigenvalues {string.Join(" ", eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(eigenvalues.Length > 5 ? " …" : "")}");
-    }
-
     /// <summary>
     /// Embeds x on a tape and back-propagates the upstream adjoints dU (n×k, same sign convention as the output) and
-    /// dλ (k) to dX = Σ dU∘∂U/∂X + Σ dλ∘∂λ/∂X, written to <paramref name="gradOutput"/> (n×d); exact or through Nyström.
+    /// dλ (k) to dX = Σ dU∘∂U/∂X + Σ dλ∘∂λ/∂X, written to the gradient output (n×d); exact or through Nyström.
     /// </summary>
-    private static void Backpropagate<T>(NystromNcut ncut, T[,] x, string? vjp, string? eigenVjp, string output, string gradOutput, TextWriter stdout)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private static void Backpropagate<T>(NystromNcut ncut, T[,] x, Request r)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.GetLength(0), k = ncut.Options.EigenvectorCount;
-        var du = vjp is null ? null : ReadAdjoint<T>(vjp, n, k, "--vjp");
-        var dl = eigenVjp is null ? null : ReadAdjoint<T>(eigenVjp, 1, k, "--eigenvalue-vjp");
+        var du = r.Vjp is null ? null : ReadAdjoint<T>(r.Vjp, n, k, "--vjp");
+        var dl = r.EigenVjp is null ? null : ReadAdjoint<T>(r.EigenVjp, 1, k, "--eigenvalue-vjp");
         using var tape = new Autodiff.Tape<T>(ncut.Device);
         var xv = tape.Input(x);
         var (u, lambda) = ncut.FitTransform(xv);
@@ -106,14 +118,16 @@ internal static class EmbedCommand
             loss = loss is null ? term : Ops.TapeOps.Add(tape, loss, term);
         }
         tape.Backward(loss!);
-        WriteMatrix(output, u.ToArray());
-        WriteMatrix(gradOutput, xv.Gradient);
-        stdout.WriteLine($"ncut: backward {ncut.GradientReport}; wrote {gradOutput}");
-        if (ncut.GradientReport is { Reliable: false } r)
-            stdout.WriteLine($"ncut: warning: the gradient may be inaccurate ({r})");
+        var values = u.ToArray();
+        var gradient = xv.Gradient;
+        r.Outputs.Write(r.Output, s => WriteMatrix(s, values));
+        r.Outputs.Write(r.GradOutput!, s => WriteMatrix(s, gradient));
+        r.Stdout.WriteLine($"ncut: backward {ncut.GradientReport}");
+        if (ncut.GradientReport is { Reliable: false } report)
+            r.Stdout.WriteLine($"ncut: warning: the gradient may be inaccurate ({report})");
     }
 
-    private static T[,] ReadAdjoint<T>(string path, int rows, int cols, string option) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private static T[,] ReadAdjoint<T>(string path, int rows, int cols, string option) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var a = Npy.Read(path);
         int r = a.Shape[0], c = a.Shape.Length == 2 ? a.Shape[1] : 1;
@@ -134,12 +148,12 @@ internal static class EmbedCommand
         return m;
     }
 
-    private static void WriteMatrix<T>(string path, T[,] m) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private static void WriteMatrix<T>(Stream stream, T[,] m) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m is double[,] d)
-            Npy.Write(path, d);
+            Npy.Write(stream, d);
         else
-            Npy.Write(path, (float[,])(object)m);
+            Npy.Write(stream, (float[,])(object)m);
     }
 
     private static T[,] ToMatrix<T>(T[] data, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>

@@ -9,6 +9,6 @@ internal static class InfoCommand
     {
         foreach (var line in ComputeDevice.Probe())
             stdout.WriteLine(line);
-        return 0;
+        return ExitCode.Success;
     }
 }

@@ -14,14 +14,14 @@ internal static class Png
     /// <summary>The display colour of cluster <paramref name="cluster"/> (12 colours, repeating).</summary>
     public static SKColor Colour(int cluster) => Palette[cluster % Palette.Length];
 
-    /// <summary>Writes <paramref name="bmp"/> enlarged <paramref name="upscale"/>× (nearest neighbour) as PNG.</summary>
-    public static void Save(SKBitmap bmp, string path, int upscale)
+    /// <summary>Writes <paramref name="bmp"/> enlarged <paramref name="upscale"/>× (nearest neighbour) as PNG to <paramref name="stream"/>.</summary>
+    public static void Save(SKBitmap bmp, Stream stream, int upscale)
     {
         using var big = bmp.Resize(new SKImageInfo(bmp.Width * upscale, bmp.Height * upscale), new SKSamplingOptions(SKFilterMode.Nearest))
-            ?? throw new IOException($"could not scale image for {path}");
+            ?? throw new IOException($"could not scale a {bmp.Width}×{bmp.Height} image {upscale}×");
         using var image = SKImage.FromBitmap(big);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        using var f = File.Create(path);
-        data.SaveTo(f);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new IOException($"could not encode a {big.Width}×{big.Height} image as PNG");
+        data.SaveTo(stream);
     }
 }

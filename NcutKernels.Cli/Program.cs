@@ -9,9 +9,10 @@ return Commands.Run(args, Console.Out, Console.Error);
 
 namespace NcutKernels.Cli
 {
-    /// <summary>Dispatches the sub-commands and turns bad input into a one-line message and exit code 2.</summary>
+    /// <summary>Dispatches the sub-commands; every failure becomes one line on stderr and an exit code (see <see cref="ExitCode"/>).</summary>
     public static class Commands
     {
+        /// <summary>The usage text: printed on stdout for --help, on stderr when no command is given.</summary>
         public const string Usage = """
             usage:
               ncut demo [--out DIR] [trace options]   (trace on the shipped photos in ReferenceData/images)
@@ -19,6 +20,7 @@ namespace NcutKernels.Cli
                          [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
                          [--affinity cosine|rbf] [--sigma S | --quantile Q] [--model ResNet18.onnx]
                          [--device auto|cuda|cpu] [--seed N]
+                         (images up to 16384 pixels a side and 64 megapixels; DIR's parent folder must exist)
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
@@ -27,15 +29,28 @@ namespace NcutKernels.Cli
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
               ncut info
+            outputs are checked before any work and appear only when the command succeeds (written under temporary
+            names, then renamed into place); no output may overwrite an input or another output.
+            exit codes: 0 done; 1 unexpected failure (the message names the exception type); 2 bad usage or input;
+                        3 out of memory
             """;
 
-        /// <summary>Runs one command; returns the process exit code.</summary>
+        /// <summary>Runs one command; returns the process exit code. Whatever fails in the command becomes one stderr line, never an exception.</summary>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            ArgumentNullException.ThrowIfNull(args);
+            ArgumentNullException.ThrowIfNull(stdout);
+            ArgumentNullException.ThrowIfNull(stderr);
+            if (args.Length == 0)
+            {
+                stderr.WriteLine(Usage);
+                return ExitCode.BadInput;
+            }
+            if (args[0] is "-h" or "--help" or "help")
             {
                 stdout.WriteLine(Usage);
-                return args.Length == 0 ? 2 : 0;
+                return ExitCode.Success;
             }
             try
             {
@@ -48,11 +63,11 @@ namespace NcutKernels.Cli
                     _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, info)"),
                 };
             }
-            catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or IOException
-                                          or NotSupportedException or UnauthorizedAccessException or InsufficientMemoryException)
+            catch (Exception e)
             {
-                stderr.WriteLine($"ncut: error: {e.Message.ReplaceLineEndings(" ")}");
-                return 2;
+                var (code, line) = ErrorReport.Describe(e, args[0]);
+                stderr.WriteLine(line);
+                return code;
             }
         }
     }

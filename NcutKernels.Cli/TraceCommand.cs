@@ -1,6 +1,7 @@
 // TraceCommand: `ncut trace` — ResNet-18 patch features of one or more images → k-way NCUT with gradients → channels per segment, as PNGs, CSV and JSON.
 using System.Diagnostics;
 using NcutKernels.Cli.Vision;
+using NcutKernels.IO;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 using SkiaSharp;
@@ -10,6 +11,9 @@ namespace NcutKernels.Cli;
 internal static class TraceCommand
 {
     private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile"];
+
+    /// <summary>The kinds of picture written per image, as file-name suffixes.</summary>
+    private static readonly string[] PictureKinds = ["segments", "channels", "eigenvectors"];
 
     /// <summary>
     /// Cosine, not the library's RBF default: on ResNet's non-negative (post-ReLU) 256-channel features ncut_pytorch's
@@ -45,19 +49,30 @@ internal static class TraceCommand
         if (tiles is < 1 or > 8)
             throw new UsageException($"--tiles: {tiles} is outside 1..8 crops along the shorter side");
         foreach (var image in images)
-            if (!File.Exists(image))
-                throw new UsageException($"--image: {image} does not exist");
+        {
+            try
+            {
+                ImageFile.Check(image);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            {
+                throw new UsageException($"--image: {e.Message}");
+            }
+        }
         return new Settings(images, Path.GetFullPath(outDir), clusters, k, top, tiles, a.Enum<ResNetLayer>("layer") ?? ResNetLayer.Layer3,
             a.String("model"), EmbedCommand.ParseDevice(a.String("device")), a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign, a.Int("seed") ?? 0,
             a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"));
     }
 
-    /// <summary>Runs the whole pipeline and writes the outputs; returns the exit code.</summary>
+    /// <summary>
+    /// Runs the whole pipeline; returns the exit code. The output folder is checked first, every file is written into a
+    /// temporary folder beside it, and the set is moved in at the end, so a failure leaves no partial set behind.
+    /// </summary>
     internal static int Run(Settings s, TextWriter stdout)
     {
         var total = Stopwatch.StartNew();
+        using var outputs = OutputPaths.Folder("--out", s.OutDir, OutputNames(s.Images));
         using var device = ComputeDevice.Create(s.Device, stdout);
-        Directory.CreateDirectory(s.OutDir);
 
         var photos = new List<SKBitmap>();
         var maps = new List<FeatureMap>();
@@ -70,7 +85,7 @@ internal static class TraceCommand
                 foreach (var path in s.Images)
                 {
                     var sw = Stopwatch.StartNew();
-                    var photo = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image");
+                    var photo = ImageFile.Decode(path);
                     photos.Add(photo);
                     var map = resnet.Extract(photo, s.Tiles);
                     maps.Add(map);
@@ -87,10 +102,12 @@ internal static class TraceCommand
                 Log = stdout,
             });
             var trace = tracer.Trace(features);
-            TraceReport.Write(trace, s, layout, stdout);
+            TraceReport.Write(trace, s, layout, outputs, stdout);
             var pictures = Stopwatch.StartNew();
-            WritePictures(trace, s, layout, features, photos, stdout);
+            WritePictures(trace, s, layout, features, photos, outputs);
             stdout.WriteLine($"trace: pictures in {pictures.Elapsed.TotalMilliseconds:F0} ms");
+            outputs.Commit();
+            stdout.WriteLine($"trace: wrote {string.Join(", ", outputs.Targets.Select(Path.GetFileName))} to {s.OutDir}");
         }
         finally
         {
@@ -98,8 +115,15 @@ internal static class TraceCommand
                 p.Dispose();
         }
         stdout.WriteLine($"trace: total {total.Elapsed.TotalSeconds:F2} s on {device.Kind} ({device.Name})");
-        return 0;
+        return ExitCode.Success;
     }
+
+    /// <summary>Every file a trace of <paramref name="images"/> writes into its output folder.</summary>
+    internal static IEnumerable<string> OutputNames(IReadOnlyList<string> images) =>
+        Enumerable.Range(0, images.Count).SelectMany(m => PictureKinds.Select(kind => PictureName(images, m, kind)))
+            .Concat([TraceReport.CsvName, TraceReport.JsonName]);
+
+    private static string PictureName(IReadOnlyList<string> images, int m, string kind) => $"{OutputName(images, m)}-{kind}.png";
 
     /// <summary>The file stem of image <paramref name="m"/>, prefixed by its index when two images share a stem.</summary>
     internal static string OutputName(IReadOnlyList<string> images, int m)
@@ -124,7 +148,7 @@ internal static class TraceCommand
         return x;
     }
 
-    private static void WritePictures(ChannelTrace trace, Settings s, FeatureLayout layout, float[,] features, IReadOnlyList<SKBitmap> photos, TextWriter stdout)
+    private static void WritePictures(ChannelTrace trace, Settings s, FeatureLayout layout, float[,] features, IReadOnlyList<SKBitmap> photos, StagedFiles outputs)
     {
         int channels = features.GetLength(1);
         // Full brightness of a channel = its maximum over all images, so the maps of one channel compare across images.
@@ -136,19 +160,15 @@ internal static class TraceCommand
         var top = trace.Clusters.Select(c => c.BySigned.Take(s.Top).ToArray()).ToArray();
         for (int m = 0; m < layout.Images; m++)
         {
-            string name = OutputName(s.Images, m);
             var labels = layout.Map(trace.Labels, m);
-            string overlayPath = Path.Combine(s.OutDir, $"{name}-segments.png"), gridPath = Path.Combine(s.OutDir, $"{name}-channels.png"),
-                eigPath = Path.Combine(s.OutDir, $"{name}-eigenvectors.png");
             using (var overlay = TraceImages.Overlay(photos[m], labels))
-                Png.Save(overlay, overlayPath, 1);
+                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "segments")), f => Png.Save(overlay, f, 1));
             var cellMaps = top.Select(row => (IReadOnlyList<float[,]>)row.Select(c => layout.Map(features, m, c)).ToList()).ToList();
             var scales = top.Select(row => (IReadOnlyList<float>)row.Select(c => channelMax[c]).ToList()).ToList();
             using (var grid = TraceImages.ChannelGrid(labels, clusters, cellMaps, scales))
-                Png.Save(grid, gridPath, 1);
+                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "channels")), f => Png.Save(grid, f, 1));
             using (var eig = TraceImages.Eigenvectors(trace.Eigenvectors, layout, m))
-                Png.Save(eig, eigPath, 1);
-            stdout.WriteLine($"trace: wrote {overlayPath}, {gridPath}, {eigPath}");
+                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "eigenvectors")), f => Png.Save(eig, f, 1));
         }
     }
 }

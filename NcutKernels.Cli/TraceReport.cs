@@ -1,13 +1,21 @@
 // TraceReport: the ranked channel table of `ncut trace` — to stdout, channels.csv (every channel) and trace.json (top channels and diagnostics).
 using System.Globalization;
 using System.Text.Json;
+using NcutKernels.IO;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Cli;
 
 internal static class TraceReport
 {
-    public static void Write(ChannelTrace trace, TraceCommand.Settings s, FeatureLayout layout, TextWriter stdout)
+    /// <summary>The file of every channel ranked per cluster.</summary>
+    public const string CsvName = "channels.csv";
+
+    /// <summary>The file of settings, eigenvalues, top channels and gradient diagnostics.</summary>
+    public const string JsonName = "trace.json";
+
+    /// <summary>Prints the ranked channels and writes <see cref="CsvName"/> and <see cref="JsonName"/> into the staged outputs.</summary>
+    public static void Write(ChannelTrace trace, TraceCommand.Settings s, FeatureLayout layout, StagedFiles outputs, TextWriter stdout)
     {
         int n = trace.Labels.Length;
         stdout.WriteLine($"trace: eigenvalues {string.Join(" ", trace.Eigenvalues.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}");
@@ -24,9 +32,9 @@ internal static class TraceReport
             stdout.WriteLine($"  by mean |∂L/∂x|:            {string.Join("  ", c.ByMagnitude.Take(s.Top).Select(j => $"{j} ({c.MeanAbsGradient[j]:0.00E+0})"))}");
         }
 
-        string csv = Path.Combine(s.OutDir, "channels.csv"), json = Path.Combine(s.OutDir, "trace.json");
-        using (var w = new StreamWriter(csv))
+        outputs.Write(Path.Combine(s.OutDir, CsvName), stream =>
         {
+            using var w = new StreamWriter(stream, leaveOpen: true);
             w.WriteLine("cluster,patches,rank,channel,importance,mean_abs_gradient,rank_by_magnitude");
             foreach (var c in trace.Clusters)
             {
@@ -40,7 +48,7 @@ internal static class TraceReport
                         $"{c.Cluster},{c.Points.Length},{r + 1},{j},{c.Importance(j):R},{c.MeanAbsGradient[j]:R},{magnitudeRank[j]}"));
                 }
             }
-        }
+        });
         var doc = new
         {
             images = s.Images.Select((p, m) => new { path = p, grid_height = layout.Height(m), grid_width = layout.Width(m) }),
@@ -71,7 +79,6 @@ internal static class TraceReport
                 by_magnitude = c.ByMagnitude.Take(s.Top).Select(j => new { channel = j, importance = c.Importance(j), mean_abs_gradient = c.MeanAbsGradient[j] }),
             }),
         };
-        File.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-        stdout.WriteLine($"trace: wrote {csv} (every channel, ranked per cluster), {json}");
+        outputs.Write(Path.Combine(s.OutDir, JsonName), stream => JsonSerializer.Serialize(stream, doc, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

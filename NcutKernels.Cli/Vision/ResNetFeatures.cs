@@ -101,12 +101,10 @@ internal sealed class ResNetFeatures : IDisposable
 
     /// <summary><see cref="Extract(SKBitmap, int?)"/> of the image file at <paramref name="imagePath"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can decode.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can decode, or larger than <see cref="ImageFile"/>'s limits.</exception>
     public FeatureMap Extract(string imagePath, int? shortSideTiles = null)
     {
-        if (!File.Exists(imagePath))
-            throw new FileNotFoundException($"image not found: {imagePath}", imagePath);
-        using var image = SKBitmap.Decode(imagePath) ?? throw new InvalidDataException($"{imagePath}: not a readable image");
+        using var image = ImageFile.Decode(imagePath);
         return Extract(image, shortSideTiles);
     }
 

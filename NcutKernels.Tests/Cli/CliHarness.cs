@@ -1,5 +1,7 @@
-// CliHarness: runs an `ncut` command in-process through Commands.Run and returns its exit code, stdout and stderr.
+// CliHarness: runs an `ncut` command in-process through Commands.Run and returns its exit code, stdout and stderr; checks the one-line error.
 using NcutKernels.Cli;
+using NcutKernels.Tests.IO;
+using NUnit.Framework;
 
 namespace NcutKernels.Tests.Cli;
 
@@ -12,5 +14,18 @@ internal static class CliHarness
         var stderr = new StringWriter();
         int code = Commands.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Asserts that <paramref name="stderr"/> is exactly one printable line "ncut: error: …" mentioning each of <paramref name="mentions"/>; returns it.</summary>
+    public static string AssertOneErrorLine(string stderr, params string[] mentions)
+    {
+        Assert.That(stderr, Does.EndWith("\n"), "the error line ends with a newline");
+        var lines = stderr.TrimEnd('\r', '\n').Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(1), $"exactly one stderr line, got: {stderr}");
+        Assert.That(lines[0], Does.StartWith("ncut: error:"));
+        PrintableLine.Assert(lines[0], "stderr");
+        foreach (var m in mentions)
+            Assert.That(lines[0], Does.Contain(m));
+        return lines[0];
     }
 }

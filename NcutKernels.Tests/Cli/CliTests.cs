@@ -1,6 +1,7 @@
 // CliTests: the `ncut` commands (embed, info, usage; trace and demo in TraceCommandTests) through Commands.Run: outputs against MathNet, one-line errors with exit code 2.
 using NcutKernels.Cli;
 using NcutKernels.IO;
+using NcutKernels.Tests.IO;
 using NUnit.Framework;
 using static NcutKernels.Tests.Cli.CliHarness;
 
@@ -36,26 +37,7 @@ public class CliTests
     }
 
     /// <summary>A valid 2×2×2 float64 .npy (v1.0, 64-byte aligned header).</summary>
-    private static byte[] CubeNpy()
-    {
-        string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }";
-        header += new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
-        using var ms = new MemoryStream();
-        ms.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        ms.Write(BitConverter.GetBytes((ushort)header.Length));
-        ms.Write(System.Text.Encoding.Latin1.GetBytes(header));
-        ms.Write(new byte[8 * 8]);
-        return ms.ToArray();
-    }
-
-    private static void AssertOneErrorLine(string stderr, string mentions)
-    {
-        Assert.That(stderr, Does.EndWith("\n"), "the error line ends with a newline");
-        var lines = stderr.TrimEnd('\r', '\n').Split('\n');
-        Assert.That(lines, Has.Length.EqualTo(1), $"exactly one stderr line, got: {stderr}");
-        Assert.That(lines[0], Does.StartWith("ncut: error:"));
-        Assert.That(lines[0], Does.Contain(mentions));
-    }
+    private static byte[] CubeNpy() => NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", new byte[8 * 8]);
 
     [Test]
     public void Embed_Float64_MatchesMathNetDenseEvd()
@@ -137,15 +119,8 @@ public class CliTests
     [Test]
     public void Embed_HugeShapeHeader_ReturnsTwo_WithOneErrorLine()
     {
-        string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }";
-        header += new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
-        using var ms = new MemoryStream();
-        ms.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        ms.Write(BitConverter.GetBytes((ushort)header.Length));
-        ms.Write(System.Text.Encoding.Latin1.GetBytes(header));
-        ms.Write(new byte[32]);
         string path = Path.Combine(_dir, "huge.npy");
-        File.WriteAllBytes(path, ms.ToArray());
+        File.WriteAllBytes(path, NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }", new byte[32]));
         var (code, _, stderr) = Run("embed", "--input", path, "--output", Path.Combine(_dir, "huge-out.npy"), "--n-eig", "3", "--device", "cpu");
         Assert.That(code, Is.EqualTo(2));
         AssertOneErrorLine(stderr, "huge.npy");
@@ -162,12 +137,13 @@ public class CliTests
     }
 
     [Test]
-    public void NoArguments_ReturnsTwo_AndPrintsUsage()
+    public void NoArguments_ReturnsTwo_AndPrintsUsageOnStderr()
     {
-        var (code, stdout, _) = Run();
+        var (code, stdout, stderr) = Run();
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stdout, Does.Contain("usage:"));
-        Assert.That(stdout, Does.Contain("ncut embed"));
+        Assert.That(stderr, Does.Contain("usage:"));
+        Assert.That(stderr, Does.Contain("ncut embed"));
+        Assert.That(stdout, Is.Empty, "a usage mistake prints nothing on stdout");
     }
 
     [TestCase("help")]

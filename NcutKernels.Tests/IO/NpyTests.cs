@@ -9,8 +9,6 @@ namespace NcutKernels.Tests.IO;
 [TestFixture]
 public class NpyTests
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     private string _dir = null!;
 
     [SetUp]
@@ -28,37 +26,6 @@ public class NpyTests
     }
 
     private string TempFile(string name) => Path.Combine(_dir, name);
-
-    /// <summary>A .npy file per the format spec: magic, version, header length (2 bytes for v1, 4 for v2/v3), header, data.</summary>
-    private static byte[] BuildNpy(string dict, ReadOnlySpan<byte> payload, int major = 1, bool pad = true)
-    {
-        int lengthBytes = major == 1 ? 2 : 4;
-        string header = dict;
-        if (pad)
-        {
-            int unpadded = Magic.Length + 2 + lengthBytes + header.Length + 1;
-            header += new string(' ', (64 - unpadded % 64) % 64);
-        }
-        header += "\n";
-        var headerBytes = Encoding.Latin1.GetBytes(header);
-        using var ms = new MemoryStream();
-        ms.Write(Magic);
-        ms.WriteByte((byte)major);
-        ms.WriteByte(0);
-        var len = new byte[lengthBytes];
-        if (major == 1)
-            BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)headerBytes.Length);
-        else
-            BinaryPrimitives.WriteUInt32LittleEndian(len, (uint)headerBytes.Length);
-        ms.Write(len);
-        ms.Write(headerBytes);
-        ms.Write(payload);
-        return ms.ToArray();
-    }
-
-    private static byte[] Bytes(double[] values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-
-    private static byte[] Bytes(float[] values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 
     private static NpyArray ReadBytes(byte[] file) => Npy.Read(new MemoryStream(file));
 
@@ -128,7 +95,7 @@ public class NpyTests
         for (int j = 0; j < cols; j++)
             for (int i = 0; i < rows; i++)
                 fortran[j * rows + i] = 10 * i + j;
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", Bytes(fortran));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", NpyBytes.Bytes(fortran));
         var a = ReadBytes(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { rows, cols }));
         Assert.That(a.Doubles, Is.EqualTo(new double[] { 0, 1, 2, 10, 11, 12 }));
@@ -138,7 +105,7 @@ public class NpyTests
     public void FortranOrderFloat32_IsTransposedToCOrder()
     {
         // 3×2 stored column-major: columns (1, 2, 3) and (4, 5, 6).
-        var file = BuildNpy("{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }", Bytes(new float[] { 1, 2, 3, 4, 5, 6 }));
+        var file = NpyBytes.Build("{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }", NpyBytes.Bytes(new float[] { 1, 2, 3, 4, 5, 6 }));
         var a = ReadBytes(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 3, 2 }));
         Assert.That(a.Singles, Is.EqualTo(new float[] { 1, 4, 2, 5, 3, 6 }));
@@ -150,7 +117,7 @@ public class NpyTests
     [Test]
     public void FortranOrderVector_IsUnchanged()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': True, 'shape': (3,), }", Bytes(new double[] { 7, 8, 9 }));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': True, 'shape': (3,), }", NpyBytes.Bytes(new double[] { 7, 8, 9 }));
         Assert.That(ReadBytes(file).Doubles, Is.EqualTo(new double[] { 7, 8, 9 }));
     }
 
@@ -158,7 +125,7 @@ public class NpyTests
     public void KeysInOtherOrder_AreRead()
     {
         // numpy writes keys sorted, but the format allows any order and spacing.
-        var file = BuildNpy("{'shape':(2,2),'fortran_order':False,'descr':'<f8'}", Bytes(new double[] { 1, 2, 3, 4 }));
+        var file = NpyBytes.Build("{'shape':(2,2),'fortran_order':False,'descr':'<f8'}", NpyBytes.Bytes(new double[] { 1, 2, 3, 4 }));
         var a = ReadBytes(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 2, 2 }));
         Assert.That(a.Doubles, Is.EqualTo(new double[] { 1, 2, 3, 4 }));
@@ -167,7 +134,7 @@ public class NpyTests
     [Test]
     public void Version2Header_IsRead()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", Bytes(new double[] { 1.5, -2, 3, 4.25 }), major: 2);
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", NpyBytes.Bytes(new double[] { 1.5, -2, 3, 4.25 }), major: 2);
         Assert.That(file[6], Is.EqualTo(2), "sanity: the file says version 2");
         var a = ReadBytes(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 2, 2 }));
@@ -178,7 +145,7 @@ public class NpyTests
     public void Version2Header_FromFile_IsRead()
     {
         string path = TempFile("v2.npy");
-        File.WriteAllBytes(path, BuildNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", Bytes(new float[] { 1, 2, 3 }), major: 2));
+        File.WriteAllBytes(path, NpyBytes.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", NpyBytes.Bytes(new float[] { 1, 2, 3 }), major: 2));
         Assert.That(Npy.Read(path).Singles, Is.EqualTo(new float[] { 1, 2, 3 }));
     }
 
@@ -189,7 +156,7 @@ public class NpyTests
         var data = new double[,] { { 1, 2, 3 }, { 4, 5, 6 } };
         Npy.Write(path, data);
         var bytes = File.ReadAllBytes(path);
-        Assert.That(bytes.AsSpan(0, 6).ToArray(), Is.EqualTo(Magic));
+        Assert.That(bytes.AsSpan(0, 6).ToArray(), Is.EqualTo(NpyBytes.Magic));
         Assert.That(bytes[6], Is.EqualTo(1), "major version");
         Assert.That(bytes[7], Is.EqualTo(0), "minor version");
         int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8, 2));
@@ -224,7 +191,7 @@ public class NpyTests
     [Test]
     public void BadMagic_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", Bytes(new double[] { 1 }));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", NpyBytes.Bytes(new double[] { 1 }));
         file[1] = (byte)'X';
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("magic"));
     }
@@ -242,7 +209,7 @@ public class NpyTests
     public void TruncatedData_ThrowsInvalidData()
     {
         // Header promises 3×2 doubles, only 5 are there.
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", Bytes(new double[5]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", NpyBytes.Bytes(new double[5]));
         Assert.That(() => ReadBytes(file),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("data").And.Message.Contains("40 of 48"));
     }
@@ -250,7 +217,7 @@ public class NpyTests
     [Test]
     public void TruncatedHeader_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", []);
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", []);
         Assert.That(() => ReadBytes(file[..30]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("header"));
         Assert.That(() => ReadBytes(file[..4]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("preamble"));
     }
@@ -258,21 +225,21 @@ public class NpyTests
     [Test]
     public void UnsupportedDtype_ThrowsInvalidData_NamingIt()
     {
-        var file = BuildNpy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new byte[8]);
+        var file = NpyBytes.Build("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new byte[8]);
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'<i4'"));
     }
 
     [Test]
     public void BigEndianFloat_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", new byte[8]);
+        var file = NpyBytes.Build("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", new byte[8]);
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'>f8'"));
     }
 
     [Test]
     public void ThreeDimensionalShape_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", Bytes(new double[8]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", NpyBytes.Bytes(new double[8]));
         Assert.That(() => ReadBytes(file),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("1-D or 2-D").And.Message.Contains("2, 2, 2"));
     }
@@ -280,28 +247,28 @@ public class NpyTests
     [Test]
     public void ScalarShape_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", Bytes(new double[1]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", NpyBytes.Bytes(new double[1]));
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>());
     }
 
     [Test]
     public void MissingShapeKey_ThrowsInvalidData_NamingIt()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, }", Bytes(new double[2]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, }", NpyBytes.Bytes(new double[2]));
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'shape'"));
     }
 
     [Test]
     public void MissingDescrKey_ThrowsInvalidData_NamingIt()
     {
-        var file = BuildNpy("{'fortran_order': False, 'shape': (2,), }", Bytes(new double[2]));
+        var file = NpyBytes.Build("{'fortran_order': False, 'shape': (2,), }", NpyBytes.Bytes(new double[2]));
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'descr'"));
     }
 
     [Test]
     public void NegativeShapeEntry_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 3), }", Bytes(new double[6]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 3), }", NpyBytes.Bytes(new double[6]));
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("-2"));
     }
 
@@ -310,14 +277,14 @@ public class NpyTests
     {
         // 300 000 000 doubles = 2.4 GB: more bytes than an int counts, though fewer elements than Array.MaxLength.
         // A corrupt header like this must be reported as malformed data, not escape as an arithmetic error.
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }", Bytes(new double[4]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }", NpyBytes.Bytes(new double[4]));
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>());
     }
 
     [Test]
     public void UnsupportedVersion_ThrowsInvalidData()
     {
-        var file = BuildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", Bytes(new double[1]));
+        var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", NpyBytes.Bytes(new double[1]));
         file[6] = 9;
         Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("version 9"));
     }

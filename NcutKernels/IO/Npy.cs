@@ -1,24 +1,41 @@
-// Npy: reads and writes NumPy .npy files (float32/float64, 1-D or 2-D, C or Fortran order in, C order out).
+// Npy: reads and writes NumPy .npy files (float32/float64, 1-D or 2-D, C or Fortran order in, C order out; writes are atomic).
 using System.Buffers.Binary;
-using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace NcutKernels.IO;
 
 /// <summary>
-/// Minimal NumPy .npy reader/writer (format versions 1–3): little-endian float32 ('&lt;f4') and float64
-/// ('&lt;f8'), 1-D or 2-D. Malformed files raise <see cref="InvalidDataException"/> saying what is wrong.
+/// NumPy .npy reader/writer for little-endian float32 ('&lt;f4') and float64 ('&lt;f8') arrays of 1 or 2 dimensions.
+/// The reader takes format versions 1.0, 2.0 and 3.0 (NEP 1; 3.0 has a UTF-8 header), C or Fortran order, and checks the
+/// header the way numpy does (a dict with exactly 'descr', 'fortran_order' and 'shape', no repeated key) and every
+/// declared size against the bytes actually there before allocating. Anything malformed or unsupported raises
+/// <see cref="InvalidDataException"/> with one printable line (header text quoted at most ~80 characters, control bytes
+/// escaped). Writes go through <see cref="StagedFiles"/>: a failed write leaves the target as it was, never truncated.
 /// </summary>
-public static partial class Npy
+public static class Npy
 {
+    /// <summary>numpy's own default limit on the header length (max_header_size); float arrays need under 200 bytes.</summary>
+    public const int MaxHeaderLength = 10000;
+
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Bytes read per call, and the chunk size while buffering a stream of unknown length.</summary>
+    private const int ChunkBytes = 1 << 24;
+
     /// <summary>Reads a .npy file.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder on <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file is not readable.</exception>
+    /// <exception cref="InvalidDataException"><paramref name="path"/> is a folder, or the file is not a .npy this reader supports;
+    /// the message starts with the path.</exception>
     public static NpyArray Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
+        if (Directory.Exists(path))
+            throw new InvalidDataException($"{path}: is a folder, not a .npy file.");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         try
         {
             return Read(stream);
@@ -29,90 +46,196 @@ public static partial class Npy
         }
     }
 
-    /// <summary>Reads .npy data from a stream.</summary>
+    /// <summary>Reads .npy data from a stream (from its current position).</summary>
+    /// <remarks>
+    /// On a seekable stream the declared header and data sizes are checked against the stream's length before anything is
+    /// allocated; on other streams the data is buffered in chunks as it arrives, so a header that overstates the size fails
+    /// at the end of the stream (and the array is briefly held twice).
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The data is not a .npy this reader supports.</exception>
+    /// <exception cref="IOException">The stream failed.</exception>
     public static NpyArray Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var head = ReadExactly(stream, 8, "preamble");
+        var head = new byte[8];
+        Fill(stream, head, "preamble", 0, head.Length);
         if (!head.AsSpan(0, 6).SequenceEqual(Magic))
             throw new InvalidDataException("not a .npy file (bad magic string).");
-        int major = head[6];
-        int headerLength = major switch
-        {
-            1 => BinaryPrimitives.ReadUInt16LittleEndian(ReadExactly(stream, 2, "header length")),
-            2 or 3 => checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadExactly(stream, 4, "header length"))),
-            _ => throw new InvalidDataException($"unsupported .npy format version {major}.{head[7]}."),
-        };
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(ReadExactly(stream, headerLength, "header"));
-        string descr = Field(DescrRegex(), header, "descr");
-        bool fortran = Field(FortranRegex(), header, "fortran_order") == "True";
-        var shapeText = Field(ShapeRegex(), header, "shape");
-        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new InvalidDataException($"bad shape entry '{s}'."))
-            .ToArray();
-        if (shape.Length is < 1 or > 2)
-            throw new InvalidDataException($"expected a 1-D or 2-D array, got shape ({shapeText}).");
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (count > Array.MaxLength)
-            throw new InvalidDataException($"array of {count} elements is too large.");
-        int size = descr switch
+        int major = head[6], minor = head[7];
+        if (major is < 1 or > 3 || minor != 0)
+            throw new InvalidDataException($"unsupported .npy format version {major}.{minor} (this reader takes 1.0, 2.0 and 3.0).");
+        var lengthField = new byte[major == 1 ? 2 : 4];
+        Fill(stream, lengthField, "header length", 0, lengthField.Length);
+        long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField) : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
+        if (headerLength > MaxHeaderLength)
+            throw new InvalidDataException($"the header length field says {headerLength} bytes, above the {MaxHeaderLength}-byte limit numpy also sets.");
+        if (Remaining(stream) is { } left && headerLength > left)
+            throw new InvalidDataException($"the header length field says {headerLength} bytes, but only {left} bytes follow.");
+        var headerBytes = new byte[headerLength];
+        Fill(stream, headerBytes, "header", 0, headerBytes.Length);
+        var header = NpyHeader.Parse(Decode(headerBytes, major));
+
+        int size = header.Descr switch
         {
             "<f4" => 4,
             "<f8" => 8,
-            _ => throw new InvalidDataException($"unsupported dtype '{descr}': only little-endian float32 ('<f4') and float64 ('<f8')."),
+            ">f4" or ">f8" => throw new InvalidDataException(
+                $"unsupported dtype '{header.Descr}': the data is big-endian; convert it with numpy's a.astype('<{header.Descr[1..]}') (only little-endian float32 '<f4' and float64 '<f8' are read)."),
+            _ => throw new InvalidDataException(
+                $"unsupported dtype '{PrintableText.Excerpt(header.Descr, 40)}': only little-endian float32 ('<f4') and float64 ('<f8')."),
         };
+        var shape = header.Shape;
+        if (shape.Length is < 1 or > 2)
+            throw new InvalidDataException($"expected a 1-D or 2-D array, got shape {NpyHeader.Format(shape)}.");
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        if (count > Array.MaxLength)
+            throw new InvalidDataException($"shape {NpyHeader.Format(shape)} has {count} elements, more than the {Array.MaxLength} an array can hold.");
         long byteCount = count * size;
-        if (byteCount > Array.MaxLength)
-            throw new InvalidDataException($"array of {count} × {size}-byte elements ({byteCount} bytes) is too large.");
-        if (stream.CanSeek && stream.Length - stream.Position < byteCount)
-            throw new InvalidDataException($"file ends inside the data ({stream.Length - stream.Position} of {byteCount} bytes).");
-        var bytes = ReadExactly(stream, (int)byteCount, "data");
-        float[]? singles = null;
-        double[]? doubles = null;
-        if (size == 4)
-            singles = Reorder(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape, fortran);
-        else
-            doubles = Reorder(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray(), shape, fortran);
-        return new NpyArray(shape, singles, doubles);
+        if (Remaining(stream) is { } available && available < byteCount)
+            throw new InvalidDataException($"file ends inside the data ({available} of {byteCount} bytes for shape {NpyHeader.Format(shape)}).");
+        return size == 4
+            ? new NpyArray(shape, Reorder(ReadData<float>(stream, count), shape, header.FortranOrder), null)
+            : new NpyArray(shape, null, Reorder(ReadData<double>(stream, count), shape, header.FortranOrder));
     }
 
-    /// <summary>Writes a 2-D float32 array (C order).</summary>
-    public static void Write(string path, float[,] data) => Write(path, data, "<f4");
+    /// <summary>Writes a 2-D float32 array (C order) atomically.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or invalid.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="IOException"><paramref name="path"/> is a folder, its folder does not exist, or writing failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
+    public static void Write(string path, float[,] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        StagedFiles.WriteAtomically(path, s => Write(s, data));
+    }
 
-    /// <summary>Writes a 2-D float64 array (C order).</summary>
-    public static void Write(string path, double[,] data) => Write(path, data, "<f8");
+    /// <summary>Writes a 2-D float64 array (C order) atomically.</summary>
+    /// <inheritdoc cref="Write(string, float[,])" path="/exception"/>
+    public static void Write(string path, double[,] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        StagedFiles.WriteAtomically(path, s => Write(s, data));
+    }
 
-    /// <summary>Writes a 1-D float64 array.</summary>
+    /// <summary>Writes a 1-D float64 array atomically.</summary>
+    /// <inheritdoc cref="Write(string, float[,])" path="/exception"/>
     public static void Write(string path, double[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        WriteRaw(path, [data.Length], "<f8", System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+        StagedFiles.WriteAtomically(path, s => Write(s, data));
     }
 
-    private static void Write<T>(string path, T[,] data, string descr) where T : unmanaged
+    /// <summary>Writes a 2-D float32 array (C order, format 1.0) to a stream.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="data"/> is null.</exception>
+    public static void Write(Stream stream, float[,] data) => WriteMatrix(stream, data, "<f4");
+
+    /// <summary>Writes a 2-D float64 array (C order, format 1.0) to a stream.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="data"/> is null.</exception>
+    public static void Write(Stream stream, double[,] data) => WriteMatrix(stream, data, "<f8");
+
+    /// <summary>Writes a 1-D float64 array (format 1.0) to a stream.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="data"/> is null.</exception>
+    public static void Write(Stream stream, double[] data)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(data);
-        var span = data.Length == 0 ? [] : System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length);
-        WriteRaw(path, [data.GetLength(0), data.GetLength(1)], descr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+        WriteHeader(stream, [data.Length], "<f8");
+        WritePayload<double>(stream, data);
     }
 
-    private static void WriteRaw(string path, int[] shape, string descr, ReadOnlySpan<byte> payload)
+    private static void WriteMatrix<T>(Stream stream, T[,] data, string descr) where T : unmanaged
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
-        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(data);
+        WriteHeader(stream, [data.GetLength(0), data.GetLength(1)], descr);
+        if (data.Length > 0)
+            WritePayload(stream, MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length));
+    }
+
+    private static void WriteHeader(Stream stream, int[] shape, string descr)
+    {
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {NpyHeader.Format(shape)}, }}";
         int total = Magic.Length + 2 + 2 + dict.Length + 1;
         int pad = (64 - total % 64) % 64;
         string header = dict + new string(' ', pad) + "\n";
-        using var f = File.Create(path);
-        f.Write(Magic);
-        f.WriteByte(1);
-        f.WriteByte(0);
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(len, checked((ushort)header.Length));
-        f.Write(len);
-        f.Write(Encoding.Latin1.GetBytes(header));
-        f.Write(payload);
+        stream.Write(Magic);
+        stream.WriteByte(1);
+        stream.WriteByte(0);
+        Span<byte> length = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(length, checked((ushort)header.Length));
+        stream.Write(length);
+        stream.Write(Encoding.Latin1.GetBytes(header));
+    }
+
+    /// <summary>The payload in chunks (a span of bytes cannot be longer than 2³¹ − 1).</summary>
+    private static void WritePayload<T>(Stream stream, ReadOnlySpan<T> data) where T : unmanaged
+    {
+        int chunk = ChunkBytes / Marshal.SizeOf<T>();
+        for (long at = 0; at < data.Length; at += chunk)
+            stream.Write(MemoryMarshal.AsBytes(data.Slice((int)at, (int)Math.Min(chunk, data.Length - at))));
+    }
+
+    /// <summary>Header text: Latin-1 in versions 1 and 2 (as numpy reads it), strict UTF-8 in version 3.</summary>
+    private static string Decode(byte[] bytes, int major)
+    {
+        if (major < 3)
+            return Encoding.Latin1.GetString(bytes);
+        try
+        {
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException("the version 3.0 header is not valid UTF-8.");
+        }
+    }
+
+    /// <summary>Bytes left in a seekable stream; null when its length is unknown.</summary>
+    private static long? Remaining(Stream s) => s.CanSeek ? Math.Max(0, s.Length - s.Position) : null;
+
+    private static T[] ReadData<T>(Stream s, long count) where T : unmanaged
+    {
+        int size = Marshal.SizeOf<T>();
+        long total = count * size;
+        int chunk = ChunkBytes / size;
+        if (s.CanSeek)
+        {
+            var data = new T[count];
+            for (long at = 0; at < data.Length; at += chunk)
+                Fill(s, MemoryMarshal.AsBytes(data.AsSpan((int)at, (int)Math.Min(chunk, data.Length - at))), "data", at * size, total);
+            return data;
+        }
+        // Unknown length: take the bytes in chunks as they come, and allocate the array only once they are all there.
+        var chunks = new List<byte[]>();
+        for (long at = 0; at < total; at += ChunkBytes)
+        {
+            var buffer = new byte[Math.Min(ChunkBytes, total - at)];
+            Fill(s, buffer, "data", at, total);
+            chunks.Add(buffer);
+        }
+        var result = new T[count];
+        long offset = 0;
+        foreach (var c in chunks)
+        {
+            var values = MemoryMarshal.Cast<byte, T>(c);
+            values.CopyTo(result.AsSpan((int)offset, values.Length));
+            offset += values.Length;
+        }
+        return result;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>, the part of <paramref name="what"/> after its first <paramref name="before"/> of <paramref name="total"/> bytes.</summary>
+    private static void Fill(Stream s, Span<byte> buffer, string what, long before, long total)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int r = s.Read(buffer[read..]);
+            if (r == 0)
+                throw new InvalidDataException($"file ends inside the {what} ({before + read} of {total} bytes).");
+            read += r;
+        }
     }
 
     private static T[] Reorder<T>(T[] data, int[] shape, bool fortran)
@@ -126,35 +249,4 @@ public static partial class Npy
                 c[(long)i * cols + j] = data[(long)j * rows + i];
         return c;
     }
-
-    private static byte[] ReadExactly(Stream s, int count, string what)
-    {
-        var buffer = new byte[count];
-        int read = 0;
-        while (read < count)
-        {
-            int r = s.Read(buffer, read, count - read);
-            if (r == 0)
-                throw new InvalidDataException($"file ends inside the {what} ({read} of {count} bytes).");
-            read += r;
-        }
-        return buffer;
-    }
-
-    private static string Field(Regex regex, string header, string name)
-    {
-        var m = regex.Match(header);
-        if (!m.Success)
-            throw new InvalidDataException($"header has no valid '{name}' entry: {header.Trim()}");
-        return m.Groups[1].Value;
-    }
-
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex DescrRegex();
-
-    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
-    private static partial Regex FortranRegex();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex ShapeRegex();
 }

@@ -1,0 +1,68 @@
+// ErrorReport: turns any exception that ends a command into one printable stderr line and an exit code.
+using NcutKernels.IO;
+
+namespace NcutKernels.Cli;
+
+/// <summary>The exit codes of `ncut`.</summary>
+internal static class ExitCode
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>An unexpected failure (a bug or an environment problem): the line names the exception type.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad usage or bad input: a wrong option, an unreadable or malformed file, an output that cannot be written.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Not enough memory (host or device) for the request.</summary>
+    public const int OutOfMemory = 3;
+}
+
+/// <summary>Maps the exception that ended a command to its exit code and the one line "ncut: error: …" printed on stderr.</summary>
+internal static class ErrorReport
+{
+    /// <summary>The longest message printed (characters), so that a message echoing input stays one readable line.</summary>
+    private const int MaxMessageChars = 1000;
+
+    /// <summary>The exit code and the line for <paramref name="error"/>, raised by the command named <paramref name="command"/>.</summary>
+    public static (int Code, string Line) Describe(Exception error, string command)
+    {
+        var e = Unwrap(error);
+        string message = PrintableText.Excerpt(e.Message.ReplaceLineEndings(" ").Trim(), MaxMessageChars);
+        return e switch
+        {
+            OutOfMemoryException => (ExitCode.OutOfMemory, $"ncut: error: out of memory: {message} — {MemoryAdvice(command)}"),
+            UsageException or ArgumentException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException
+                => (ExitCode.BadInput, $"ncut: error: {message}"),
+            _ => (ExitCode.Failure, $"ncut: error: {message} ({e.GetType().Name})"),
+        };
+    }
+
+    /// <summary>What to try when a command runs out of memory.</summary>
+    private static string MemoryAdvice(string command) => command switch
+    {
+        "embed" => "try --path nystrom (landmarks instead of the n × n graph), fewer points, or a machine with more memory",
+        "trace" or "demo" => "try fewer or smaller images, --tiles 1, or a machine with more memory",
+        _ => "free memory or try a machine with more memory",
+    };
+
+    /// <summary>The exception that says what went wrong, under the wrappers that only say where (a lone inner exception of a parallel loop, a type initializer, a reflection call).</summary>
+    private static Exception Unwrap(Exception e)
+    {
+        while (true)
+        {
+            switch (e)
+            {
+                case AggregateException a when a.Flatten().InnerExceptions is [var only]:
+                    e = only;
+                    break;
+                case TypeInitializationException or System.Reflection.TargetInvocationException when e.InnerException is { } inner:
+                    e = inner;
+                    break;
+                default:
+                    return e;
+            }
+        }
+    }
+}
