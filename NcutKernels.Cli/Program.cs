@@ -25,7 +25,7 @@ namespace NcutKernels.Cli
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
                          [--sampling uniform|farthestpoint] [--distance-precision tf32x3|fp32|tf32]
-                         [--classic-landmarks S]
+                         [--classic-landmarks S] [--accuracy-check ROWS]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
               ncut info

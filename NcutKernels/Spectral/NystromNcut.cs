@@ -23,8 +23,9 @@ namespace NcutKernels.Spectral;
 /// <see cref="NystromOptions.AnchorCount"/> anchors among the landmarks by farthest-point sampling in eigenvector space,
 /// σp by the degree rule on the anchors' features (× <see cref="NystromOptions.ExtrapolationFactor"/>), and average over each
 /// point's nearest anchors in feature space; <see cref="NystromPropagation.Classic"/> sums over every landmark instead (or, past
-/// n·m = 2³⁰ pairs, a seeded random subset of them: <see cref="NystromOptions.ClassicLandmarks"/>).
-/// Signs follow the landmark eigenvectors (each landmark column sums to ≥ 0). Sampling, σ and the neighbour choice are
+/// n·m = 2³⁰ pairs, a seeded subset of them with weights fitted by least squares: <see cref="NystromOptions.ClassicLandmarks"/>).
+/// Signs: each output column is flipped so that its sum over the fit's own output rows is ≥ 0, decided once per fit and kept, so
+/// every later transform of any shard uses the same signs. Sampling, σ and the neighbour choice are
 /// deterministic: the same seed and device give bit-identical output. A Nyström fit keeps its landmark features (m×d),
 /// eigenvectors and the propagation's anchors and values on the device (after an exact or differentiable fit the first
 /// transform puts them there), so transforms upload only their rows — a transform in another element type than the fit's
@@ -77,7 +78,7 @@ public sealed partial class NystromNcut
     public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();
 
     /// <summary>
-    /// The rows of the fitted x that serve as propagation anchors, ascending (for <see cref="NystromPropagation.Classic"/> the landmarks it sums over: all, or a random subset — <see cref="NystromOptions.ClassicLandmarks"/>);
+    /// The rows of the fitted x that serve as propagation anchors, ascending (for <see cref="NystromPropagation.Classic"/> the landmarks it sums over: all, or a seeded subset — <see cref="NystromOptions.ClassicLandmarks"/>);
     /// empty until the propagation is prepared (by a Nyström fit, or by the first <see cref="Transform{T}(T[,])"/> after an
     /// exact or a differentiable fit — the differentiable fit records its own propagation on the tape).
     /// </summary>

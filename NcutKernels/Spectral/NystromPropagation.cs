@@ -14,8 +14,8 @@ public enum NystromPropagation
     /// <summary>
     /// The classic Nyström extension of the normalized affinity (Fowlkes et al. 2004): u(x) = (1/λ)·Σ_j w(x, j)·u_j / √(d(x)·d_j)
     /// over every landmark j, d_j the landmark graph's degrees and d(x) = Σ_j w(x, j); reproduces the landmark eigenvectors
-    /// exactly at the landmarks. RBF affinity only; costs n·m·d for m landmarks (no anchors) — past n·m = 2³⁰ pairs it sums
-    /// over a random subset of the landmarks instead (<see cref="NystromOptions.ClassicLandmarks"/>).
+    /// exactly at the landmarks. RBF affinity only; costs n·m·d for m landmarks (no anchors) — past n·m = 2³⁰ pairs it runs
+    /// over a seeded subset of the landmarks with weights fitted by least squares instead (<see cref="NystromOptions.ClassicLandmarks"/>).
     /// </summary>
     Classic,
 }
