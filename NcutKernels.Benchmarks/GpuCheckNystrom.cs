@@ -85,14 +85,15 @@ public static partial class GpuCheck
     /// <summary>Nyström end to end at 10⁴–10⁶ × 768 (device-resident input and output): the timing table, its sub-stage lines and the memory drift check.</summary>
     private static void NystromForward(ComputeDevice gpu, int div, Action<string, bool, string> check)
     {
-        Line("\n## Nyström forward, uniform 768-d features, device-resident (x uploaded once, upload excluded and shown; output left on the device; median of 3 after a warm-up)");
+        Line("\n## Nyström forward, 768-d 20-cluster mixture, device-resident (x uploaded once, upload excluded and shown; output left on the device; median of 3 after a warm-up; the accuracy check runs in one more, untimed fit)");
         Line($"| n | k | mode (distances {_defaultPrecision} unless named) | upload ms | median ms | min ms | stages of the last run | GC over the warm-up and timed runs: pause ms (gen0/1/2 collections); last run's pause | UTC start–end |\n|---|---|---|---|---|---|---|---|---|");
         var subStages = new List<string>();
+        var accuracy = new List<string>();
         foreach (var (fullN, k) in new[] { (10_000, 20), (100_000, 20), (100_000, 100), (1_000_000, 20) })
         {
             // --quick (a CPU dry run) shrinks these by 100, not 8: the classic extension is n·m·d work.
             int n = div == 1 ? fullN : fullN / 100, d = 768;
-            var x = BenchData.Uniform(n, d, 9);
+            var x = BenchData.Mixture(n, d, 20, 9);
             var sw = Stopwatch.StartNew();
             using var xd = DeviceMatrix<float>.Upload(gpu, x, n, d);
             gpu.Backend.Synchronize();
@@ -129,12 +130,26 @@ public static partial class GpuCheck
                 string summed = last!.Propagation == NystromPropagation.Classic ? $" (sums over {last.AnchorIndices.Length} of {last.LandmarkIndices.Length} landmarks)" : "";
                 Line($"| {n} | {k} | {mode}{summed} | {upload:F1} | {t.median:F1} | {t.min:F1} | {last!.Timings} | {GcMark.Now().Since(gc)}; {lastPause:F1} | {start:HH:mm:ss.fff}–{DateTime.UtcNow:HH:mm:ss.fff} |");
                 last.Dispose();
+                if (last.Propagation == NystromPropagation.Classic)
+                {
+                    // The sampled-row accuracy check (2000 rows against the float64 all-landmark extension), outside the timed runs.
+                    using var checkedFit = new NystromNcut(gpu, new NcutOptions { EigenvectorCount = k }, options with { Path = EmbeddingPath.Nystrom, AccuracyCheckRows = 2000 });
+                    using (checkedFit.FitTransform(xd))
+                    {
+                    }
+                    var a = checkedFit.Accuracy!;
+                    accuracy.Add($"- {n}, k = {k}, {mode}: subset {checkedFit.AnchorIndices.Length} (residual {checkedFit.SubsetResidual:E2}); {a}");
+                    check($"Nyström accuracy at n = {n}, k = {k}, {mode}", a.Passed, a.ToString());
+                }
                 if (log is not null)
                     subStages.Add($"- {n}, {mode}: " + string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Where(l => l.Contains(" ms") && !l.Contains("sampling ")).Select(l => l.Replace("nystrom: ", ""))));
             }
         }
 
+        Line("\nAccuracy of the classic rows (NystromOptions.AccuracyCheckRows = 2000, an extra untimed fit):");
+        foreach (var l in accuracy)
+            Line(l);
         Line("\nSub-stages of the last run at 10⁵ and 10⁶ (from NcutOptions.Log):");
         foreach (var l in subStages)
             Line(l);

@@ -163,8 +163,8 @@ public sealed partial class NystromNcut
                 values?.Dispose();
                 throw;
             }
-            log?.WriteLine($"nystrom: classic extension over {s} of the {m} landmarks, least squares (n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs" +
-                $"{(given ? "; ClassicLandmarks" : "")}), σ={fit.Sigma:G6}");
+            log?.WriteLine($"nystrom: classic extension over {s} of the {m} landmarks, least squares " +
+                $"({(given ? "ClassicLandmarks" : $"n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs")}), σ={fit.Sigma:G6}");
             return new Propagator(order, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true, solved.MaxResidual);
         }
         log?.WriteLine($"nystrom: no landmark subset of up to {largest} reached the tolerance {Nystrom.ClassicTolerance:G3}: " +
