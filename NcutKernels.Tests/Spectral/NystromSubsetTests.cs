@@ -16,10 +16,9 @@ public class NystromSubsetTests
     [OneTimeTearDown]
     public void TearDown() => _cpu.Dispose();
 
-    /// <summary>Largest |cos| between two distinct columns of u.</summary>
-    private static double MaxColumnCos(float[,] u)
+    /// <summary>Largest |cos| between two distinct columns of m.</summary>
+    private static double MaxColumnCos(Matrix<double> m)
     {
-        var m = TestData.Matrix(u);
         var norms = m.ColumnNorms(2);
         double worst = 0;
         for (int a = 0; a < m.ColumnCount; a++)
@@ -48,7 +47,7 @@ public class NystromSubsetTests
         Assert.That(fit.AnchorIndices.Length, Is.LessThan(m), "a subset is in use");
         Assert.That(fit.SubsetResidual, Is.LessThanOrEqualTo(nystrom.ClassicTolerance));
         Assert.That(u.Cast<float>(), Is.All.Matches<float>(float.IsFinite));
-        double cos = MaxColumnCos(u);
+        double cos = MaxColumnCos(TestData.Matrix(u));
         TestContext.Out.WriteLine($"subset {fit.AnchorIndices.Length}, residual {fit.SubsetResidual:E2}, max |cos| {cos:F3}; {fit.Accuracy}");
         Assert.That(cos, Is.LessThanOrEqualTo(0.1));
         Assert.That(fit.Accuracy, Is.Not.Null);
@@ -88,12 +87,7 @@ public class NystromSubsetTests
             for (int c = 0; c < k; c++)
                 y[i, c] = Enumerable.Range(0, subset.Length).Sum(j => weights[j] * ul[position[j], c] / Math.Sqrt(degrees[position[j]])) / lambda[c] / Math.Sqrt(dx);
         }
-        var norms = y.ColumnNorms(2);
-        double worst = 0;
-        for (int a = 0; a < k; a++)
-            for (int b = a + 1; b < k; b++)
-                worst = Math.Max(worst, Math.Abs(y.Column(a) * y.Column(b)) / (norms[a] * norms[b]));
-        return worst;
+        return MaxColumnCos(y);
     }
 
     [Test]

@@ -212,7 +212,8 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                 if (worst <= tol || exhausted)
                 {
                     var report = new LanczosReport(products, restarts, _b, _maxBasis, residuals, tol, false,
-                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds);
+                        _total.Elapsed.TotalMilliseconds, _products.Elapsed.TotalMilliseconds, _hostEigen.Elapsed.TotalMilliseconds, _vectorOps.Elapsed.TotalMilliseconds)
+                    { Values = theta[.._k], NextValue = cols > _k ? theta[_k] : double.NaN };
                     return (theta[.._k], report, cols > _k ? theta[_k] : double.NaN);
                 }
             }
@@ -413,7 +414,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             residuals[j] = Math.Sqrt(s);
         }
         double ms = sw.Elapsed.TotalMilliseconds;
-        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0), values[k]);
+        return (values[..k], u, new LanczosReport(0, 0, 0, n, residuals, tol, true, ms, 0, ms, 0) { Values = values[..k], NextValue = values[k] }, values[k]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
