@@ -172,7 +172,14 @@ public class NystromSubsetTests
         fit.FitTransform(x);
         TestContext.Out.WriteLine(fit.Accuracy);
         Assert.That(fit.Accuracy!.Passed, Is.False);
-        Assert.That(log.ToString(), Does.Contain("nystrom: warning: the propagated rows differ"));
+        Assert.That(log.ToString(), Does.Contain("warning: nystrom accuracy: the propagated rows differ"));
+        var warnings = new List<NcutWarning>();
+        using var observed = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, OnWarning = warnings.Add }, nystrom);
+        observed.FitTransform(x);
+        Assert.That(warnings.Select(w => w.Source), Is.EqualTo(new[] { "nystrom accuracy" }));
+        using var strict = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, Strict = true }, nystrom);
+        Assert.That(() => strict.FitTransform(x), Throws.InstanceOf<NcutReliabilityException>()
+            .With.Property(nameof(NcutReliabilityException.Warning)).Property(nameof(NcutWarning.Source)).EqualTo("nystrom accuracy"));
     }
 
     [Test]

@@ -40,6 +40,24 @@ public sealed record NcutOptions
     /// <summary>Where progress and timing lines go (null: silent).</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>
+    /// Called with every <see cref="NcutWarning"/> (an eigen-solve, gradient or Nyström output that is not reliable at the
+    /// precision used), after the warning line is written to <see cref="Log"/>. Null: no call.
+    /// </summary>
+    public Action<NcutWarning>? OnWarning { get; init; }
+
+    /// <summary>When true, an unreliable result throws <see cref="NcutReliabilityException"/> instead of being returned with a warning. Default false.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Reports <paramref name="warning"/>: a "warning:" line to <see cref="Log"/>, then <see cref="OnWarning"/>; throws it in <see cref="Strict"/> mode.</summary>
+    internal void Warn(NcutWarning warning)
+    {
+        Log?.WriteLine($"warning: {warning}");
+        OnWarning?.Invoke(warning);
+        if (Strict)
+            throw new NcutReliabilityException(warning);
+    }
+
     /// <summary>σ used for cosine affinity when neither σ nor a quantile is given.</summary>
     public const double DefaultCosineSigma = 0.5;
 

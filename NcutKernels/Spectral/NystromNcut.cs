@@ -565,8 +565,8 @@ public sealed partial class NystromNcut
         }
         Report = report;
         log?.WriteLine($"nystrom: landmark eigen-solve {report}");
-        if (!report.Converged)
-            log?.WriteLine($"nystrom: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
+        if (Reliability.OfEigenSolve("landmark eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
+            Options.Warn(warning);
         return values.Select(v => v - Options.DiagonalShift).ToArray();
     }
 

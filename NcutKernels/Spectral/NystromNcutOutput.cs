@@ -151,8 +151,9 @@ public sealed partial class NystromNcut
         var result = new NystromAccuracy(count, sin, sorted[^1], sorted[count / 2], exact, sw.Elapsed.TotalMilliseconds);
         Options.Log?.WriteLine($"nystrom: {result}");
         if (!result.Passed)
-            Options.Log?.WriteLine($"nystrom: warning: the propagated rows differ from the float64 all-landmark extension by sin θ {sin:E2} > {NystromAccuracy.Tolerance}; " +
-                "use more landmarks in the extension (NystromOptions.ClassicLandmarks, a smaller ClassicTolerance) or DistancePrecision.Fp32");
+            Options.Warn(new NcutWarning("nystrom accuracy",
+                $"the propagated rows differ from the float64 all-landmark extension by sin θ {sin:E2} > {NystromAccuracy.Tolerance} ({count} sampled rows)",
+                "use the classic extension over more landmarks (NystromOptions.ClassicLandmarks, a smaller ClassicTolerance) or DistancePrecision.Fp32"));
         return result;
     }
 
