@@ -60,7 +60,11 @@ internal sealed class ManagedBackend : Backend
         SquaredDistances(xs, n, d, ws);
         if (kind == AffinityKind.Rbf)
         {
-            Parallel.For(0, n, i => SimdMath.ExpScaled<T>(ws.AsSpan(i * n, n), -s, ws.AsSpan(i * n, n)));
+            Parallel.For(0, n, i =>
+            {
+                SimdMath.ExpScaled<T>(ws.AsSpan(i * n, n), -s, ws.AsSpan(i * n, n));
+                ws[i * n + i] = T.One; // as the Gram path (Vector.Exp(0) may round to 1 + ulp)
+            });
             return;
         }
         var gap = Array.ConvertAll(sq, AffinityMath.CosineGap);

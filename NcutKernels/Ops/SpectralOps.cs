@@ -47,8 +47,8 @@ internal static class SpectralOps
     }
 
     /// <summary>
-    /// RBF: S = (W̄ + W̄ᵀ)∘W, X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="RbfFeatureRows"/>). Cosine: with t = 1 − Ŝ,
-    /// Ŝ̄ = W̄∘(t/σ²)·(W − floor), X̂̄ = (Ŝ̄ + Ŝ̄ᵀ)·X̂, x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖; t from the Gram matrix of X̂, or from
+    /// RBF: S = (W̄ + W̄ᵀ)∘W, X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="RbfFeatureRows"/>). Cosine: with t = 1 − Ŝ (symmetric),
+    /// Ŝ̄ = W̄∘(t/σ²)·exp(−t²/(2σ²)), X̂̄ = (Ŝ̄ + Ŝ̄ᵀ)·X̂, x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖; t from the Gram matrix of X̂, or from
     /// ½‖x̂_i − x̂_j‖² + gap_i + gap_j where the forward took direct differences (<see cref="AffinityMath.UsesDirectDifferences"/>),
     /// so that t of duplicate rows is 0 exactly rather than a rounding that 1/σ² would magnify.
     /// </summary>
@@ -82,6 +82,7 @@ internal static class SpectralOps
                     features.Accumulate(last, 0, i0, rows, gx);
                 }
             });
+            ThrowIfNotFinite(gx, "affinity", "X");
             return;
         }
         var norm = new double[n];
@@ -118,12 +119,15 @@ internal static class SpectralOps
                     t[i * n + j] = 1 - t[i * n + j];
             });
         }
-        // Ŝ̄ + Ŝ̄ᵀ with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab = W̄_ab·(t_ab/σ²)·(W_ab − floor)
+        // Ŝ̄ + Ŝ̄ᵀ with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab = W̄_ab·(t_ab/σ²)·exp(−t_ab²/(2σ²)), the exponential recomputed in float64 (W − floor
+        // from a float32 forward keeps it only down to the floor's rounding, 6e-11, which t/σ² would magnify at small σ).
         Parallel.For(0, n, i =>
         {
             for (int j = 0; j < n; j++)
-                sMat[i * n + j] = inv * (t[i * n + j] * (wb[i * n + j] * (w[i * n + j] - AffinityMath.CosineFloor)
-                                                        + wb[j * n + i] * (w[j * n + i] - AffinityMath.CosineFloor)));
+            {
+                double tij = t[i * n + j];
+                sMat[i * n + j] = inv * tij * Math.Exp(-tij * tij * inv / 2) * (wb[i * n + j] + wb[j * n + i]);
+            }
         });
         var xhBar = Backends.SimdKernels.SquareTimes(sMat, n, xh, d);
         Parallel.For(0, n, i =>
@@ -134,6 +138,18 @@ internal static class SpectralOps
             for (int c = 0; c < d; c++)
                 gx[i * d + c] += (xhBar[i * d + c] - dot * xh[i * d + c]) / norm[i];
         });
+        ThrowIfNotFinite(gx, "affinity", "X");
+    }
+
+    /// <summary>
+    /// The guard on every backward rule here: an <see cref="ArithmeticException"/> naming the operation, the input and the first
+    /// NaN or ±∞ of the gradient it accumulated, so that no non-finite gradient reaches the caller.
+    /// </summary>
+    private static void ThrowIfNotFinite(double[] gradient, string op, string input)
+    {
+        long bad = FeatureChecks.FirstNonFinite<double>(gradient);
+        if (bad >= 0)
+            throw new ArithmeticException($"The backward of {op} produced a non-finite gradient {gradient[bad]} for {input} at element {bad}.");
     }
 
     // ---- normalization ----------------------------------------------------------------------------------
@@ -180,6 +196,7 @@ internal static class SpectralOps
             for (int j = 0; j < n; j++)
                 gw[i * n + j] += mb[i * n + j] * s[i] * s[j] + dBar;
         });
+        ThrowIfNotFinite(gw, "normalize", "W");
     }
 
     // ---- the whole RBF embedding, fused ------------------------------------------------------------------
@@ -252,6 +269,7 @@ internal static class SpectralOps
         long affinityStart = Stopwatch.GetTimestamp();
         device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
         saved.TopK.Report = WithTimes(report, affinityStart, start);
+        ThrowIfNotFinite(x.GradForAccumulation(), "ncut-embedding", "X");
     }
 
     /// <summary>The report with the affinity phase (since <paramref name="affinityStart"/>) and the whole rule (since <paramref name="start"/>) timed.</summary>
@@ -300,5 +318,6 @@ internal static class SpectralOps
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
         saved.Report = WithTimes(report, affinityStart, start);
+        ThrowIfNotFinite(mv.GradForAccumulation(), "top-k-eigen", "M");
     }
 }
