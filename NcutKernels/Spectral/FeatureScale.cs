@@ -42,6 +42,15 @@ internal readonly record struct FeatureScale(int Exponent, double MaxAbs)
     public static FeatureScale Unit(double maxAbs) => new(maxAbs == 0 ? 0 : double.ILogB(maxAbs), maxAbs);
 
     /// <summary>
+    /// The rescale an affinity of <paramref name="kind"/> uses, from the safe-range rescale <paramref name="safe"/> of
+    /// <see cref="Of{T}(ReadOnlySpan{T}, int, string)"/>: RBF as is; cosine always into max|x| ∈ [1, 2) (<see cref="Unit"/>), which
+    /// leaves every unit row x̂ bit for bit as it was (a power of two cancels in x/‖x‖) but applies the norm floor
+    /// (<see cref="AffinityMath.CosineNormFloor"/>) and the σ rule's σ0 relative to the features' scale, so that the cosine
+    /// graph does not depend on it.
+    /// </summary>
+    public static FeatureScale For(FeatureScale safe, AffinityKind kind) => kind == AffinityKind.Cosine ? Unit(safe.MaxAbs) : safe;
+
+    /// <summary>
     /// The finiteness check of x (row-major, <paramref name="cols"/> wide; an <see cref="ArgumentException"/> naming
     /// <paramref name="paramName"/>, the value, row and column) and, from the largest |x| of the same pass, x's rescale.
     /// </summary>
@@ -59,12 +68,17 @@ internal readonly record struct FeatureScale(int Exponent, double MaxAbs)
     /// <summary>Elements per parallel block of <see cref="Apply{T}(ReadOnlySpan{T}, Span{T})"/>.</summary>
     private const int ApplyBlock = 1 << 16;
 
-    /// <summary>dst = x·2^−e element-wise (<c>ScaleB</c>: one rounding, none unless the result is subnormal); blocks in parallel.</summary>
+    /// <summary>
+    /// dst = x·2^−e element-wise, rounded once (not at all unless the result is subnormal): a SIMD multiply when 2^−e is a normal
+    /// number of T, <c>ScaleB</c> otherwise (same result); blocks in parallel.
+    /// </summary>
     public void Apply<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (dst.Length < x.Length)
             throw new ArgumentException($"dst holds {dst.Length} values, x {x.Length}.", nameof(dst));
         int e = -Exponent, length = x.Length;
+        bool normalFactor = T.IsNormal(T.ScaleB(T.One, e));
+        T factor = T.ScaleB(T.One, e);
         unsafe
         {
             fixed (T* px = x, pd = dst)
@@ -72,8 +86,17 @@ internal readonly record struct FeatureScale(int Exponent, double MaxAbs)
                 nint source = (nint)px, target = (nint)pd;
                 Parallel.For(0, (length + ApplyBlock - 1) / ApplyBlock, b =>
                 {
-                    for (int i = b * ApplyBlock, end = Math.Min(length, i + ApplyBlock); i < end; i++)
-                        ((T*)target)[i] = T.ScaleB(((T*)source)[i], e);
+                    int i = b * ApplyBlock, len = Math.Min(length, i + ApplyBlock) - i;
+                    var from = new ReadOnlySpan<T>((T*)source + i, len);
+                    var to = new Span<T>((T*)target + i, len);
+                    if (normalFactor)
+                    {
+                        from.CopyTo(to);
+                        Backends.SimdMath.Scale(to, factor);
+                    }
+                    else
+                        for (int k = 0; k < len; k++)
+                            to[k] = T.ScaleB(from[k], e);
                 });
             }
         }

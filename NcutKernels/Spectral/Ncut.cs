@@ -70,7 +70,7 @@ public sealed class Ncut
         var host = x.ToArray();
         int rows = x.Rows, cols = x.Cols;
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
-        var scale = FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount);
+        var scale = FeatureScale.For(FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount), Options.Affinity);
         var scaledHost = scale.IsIdentity ? null : scale.Apply(span);
         double sigma = Options.ScaledSigmaFor<T>(scaledHost is null ? span : scaledHost, rows, cols, _device, scale);
         Sigma = scale.ToUser(sigma, Options.Affinity);
@@ -135,7 +135,7 @@ public sealed class Ncut
             throw new NotSupportedException($"Ncut supports float and double features, not {typeof(T).Name}.");
         if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
             throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
-        var scale = FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
+        var scale = FeatureScale.For(FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount), Options.Affinity);
         int k = Options.EigenvectorCount;
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
