@@ -116,6 +116,20 @@ internal static class SimdMath
             dst[k] += a[k] * c;
     }
 
+    /// <summary>dst += c·(a − b), the difference taken first (no cancellation between c·a and c·b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddDifference<T>(T c, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length < dst.Length || b.Length < dst.Length)
+            throw new ArgumentException("Spans differ in length.", nameof(a));
+        var vc = new Vector<T>(c);
+        int k = 0;
+        for (; k <= dst.Length - Vector<T>.Count; k += Vector<T>.Count)
+            Store(Load<T>(dst, k) + vc * (Load(a, k) - Load(b, k)), dst, k);
+        for (; k < dst.Length; k++)
+            dst[k] += c * (a[k] - b[k]);
+    }
+
     /// <summary>row_j = row_j·si·s_j (one row of D^-1/2·W·D^-1/2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleBySides<T>(Span<T> row, ReadOnlySpan<T> s, T si) where T : unmanaged, IFloatingPointIeee754<T>

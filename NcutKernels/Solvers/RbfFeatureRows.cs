@@ -55,9 +55,7 @@ internal sealed class RbfFeatureRows
                     double sij = row[j];
                     if (sij == 0)
                         continue;
-                    var xj = _x.AsSpan(j * d, d);
-                    for (int c = 0; c < d; c++)
-                        sum[c] += sij * (xi[c] - xj[c]);
+                    Backends.SimdMath.MultiplyAddDifference<double>(sij, xi, _x.AsSpan(j * d, d), sum);
                 }
             }
         }
