@@ -38,7 +38,7 @@ internal sealed class ManagedBackend : Backend
         var sq = new T[n];
         for (int i = 0; i < n; i++)
             sq[i] = SimdMath.Dot<T>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
-        bool direct = AffinityMath.UsesDirectDifferences(kind, double.CreateChecked(sq.Max()!), scale);
+        bool direct = AffinityMath.UsesDirectDifferences(kind, double.CreateChecked(sq.Max()), scale);
         if (kind == AffinityKind.Cosine)
         {
             for (int i = 0; i < n; i++)

@@ -1,4 +1,4 @@
-// FeatureChecks: the finiteness check every entry that takes features runs, with one message naming the parameter, row and column.
+// FeatureChecks: the checks every entry that takes features runs — shape, k < n, and one pass for finiteness (naming the parameter, row and column) and max|x|.
 using System.Numerics;
 
 namespace NcutKernels.Spectral;

@@ -36,7 +36,7 @@ public sealed class Ncut
     /// <summary>Eigenvalues of D^-1/2·W·D^-1/2 from the last fit, descending (λ1 = 1 for a connected graph).</summary>
     public double[] Eigenvalues { get; private set; } = [];
 
-    /// <summary>σ used by the last fit (given or chosen).</summary>
+    /// <summary>σ used by the last fit (given or chosen), in the features' units (see <see cref="NcutOptions.Sigma"/>).</summary>
     public double Sigma { get; private set; } = double.NaN;
 
     /// <summary>Diagnostics of the last eigen-solve.</summary>
@@ -92,8 +92,9 @@ public sealed class Ncut
         var (u, lambda, saved, report) = r;
         Report = report;
         _lastTopK = saved;
-        Eigenvalues = ThrowIfNotFinite(lambda.Host.ToArray(), "eigenvalue");
+        var eigenvalues = ThrowIfNotFinite(lambda.Host.ToArray(), "eigenvalue");
         _lastEigenvectors = ThrowIfNotFinite(ToDouble(u.ToArray()));
+        Eigenvalues = eigenvalues;
         _kway.Clear();
         return (u, lambda);
     }
@@ -170,9 +171,10 @@ public sealed class Ncut
         if (!report.Converged)
             log?.WriteLine($"ncut: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
 
-        Eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
+        var eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
         var result = ToColumns(vectors, rows, k);
         _lastEigenvectors = ThrowIfNotFinite(ToDouble(result));
+        Eigenvalues = eigenvalues;
         _kway.Clear();
         Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
         log?.WriteLine($"ncut: {Timings}");
