@@ -73,7 +73,7 @@ internal static partial class SigmaSelection
             Gather(x, d, rows, xs);
             // RBF: measured on the rows scaled by 2^−e into max|x| ∈ [1, 2) (exact), σ scaled back (see the class summary), and
             // centred (distances do not move; the pair terms' Gram expansion then cancels only as far as the rows spread).
-            var unit = kind == AffinityKind.Rbf ? FeatureScale.Unit(MaxAbs(xs.AsSpan(0, m * d))) : default;
+            var unit = kind == AffinityKind.Rbf ? FeatureScale.Unit(FeatureChecks.Scan<double>(xs.AsSpan(0, m * d)).MaxAbs) : default;
             if (!unit.IsIdentity)
                 unit.Apply<double>(xs.AsSpan(0, m * d), xs);
             if (kind == AffinityKind.Rbf)
@@ -88,15 +88,6 @@ internal static partial class SigmaSelection
         {
             ArrayPool<double>.Shared.Return(xs);
         }
-    }
-
-    /// <summary>max |v| over v (finite).</summary>
-    private static double MaxAbs(ReadOnlySpan<double> v)
-    {
-        double max = 0;
-        foreach (double e in v)
-            max = Math.Max(max, Math.Abs(e));
-        return max;
     }
 
     /// <summary>xs[r, :] = x[rows[r], :] as float64 (the first m·d elements of xs; rows in parallel).</summary>
