@@ -165,20 +165,32 @@ public class SigmaSelectionTests
         Assert.That(s32, Is.EqualTo(s64));
     }
 
-    [TestCase(AffinityKind.Rbf)]
-    [TestCase(AffinityKind.Cosine)]
-    public void IdenticalRows_ReturnOne(AffinityKind kind)
+    // Identical rows: σ0 = 0 and every σ gives the same all-ones graph. RBF takes 1 in the units where max|x| ∈ [1, 2), i.e.
+    // 2^⌊log₂ max|x|⌋ (max|x| = 2 here, times the scale); cosine σ has no unit and is 1.
+    [TestCase(AffinityKind.Rbf, 0, 1)]
+    [TestCase(AffinityKind.Rbf, -40, -39)]
+    [TestCase(AffinityKind.Rbf, 200, 201)]
+    [TestCase(AffinityKind.Cosine, 0, 0)]
+    [TestCase(AffinityKind.Cosine, -40, 0)]
+    public void IdenticalRows_ReturnTheDegenerateSigma(AffinityKind kind, int scaleExponent, int expectedExponent)
     {
+        double scale = Math.ScaleB(1.0, scaleExponent), expected = Math.ScaleB(1.0, expectedExponent);
         const int n = 50, d = 3;
         var flat = new double[n * d];
         for (int i = 0; i < n; i++)
         {
-            flat[i * d] = 1.5;
-            flat[i * d + 1] = -2;
-            flat[i * d + 2] = 0.25;
+            flat[i * d] = 1.5 * scale;
+            flat[i * d + 1] = -2 * scale;
+            flat[i * d + 2] = 0.25 * scale;
         }
         double sigma = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, kind, 0.25, seed: 0);
-        Assert.That(double.IsFinite(sigma), Is.True);
+        Assert.That(sigma, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AllZeroRows_ReturnOne()
+    {
+        double sigma = SigmaSelection.ByDegreeQuantile<double>(new double[20 * 4], 20, 4, AffinityKind.Rbf, 0.25, seed: 0);
         Assert.That(sigma, Is.EqualTo(1.0));
     }
 

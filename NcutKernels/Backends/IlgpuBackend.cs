@@ -130,19 +130,42 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         }
         _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
         _rowSq(n, kind == AffinityKind.Rbf ? prepared.View : xv, sq.View, d);
+        bool direct = AffinityMath.UsesDirectDifferences(kind, kind == AffinityKind.Rbf ? MaxOf(sq.View) : 0, scale);
         if (kind == AffinityKind.Cosine)
         {
             _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(AffinityKernels.NormalizeRows);
             foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
                 _normRows(extent, xv, sq.View, prepared.View, d, row0, (float)AffinityMath.CosineNormFloor);
         }
-        xv = prepared.View;
-        _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
+        // Direct RBF differences need no centring and keep the resolution of the features as given.
+        if (kind == AffinityKind.Cosine || !direct)
+            xv = prepared.View;
         int g = (n + AffinityKernels.TileEdge - 1) / AffinityKernels.TileEdge;
-        _affinity(new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge)),
-            xv, sq.View, Float(w), n, d, kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine,
-            (float)scale, (float)AffinityMath.CosineFloor);
+        var config = new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge));
+        int kindCode = kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine;
+        if (direct)
+        {
+            _distanceAffinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, float>(
+                AffinityKernels.DistanceAffinityTile);
+            _distanceAffinity(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor,
+                (float)(AffinityMath.CosineNormFloor * AffinityMath.CosineNormFloor));
+        }
+        else
+        {
+            _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
+            _affinity(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor);
+        }
         _acc.Synchronize();
+    }
+
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, float>? _distanceAffinity;
+
+    /// <summary>The largest element of a device vector (copied to the host: n floats, beside the n² work that follows).</summary>
+    private static double MaxOf(ArrayView<float> v)
+    {
+        var host = new float[v.Length];
+        v.CopyToCPU(host);
+        return host.Length == 0 ? 0 : host.Max();
     }
 
     /// <summary>xc = x − column means of x (n×d); mean (d) is scratch.</summary>
@@ -288,6 +311,21 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge, colTiles = (d + Tile8x8.Edge - 1) / Tile8x8.Edge;
         var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
         _adjointTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar, wv, sMat.View, n, width);
+        float inv = (float)(1 / (sigma * sigma));
+        var result = Staging(ref _resultHost, (long)n * d);
+        if (DirectFeatureGradient(xv, mean, n, d, sigma))
+        {
+            // X far from itself relative to σ: the differences x_i − x_j, as the managed twin (RbfFeatureRows) takes them.
+            var gd = Scratch(ref _features, (long)n * d);
+            gd.MemSetToZero();
+            _accumulateDirect ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
+                NcutBackwardKernels.AccumulateFeatureGradientDirect);
+            foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
+                _accumulateDirect(extent, xv, sMat.View, gd, n, d, row0, inv);
+            gd.CopyToCPU(result.AsSpan(0, n * d));
+            AddInto(gx, result, n, d);
+            return;
+        }
         RowSums(sMat.View, rowSums, n);
 
         // Enough K-slices to give every multiprocessor about four groups.
@@ -307,9 +345,30 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(
             NcutBackwardKernels.AccumulateFeatureGradient);
         foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-            _accumulate(extent, xc, rowSums, part, g, n, d, slices, row0, (float)(1 / (sigma * sigma)));
-        var result = Staging(ref _resultHost, plane);
+            _accumulate(extent, xc, rowSums, part, g, n, d, slices, row0, inv);
         g.CopyToCPU(result.AsSpan(0, (int)plane));
+        AddInto(gx, result, n, d);
+    }
+
+    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulateDirect;
+
+    /// <summary>
+    /// Whether the feature gradient takes direct differences: the forward's rule (<see cref="AffinityMath.UsesDirectDifferences"/>)
+    /// on the squared norms of x centred by <paramref name="mean"/> (computed into the <see cref="_features"/> scratch).
+    /// </summary>
+    private bool DirectFeatureGradient(ArrayView<float> x, ArrayView<float> mean, int n, int d, double sigma)
+    {
+        var xc = Scratch(ref _features, (long)n * d + n);
+        CenterColumns(x, mean, xc.SubView(0, (long)n * d), n, d);
+        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
+        _rowSq(n, xc.SubView(0, (long)n * d), xc.SubView((long)n * d, n), d);
+        return AffinityMath.UsesDirectDifferences(AffinityKind.Rbf, MaxOf(xc.SubView((long)n * d, n)), 1 / (2 * sigma * sigma));
+    }
+
+    /// <summary>gx[e] += result[e] over the n·d plane, row chunks in parallel.</summary>
+    private static void AddInto(double[] gx, float[] result, int n, int d)
+    {
+        long plane = (long)n * d;
         Parallel.For(0, (n + HostRows - 1) / HostRows, ch =>
         {
             for (long e = (long)ch * HostRows * d, end = Math.Min(plane, e + (long)HostRows * d); e < end; e++)

@@ -38,6 +38,7 @@ internal sealed class ManagedBackend : Backend
         var sq = new T[n];
         for (int i = 0; i < n; i++)
             sq[i] = SimdMath.Dot<T>(xs.AsSpan(i * d, d), xs.AsSpan(i * d, d));
+        bool direct = AffinityMath.UsesDirectDifferences(kind, double.CreateChecked(sq.Max()), scale);
         if (kind == AffinityKind.Cosine)
         {
             for (int i = 0; i < n; i++)
@@ -46,10 +47,29 @@ internal sealed class ManagedBackend : Backend
                 SimdMath.Scale(row, T.One / T.Max(T.Sqrt(sq[i]), T.CreateChecked(AffinityMath.CosineNormFloor)));
             }
         }
+        else if (direct)
+            xs = Data(x).ToArray(); // differences need no centring, and keep the resolution of the features as given
         T[] ws = Data(w);
-        Gram(xs, n, d, ws);
         T s = T.CreateChecked(scale);
-        Parallel.For(0, n, i => AffinityRow(ws.AsSpan(i * n, n), i, sq, kind, s));
+        if (!direct)
+        {
+            Gram(xs, n, d, ws);
+            Parallel.For(0, n, i => AffinityRow(ws.AsSpan(i * n, n), i, sq, kind, s));
+            return;
+        }
+        SquaredDistances(xs, n, d, ws);
+        if (kind == AffinityKind.Rbf)
+        {
+            Parallel.For(0, n, i =>
+            {
+                SimdMath.ExpScaled<T>(ws.AsSpan(i * n, n), -s, ws.AsSpan(i * n, n));
+                ws[i * n + i] = T.One; // as the Gram path (Vector.Exp(0) may round to 1 + ulp)
+            });
+            return;
+        }
+        var gap = Array.ConvertAll(sq, AffinityMath.CosineGap);
+        T floor = T.CreateChecked(AffinityMath.CosineFloor);
+        Parallel.For(0, n, i => SimdMath.CosineFromDistances<T>(ws.AsSpan(i * n, n), gap, gap[i], s, floor));
     }
 
     /// <summary>Turns row i of the Gram matrix into affinities (same formula as the GPU epilogue).</summary>
@@ -68,7 +88,15 @@ internal sealed class ManagedBackend : Backend
     }
 
     /// <summary>g (n×n) = X·Xᵀ for row-major x (n×d): upper-triangle tiles in parallel, mirrored (exactly symmetric).</summary>
-    internal static void Gram<T>(T[] xs, int n, int d, T[] g) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Gram<T>(T[] xs, int n, int d, T[] g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        PairTiles(n, g, (i0, i1, j0, j1) => GramTile(xs, d, g, n, i0, i1, j0, j1, SimdKernels.Dot4x2));
+
+    /// <summary>g (n×n) = ‖x_i − x_j‖² for row-major x (n×d), from the differences: tiled and mirrored as <see cref="Gram{T}"/>.</summary>
+    internal static void SquaredDistances<T>(T[] xs, int n, int d, T[] g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        PairTiles(n, g, (i0, i1, j0, j1) => GramTile(xs, d, g, n, i0, i1, j0, j1, SimdKernels.DistanceSquares4x2));
+
+    /// <summary>Runs <paramref name="tile"/> on the upper-triangle tiles of an n×n matrix g in parallel and mirrors them.</summary>
+    private static void PairTiles<T>(int n, T[] g, Action<int, int, int, int> tile)
     {
         int nb = (n + Tile - 1) / Tile;
         var pairs = new List<(int, int)>(nb * (nb + 1) / 2);
@@ -79,7 +107,7 @@ internal sealed class ManagedBackend : Backend
         {
             var (bi, bj) = pairs[p];
             int i0 = bi * Tile, i1 = Math.Min(n, i0 + Tile), j0 = bj * Tile, j1 = Math.Min(n, j0 + Tile);
-            GramTile(xs, d, g, n, i0, i1, j0, j1);
+            tile(i0, i1, j0, j1);
             if (bi != bj)
                 for (int i = i0; i < i1; i++)
                     for (int j = j0; j < j1; j++)
@@ -88,7 +116,7 @@ internal sealed class ManagedBackend : Backend
     }
 
     /// <summary>Subtracts the column means (float64): distances are unchanged and ‖x‖² + ‖y‖² − 2x·y cancels far less.</summary>
-    private static void CenterColumns<T>(T[] xs, int n, int d) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void CenterColumns<T>(T[] xs, int n, int d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var mean = new double[d];
         for (int i = 0; i < n; i++)
@@ -99,12 +127,16 @@ internal sealed class ManagedBackend : Backend
             SimdMath.Subtract<T>(xs.AsSpan(i * d, d), m);
     }
 
+    /// <summary>A 4-row × 2-row pair kernel: <see cref="SimdKernels.Dot4x2{T}"/> or <see cref="SimdKernels.DistanceSquares4x2{T}"/>.</summary>
+    internal delegate void PairKernel<T>(T[] a, int a0, int a1, int a2, int a3, T[] b, int b0, int b1, int length, Span<T> results);
+
     /// <summary>
-    /// w[i, j] = x_i · x_j for i in [i0, i1), j in [j0, j1): blocks of 4 rows × 2 rows through
-    /// <see cref="SimdKernels.Dot4x2"/>; ragged edges repeat the last row (same values, written twice).
+    /// w[i, j] = kernel(x_i, x_j) for i in [i0, i1), j in [j0, j1): blocks of 4 rows × 2 rows through <paramref name="kernel"/>
+    /// (dot products or squared distances); ragged edges repeat the last row (same values, written twice).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void GramTile<T>(T[] xs, int d, T[] w, int n, int i0, int i1, int j0, int j1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void GramTile<T>(T[] xs, int d, T[] w, int n, int i0, int i1, int j0, int j1, PairKernel<T> kernel)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> dots = stackalloc T[8];
         Span<int> rows = stackalloc int[4];
@@ -115,7 +147,7 @@ internal sealed class ManagedBackend : Backend
             for (int j = j0; j < j1; j += 2)
             {
                 int ja = j, jb = Math.Min(j + 1, j1 - 1);
-                SimdKernels.Dot4x2(xs, rows[0] * d, rows[1] * d, rows[2] * d, rows[3] * d, xs, ja * d, jb * d, d, dots);
+                kernel(xs, rows[0] * d, rows[1] * d, rows[2] * d, rows[3] * d, xs, ja * d, jb * d, d, dots);
                 for (int r = 0; r < 4; r++)
                 {
                     w[rows[r] * n + ja] = dots[2 * r];
@@ -131,7 +163,7 @@ internal sealed class ManagedBackend : Backend
         T[] ws = Data(w);
         T[] outp = ((ManagedStorage<T>)sums.Matrix.Storage).Array;
         int o = (int)sums.Offset;
-        Parallel.For(0, w.Rows, i => outp[o + i] = SimdMath.Sum<T>(ws.AsSpan(i * n, n)));
+        Parallel.For(0, w.Rows, i => outp[o + i] = T.CreateTruncating(SimdMath.WideSum<T>(ws.AsSpan(i * n, n))));
     }
 
     public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)

@@ -1,4 +1,4 @@
-// SimdKernels: register-blocked SIMD dot products (4 rows × 2 rows) for the managed backend; results written with =.
+// SimdKernels: register-blocked SIMD dot products and squared distances (4 rows × 2 rows) for the managed backend; results written with =.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -64,6 +64,65 @@ internal static class SimdKernels
         }
         dots[0] = d00; dots[1] = d01; dots[2] = d10; dots[3] = d11;
         dots[4] = d20; dots[5] = d21; dots[6] = d30; dots[7] = d31;
+    }
+
+    /// <summary>
+    /// sums[2r + c] = Σ_k (a_r[k] − b_c[k])² over <paramref name="length"/> elements, rows as in <see cref="Dot4x2{T}"/>: the
+    /// squared distances taken from the differences themselves, whose rounding is relative to the distance (the Gram expansion
+    /// ‖a‖² + ‖b‖² − 2a·b rounds relative to ‖a‖² + ‖b‖²).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DistanceSquares4x2<T>(T[] a, int a0, int a1, int a2, int a3, T[] b, int b0, int b1, int length, Span<T> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T ra = ref MemoryMarshal.GetArrayDataReference(a);
+        ref T rb = ref MemoryMarshal.GetArrayDataReference(b);
+        Vector<T> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
+        int v = Vector<T>.Count, k = 0;
+        if (a.Length < Math.Max(Math.Max(a0, a1), Math.Max(a2, a3)) + length || b.Length < Math.Max(b0, b1) + length)
+            throw new ArgumentOutOfRangeException(nameof(length));
+        for (; k <= length - v; k += v)
+        {
+            var y0 = Vector.LoadUnsafe(ref rb, (nuint)(b0 + k));
+            var y1 = Vector.LoadUnsafe(ref rb, (nuint)(b1 + k));
+            var x = Vector.LoadUnsafe(ref ra, (nuint)(a0 + k));
+            var t0 = x - y0;
+            var t1 = x - y1;
+            s00 = Fma(t0, t0, s00);
+            s01 = Fma(t1, t1, s01);
+            x = Vector.LoadUnsafe(ref ra, (nuint)(a1 + k));
+            t0 = x - y0;
+            t1 = x - y1;
+            s10 = Fma(t0, t0, s10);
+            s11 = Fma(t1, t1, s11);
+            x = Vector.LoadUnsafe(ref ra, (nuint)(a2 + k));
+            t0 = x - y0;
+            t1 = x - y1;
+            s20 = Fma(t0, t0, s20);
+            s21 = Fma(t1, t1, s21);
+            x = Vector.LoadUnsafe(ref ra, (nuint)(a3 + k));
+            t0 = x - y0;
+            t1 = x - y1;
+            s30 = Fma(t0, t0, s30);
+            s31 = Fma(t1, t1, s31);
+        }
+        T d00 = Vector.Sum(s00), d01 = Vector.Sum(s01), d10 = Vector.Sum(s10), d11 = Vector.Sum(s11);
+        T d20 = Vector.Sum(s20), d21 = Vector.Sum(s21), d30 = Vector.Sum(s30), d31 = Vector.Sum(s31);
+        for (; k < length; k++)
+        {
+            T y0 = b[b0 + k], y1 = b[b1 + k];
+            T t;
+            t = a[a0 + k] - y0; d00 += t * t;
+            t = a[a0 + k] - y1; d01 += t * t;
+            t = a[a1 + k] - y0; d10 += t * t;
+            t = a[a1 + k] - y1; d11 += t * t;
+            t = a[a2 + k] - y0; d20 += t * t;
+            t = a[a2 + k] - y1; d21 += t * t;
+            t = a[a3 + k] - y0; d30 += t * t;
+            t = a[a3 + k] - y1; d31 += t * t;
+        }
+        sums[0] = d00; sums[1] = d01; sums[2] = d10; sums[3] = d11;
+        sums[4] = d20; sums[5] = d21; sums[6] = d30; sums[7] = d31;
     }
 
     /// <summary>A·Z for row-major square A (n×n) and Z (n×d), float64: rows of A against rows of Zᵀ, 4×2 at a time.</summary>

@@ -58,6 +58,27 @@ internal static class SimdMath
         return s;
     }
 
+    /// <summary>Σ a_i accumulated in float64 (float lanes widened; vector lanes, then lanes summed, then the tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double WideSum<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double))
+            return double.CreateTruncating(Sum(a));
+        var f = MemoryMarshal.Cast<T, float>(a);
+        Vector<double> acc0 = Vector<double>.Zero, acc1 = Vector<double>.Zero;
+        int k = 0;
+        for (; k <= f.Length - Vector<float>.Count; k += Vector<float>.Count)
+        {
+            Vector.Widen(Load(f, k), out var low, out var high);
+            acc0 += low;
+            acc1 += high;
+        }
+        double s = Vector.Sum(acc0 + acc1);
+        for (; k < f.Length; k++)
+            s += f[k];
+        return s;
+    }
+
     /// <summary>x = x·c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale<T>(Span<T> x, T c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -93,6 +114,20 @@ internal static class SimdMath
             Store(Load<T>(dst, k) + Load(a, k) * c, dst, k);
         for (; k < dst.Length; k++)
             dst[k] += a[k] * c;
+    }
+
+    /// <summary>dst += c·(a − b), the difference taken first (no cancellation between c·a and c·b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddDifference<T>(T c, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length < dst.Length || b.Length < dst.Length)
+            throw new ArgumentException("Spans differ in length.", nameof(a));
+        var vc = new Vector<T>(c);
+        int k = 0;
+        for (; k <= dst.Length - Vector<T>.Count; k += Vector<T>.Count)
+            Store(Load<T>(dst, k) + vc * (Load(a, k) - Load(b, k)), dst, k);
+        for (; k < dst.Length; k++)
+            dst[k] += c * (a[k] - b[k]);
     }
 
     /// <summary>row_j = row_j·si·s_j (one row of D^-1/2·W·D^-1/2).</summary>
@@ -141,6 +176,32 @@ internal static class SimdMath
         }
         for (; k < g.Length; k++)
             g[k] = T.Exp(-T.Max(T.Zero, sqi + sq[k] - (g[k] + g[k])) * scale);
+    }
+
+    /// <summary>
+    /// Cosine affinity from the squared distances g of the unit rows, in place: g_j ← exp(−t_j²·scale) + floor with
+    /// t_j = 1 − x̂_i·x̂_j = ½·g_j + gi + gap_j (<see cref="Spectral.AffinityMath.CosineGap{T}"/>; gi is row i's gap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CosineFromDistances<T>(Span<T> g, ReadOnlySpan<T> gap, T gi, T scale, T floor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gap.Length < g.Length)
+            throw new ArgumentException("Spans differ in length.", nameof(gap));
+        var neg = new Vector<T>(-scale);
+        var f = new Vector<T>(floor);
+        var vi = new Vector<T>(gi);
+        var half = new Vector<T>(T.CreateChecked(0.5));
+        int k = 0;
+        for (; k <= g.Length - Vector<T>.Count; k += Vector<T>.Count)
+        {
+            var t = Load<T>(g, k) * half + vi + Load(gap, k);
+            Store(Exp(t * t * neg) + f, g, k);
+        }
+        for (; k < g.Length; k++)
+        {
+            T t = g[k] * T.CreateChecked(0.5) + gi + gap[k];
+            g[k] = T.Exp(-t * t * scale) + floor;
+        }
     }
 
     /// <summary>Cosine affinity from similarities: dst_j = exp(−(1 − src_j)²·scale) + floor.</summary>

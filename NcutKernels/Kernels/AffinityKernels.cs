@@ -1,4 +1,4 @@
-// AffinityKernels: RBF / cosine affinity W (n×n) from X (n×d), register-blocked on GPU. Rule: every output is written with =.
+// AffinityKernels: RBF / cosine affinity W (n×n) from X (n×d), register-blocked on GPU (Gram expansion, or direct differences). Rule: every output is written with =.
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -122,17 +122,88 @@ internal static class AffinityKernels
             }
             Group.Barrier();
         }
-        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
-        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, kind, scale, cosineFloor, mirror);
+        var epilogue = new Epilogues(kind, scale, cosineFloor, 0f, false);
+        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, epilogue, mirror);
     }
 
-    private static void StoreRow(Row8 g, int row, int col0, ArrayView<float> sq, ArrayView<float> w, int n, int kind, float scale, float cosineFloor, bool mirror)
+    /// <summary>
+    /// W tile from direct differences, the twin of the managed backend's direct path (for pairs whose Gram expansion would
+    /// cancel: clusters far apart relative to σ, tiny σ; see AffinityMath.UsesDirectDifferences): g = Σ_k (x_ik − x_jk)² by the
+    /// register blocking of <see cref="AffinityTile"/>, then RBF: exp(−g·scale) (x as given, no centring), or cosine (x the unit
+    /// rows, sq the squared norms of the rows before normalizing): exp(−t²·scale) + cosineFloor with t = ½·g + gap_i + gap_j,
+    /// gap = 0 for rows at least the norm floor long, else ½(1 − sq/floor²). Same grid, group and mirroring as <see cref="AffinityTile"/>.
+    /// </summary>
+    public static void DistanceAffinityTile(ArrayView<float> x, ArrayView<float> sq, ArrayView<float> w, int n, int d, int kind, float scale,
+        float cosineFloor, float normFloorSquared)
+    {
+        if (Grid.IdxX < Grid.IdxY)
+            return;
+        bool mirror = Grid.IdxX != Grid.IdxY;
+        var As = SharedMemory.Allocate<float>(TileK * Stride);
+        var Bs = SharedMemory.Allocate<float>(TileK * Stride);
+        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * ThreadsPerEdge + tx;
+        int i0 = Grid.IdxY * TileEdge, j0 = Grid.IdxX * TileEdge;
+        Row8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int k0 = 0; k0 < d; k0 += TileK)
+        {
+            for (int l = 0; l < 4; l++)
+            {
+                int e = tid + 256 * l, r = e >> 3, kk = e & 7, gk = k0 + kk;
+                int gi = i0 + r, gj = j0 + r;
+                As[kk * Stride + r] = gi < n && gk < d ? x[(long)gi * d + gk] : 0f;
+                Bs[kk * Stride + r] = gj < n && gk < d ? x[(long)gj * d + gk] : 0f;
+            }
+            Group.Barrier();
+            for (int kk = 0; kk < TileK; kk++)
+            {
+                int ao = kk * Stride + ty, bo = kk * Stride + tx;
+                var b = new Row8(Bs[bo], Bs[bo + 16], Bs[bo + 32], Bs[bo + 48], Bs[bo + 64], Bs[bo + 80], Bs[bo + 96], Bs[bo + 112]);
+                c0 = AddSquaredDifferences(c0, As[ao], b);
+                c1 = AddSquaredDifferences(c1, As[ao + 16], b);
+                c2 = AddSquaredDifferences(c2, As[ao + 32], b);
+                c3 = AddSquaredDifferences(c3, As[ao + 48], b);
+                c4 = AddSquaredDifferences(c4, As[ao + 64], b);
+                c5 = AddSquaredDifferences(c5, As[ao + 80], b);
+                c6 = AddSquaredDifferences(c6, As[ao + 96], b);
+                c7 = AddSquaredDifferences(c7, As[ao + 112], b);
+            }
+            Group.Barrier();
+        }
+        var epilogue = new Epilogues(kind, scale, cosineFloor, normFloorSquared, true);
+        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, epilogue, mirror);
+        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, epilogue, mirror);
+    }
+
+    /// <summary>Returns acc + (a − b)² element-wise.</summary>
+    private static Row8 AddSquaredDifferences(Row8 acc, float a, Row8 b)
+    {
+        float t0 = a - b.V0, t1 = a - b.V1, t2 = a - b.V2, t3 = a - b.V3, t4 = a - b.V4, t5 = a - b.V5, t6 = a - b.V6, t7 = a - b.V7;
+        return new Row8(acc.V0 + t0 * t0, acc.V1 + t1 * t1, acc.V2 + t2 * t2, acc.V3 + t3 * t3,
+            acc.V4 + t4 * t4, acc.V5 + t5 * t5, acc.V6 + t6 * t6, acc.V7 + t7 * t7);
+    }
+
+    /// <summary>The epilogue's constants: kind, scale, floors, and whether the tile holds squared distances (else dot products).</summary>
+    private readonly struct Epilogues(int kind, float scale, float cosineFloor, float normFloorSquared, bool distances)
+    {
+        public readonly int Kind = kind;
+        public readonly float Scale = scale, CosineFloor = cosineFloor, NormFloorSquared = normFloorSquared;
+        public readonly bool Distances = distances;
+    }
+
+    private static void StoreRow(Row8 g, int row, int col0, ArrayView<float> sq, ArrayView<float> w, int n, Epilogues e, bool mirror)
     {
         if (row >= n)
             return;
@@ -142,13 +213,27 @@ internal static class AffinityKernels
             int col = col0 + 16 * p;
             if (col < n)
             {
-                float v = Epilogue(g.Get(p), sqi, sq[col], row == col, kind, scale, cosineFloor);
+                float v = e.Distances
+                    ? DistanceEpilogue(g.Get(p), sqi, sq[col], e.Kind, e.Scale, e.CosineFloor, e.NormFloorSquared)
+                    : Epilogue(g.Get(p), sqi, sq[col], row == col, e.Kind, e.Scale, e.CosineFloor);
                 w[(long)row * n + col] = v;
                 if (mirror)
                     w[(long)col * n + row] = v;
             }
         }
     }
+
+    /// <summary>The affinity from a squared distance (<see cref="DistanceAffinityTile"/>); the managed backend applies the same formula.</summary>
+    private static float DistanceEpilogue(float g, float sqi, float sqj, int kind, float scale, float cosineFloor, float normFloorSquared)
+    {
+        if (kind == KindRbf)
+            return MathF.Exp(-g * scale);
+        float t = 0.5f * g + CosineGap(sqi, normFloorSquared) + CosineGap(sqj, normFloorSquared);
+        return MathF.Exp(-t * t * scale) + cosineFloor;
+    }
+
+    /// <summary>½(1 − ‖x̂‖²) of a cosine row from its squared norm: 0 at or above the floor (AffinityMath.CosineGap's formula).</summary>
+    private static float CosineGap(float sq, float normFloorSquared) => sq >= normFloorSquared ? 0f : 0.5f * (1f - sq / normFloorSquared);
 
     /// <summary>The affinity from a dot product; the managed backend applies the same formula.</summary>
     private static float Epilogue(float g, float sqi, float sqj, bool diagonal, int kind, float scale, float cosineFloor)

@@ -9,7 +9,8 @@ namespace NcutKernels.Kernels;
 /// b_j = [u_j, y_j] of width 2k, with s = d^-1/2 (MATH.md; Solvers/NcutBackward is the float64 twin):
 /// pass 1: Z = W·(s∘B) by the block product, d̄_i = −d_i^(−3/2)·a_i·z_i (<see cref="DegreeAdjoint"/>);
 /// pass 2: S_ij = (2·a_i·b_j·s_i·s_j + d̄_i + d̄_j)·W_ij (<see cref="AdjointAffinityTile"/>), the row sums of S, S·X by
-/// <see cref="BlasKernels.ProductPartial"/>, and X̄_i += −(1/σ²)·(rowsum(S)_i·x_i − (S·X)_i) (<see cref="AccumulateFeatureGradient"/>).
+/// <see cref="BlasKernels.ProductPartial"/>, and X̄_i += −(1/σ²)·(rowsum(S)_i·x_i − (S·X)_i) (<see cref="AccumulateFeatureGradient"/>), or
+/// for features far apart relative to σ X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="AccumulateFeatureGradientDirect"/>).
 /// These kernels sit in their own file because the op they reverse is the fused chain, not one forward kernel.
 /// </summary>
 internal static class NcutBackwardKernels
@@ -93,5 +94,25 @@ internal static class NcutBackwardKernels
         for (int sl = 0; sl < slices; sl++)
             sx += part[sl * plane + o];
         gx[o] += -inv * (rowSums[i] * x[o] - sx);
+    }
+
+    /// <summary>
+    /// gx[i, c] += −inv·Σ_j S[i, j]·(x[i, c] − x[j, c]) from the differences themselves (pairs with S_ij = 0 skipped), for x far
+    /// from itself relative to σ (the Solvers/RbfFeatureRows direct path: rowsum·x − S·X would cancel), for rows
+    /// i = row0 + idx.Y. Index (c, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).
+    /// </summary>
+    public static void AccumulateFeatureGradientDirect(Index2D idx, ArrayView<float> x, ArrayView<float> sMat, ArrayView<float> gx, int n, int d,
+        int row0, float inv)
+    {
+        int c = idx.X, i = row0 + idx.Y;
+        long o = (long)i * d + c, so = (long)i * n;
+        float xi = x[o], acc = 0f;
+        for (int j = 0; j < n; j++)
+        {
+            float sij = sMat[so + j];
+            if (sij != 0f)
+                acc += sij * (xi - x[(long)j * d + c]);
+        }
+        gx[o] += -inv * acc;
     }
 }

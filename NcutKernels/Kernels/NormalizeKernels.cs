@@ -7,7 +7,10 @@ namespace NcutKernels.Kernels;
 /// <summary>Degree and symmetric-normalization kernels (float32).</summary>
 internal static class NormalizeKernels
 {
-    /// <summary>sums[row] = Σ_j w[row, j]; one warp per row, fixed shuffle tree (deterministic). 1-D groups, a multiple of the warp size.</summary>
+    /// <summary>
+    /// sums[row] = Σ_j w[row, j], accumulated in float64 (a float32 running sum over n terms drifts by up to n·ε, which moves
+    /// the normalized spectrum off [−1, 1]); one warp per row, fixed shuffle tree (deterministic). 1-D groups, a multiple of the warp size.
+    /// </summary>
     public static void RowSumsWarp(ArrayView<float> w, ArrayView<float> sums, int n)
     {
         int ws = Warp.WarpSize;
@@ -16,13 +19,13 @@ internal static class NormalizeKernels
             return;
         int lane = Warp.LaneIdx;
         long o = (long)row * n;
-        float s = 0f;
+        double s = 0;
         for (int k = lane; k < n; k += ws)
             s += w[o + k];
         for (int off = ws / 2; off > 0; off >>= 1)
             s += Warp.ShuffleDown(s, off);
         if (lane == 0)
-            sums[row] = s;
+            sums[row] = (float)s;
     }
 
     /// <summary>s[i] = 1/√max(deg[i], floor).</summary>

@@ -47,8 +47,10 @@ internal static class SpectralOps
     }
 
     /// <summary>
-    /// RBF: S = (W̄ + W̄ᵀ)∘W, X̄ += −(1/σ²)·(diag(S·1) − S)·X. Cosine: Ŝ̄ = W̄∘(−(Ŝ − 1)/σ²)·(W − floor),
-    /// X̂̄ = (Ŝ̄ + Ŝ̄ᵀ)·X̂, x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖.
+    /// RBF: S = (W̄ + W̄ᵀ)∘W, X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="RbfFeatureRows"/>). Cosine: with t = 1 − Ŝ (symmetric),
+    /// Ŝ̄ = W̄∘(t/σ²)·exp(−t²/(2σ²)), X̂̄ = (Ŝ̄ + Ŝ̄ᵀ)·X̂, x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖; t from the Gram matrix of X̂, or from
+    /// ½‖x̂_i − x̂_j‖² + gap_i + gap_j where the forward took direct differences (<see cref="AffinityMath.UsesDirectDifferences"/>),
+    /// so that t of duplicate rows is 0 exactly rather than a rounding that 1/σ² would magnify.
     /// </summary>
     public static void AffinityBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -65,36 +67,67 @@ internal static class SpectralOps
                 for (int j = 0; j < n; j++)
                     sMat[i * n + j] = (wb[i * n + j] + wb[j * n + i]) * w[i * n + j];
             });
-            var sx = Backends.SimdKernels.SquareTimes(sMat, n, xs, d);
-            Parallel.For(0, n, i =>
+            var features = new RbfFeatureRows(xs, n, d, saved.Sigma);
+            Parallel.For(0, (n + 3) / 4, block =>
             {
-                double rowSum = 0;
-                for (int j = 0; j < n; j++)
-                    rowSum += sMat[i * n + j];
-                for (int c = 0; c < d; c++)
-                    gx[i * d + c] += -inv * (rowSum * xs[i * d + c] - sx[i * d + c]);
+                int i0 = block * 4, rows = Math.Min(4, n - i0);
+                // The block's four S rows: a ragged last block repeats row n − 1 (in a copy, as the product reads four rows).
+                if (rows == 4)
+                    features.Accumulate(sMat, i0 * n, i0, rows, gx);
+                else
+                {
+                    var last = new double[4 * n];
+                    for (int q = 0; q < 4; q++)
+                        Array.Copy(sMat, Math.Min(i0 + q, n - 1) * n, last, q * n, n);
+                    features.Accumulate(last, 0, i0, rows, gx);
+                }
             });
+            ThrowIfNotFinite(gx, "affinity", "X");
             return;
         }
         var norm = new double[n];
+        var squaredNorm = new double[n];
         var xh = new double[n * d];
         for (int i = 0; i < n; i++)
         {
             double sq = 0;
             for (int c = 0; c < d; c++)
                 sq += xs[i * d + c] * xs[i * d + c];
+            squaredNorm[i] = sq;
             norm[i] = Math.Max(Math.Sqrt(sq), AffinityMath.CosineNormFloor);
             for (int c = 0; c < d; c++)
                 xh[i * d + c] = xs[i * d + c] / norm[i];
         }
-        var gram = new double[n * n];
-        Backends.ManagedBackend.Gram(xh, n, d, gram);
-        // Ŝ̄ + Ŝ̄ᵀ with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab = W̄_ab·(−(Ŝ_ab − 1)/σ²)·(W_ab − floor)
+        // t = 1 − Ŝ: from the Gram matrix, or from the differences of the unit rows.
+        var t = new double[n * n];
+        if (AffinityMath.UsesDirectDifferences(AffinityKind.Cosine, 0, inv / 2))
+        {
+            Backends.ManagedBackend.SquaredDistances(xh, n, d, t);
+            var gap = Array.ConvertAll(squaredNorm, AffinityMath.CosineGap);
+            Parallel.For(0, n, i =>
+            {
+                for (int j = 0; j < n; j++)
+                    t[i * n + j] = 0.5 * t[i * n + j] + gap[i] + gap[j];
+            });
+        }
+        else
+        {
+            Backends.ManagedBackend.Gram(xh, n, d, t);
+            Parallel.For(0, n, i =>
+            {
+                for (int j = 0; j < n; j++)
+                    t[i * n + j] = 1 - t[i * n + j];
+            });
+        }
+        // Ŝ̄ + Ŝ̄ᵀ with Ŝ̄_ab = W̄_ab·∂W_ab/∂Ŝ_ab = W̄_ab·(t_ab/σ²)·exp(−t_ab²/(2σ²)), the exponential recomputed in float64 (W − floor
+        // from a float32 forward keeps it only down to the floor's rounding, 6e-11, which t/σ² would magnify at small σ).
         Parallel.For(0, n, i =>
         {
             for (int j = 0; j < n; j++)
-                sMat[i * n + j] = -inv * ((gram[i * n + j] - 1) * (wb[i * n + j] * (w[i * n + j] - AffinityMath.CosineFloor)
-                                                                  + wb[j * n + i] * (w[j * n + i] - AffinityMath.CosineFloor)));
+            {
+                double tij = t[i * n + j];
+                sMat[i * n + j] = inv * tij * Math.Exp(-tij * tij * inv / 2) * (wb[i * n + j] + wb[j * n + i]);
+            }
         });
         var xhBar = Backends.SimdKernels.SquareTimes(sMat, n, xh, d);
         Parallel.For(0, n, i =>
@@ -105,6 +138,18 @@ internal static class SpectralOps
             for (int c = 0; c < d; c++)
                 gx[i * d + c] += (xhBar[i * d + c] - dot * xh[i * d + c]) / norm[i];
         });
+        ThrowIfNotFinite(gx, "affinity", "X");
+    }
+
+    /// <summary>
+    /// The guard on every backward rule here: an <see cref="ArithmeticException"/> naming the operation, the input and the first
+    /// NaN or ±∞ of the gradient it accumulated, so that no non-finite gradient reaches the caller.
+    /// </summary>
+    private static void ThrowIfNotFinite(double[] gradient, string op, string input)
+    {
+        long bad = FeatureChecks.FirstNonFinite<double>(gradient);
+        if (bad >= 0)
+            throw new ArithmeticException($"The backward of {op} produced a non-finite gradient {gradient[bad]} for {input} at element {bad}.");
     }
 
     // ---- normalization ----------------------------------------------------------------------------------
@@ -151,6 +196,7 @@ internal static class SpectralOps
             for (int j = 0; j < n; j++)
                 gw[i * n + j] += mb[i * n + j] * s[i] * s[j] + dBar;
         });
+        ThrowIfNotFinite(gw, "normalize", "W");
     }
 
     // ---- the whole RBF embedding, fused ------------------------------------------------------------------
@@ -223,6 +269,7 @@ internal static class SpectralOps
         long affinityStart = Stopwatch.GetTimestamp();
         device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
         saved.TopK.Report = WithTimes(report, affinityStart, start);
+        ThrowIfNotFinite(x.GradForAccumulation(), "ncut-embedding", "X");
     }
 
     /// <summary>The report with the affinity phase (since <paramref name="affinityStart"/>) and the whole rule (since <paramref name="start"/>) timed.</summary>
@@ -271,5 +318,6 @@ internal static class SpectralOps
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
         saved.Report = WithTimes(report, affinityStart, start);
+        ThrowIfNotFinite(mv.GradForAccumulation(), "top-k-eigen", "M");
     }
 }

@@ -135,12 +135,20 @@ public static class TapeOps
         return Output(tape, "scale", [a], a.Host.Select(v => c * v).ToArray(), a.Rows, a.Cols, c);
     }
 
+    /// <summary>
+    /// Ā += c·C̄; an <see cref="ArithmeticException"/> when that leaves a NaN or ±∞ in Ā (c·C̄ beyond float64: Ncut's exact 2^−e
+    /// rescale of extreme features returns its gradient through this op, and a gradient that large cannot be represented).
+    /// </summary>
     internal static void ScaleBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (a, g, c) = (e.Inputs[0], e.Outputs[0].Grad!, (double)e.Saved!);
         var ga = a.GradForAccumulation();
         for (int i = 0; i < ga.Length; i++)
             ga[i] += c * g[i];
+        long bad = Spectral.FeatureChecks.FirstNonFinite<double>(ga);
+        if (bad >= 0)
+            throw new ArithmeticException($"The backward of scale by {c:G6} produced a non-finite gradient {ga[bad]} at row {bad / a.Cols}, " +
+                $"column {bad % a.Cols} (the gradient exceeds float64's range).");
     }
 
     /// <summary>A∘B element-wise (same shapes).</summary>

@@ -269,16 +269,17 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
         int dropped = _b - kept;
         if (dropped > 0)
             FillRandom(tmp, kept, dropped);
-        if (cols > 0)
-        {
-            // The second Gram–Schmidt pass; it also removes what scaling by 1/σ magnified along Q.
-            // Random refills start with full components along Q and get a third pass.
-            Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
-            if (dropped > 0)
-                Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
-        }
+        ProjectOutBasis(tmp, cols, dropped > 0);
         // Second pass: symmetric (Löwdin) orthonormalization, C = tmp·G^-1/2, B = G^1/2·B1.
         var (g, v) = HostEigen(Inner(tmp, tmp));
+        if (g[_b - 1] < CollapsedNormSquared)
+        {
+            b1 = DropCollapsed(cols, g, v, b1);
+            (g, v) = HostEigen(Inner(tmp, tmp));
+            if (g[_b - 1] < CollapsedNormSquared)
+                throw new ArithmeticException($"Block Lanczos could not extend its basis of {cols} vectors in dimension {_n}: " +
+                    $"random refills lost all but {Math.Sqrt(Math.Max(g[_b - 1], 0)):E2} of their norm to it.");
+        }
         var invSqrt = new double[_b, _b];
         var sqrtG = new double[_b, _b];
         for (int r = 0; r < _b; r++)
@@ -296,6 +297,60 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
             }
         Combine(c, 0, tmp, invSqrt);
         return Multiply(sqrtG, b1);
+    }
+
+    /// <summary>
+    /// The Gram–Schmidt passes of the rows of tmp against Q[0..cols): the second pass, which also removes what scaling by 1/σ
+    /// magnified along Q; random refills start with full components along Q and get a third.
+    /// </summary>
+    private void ProjectOutBasis(Block<T> tmp, int cols, bool refilled)
+    {
+        if (cols == 0)
+            return;
+        Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
+        if (refilled)
+            Combine(tmp, 1, _q.RowRange(0, cols), Negate(Inner(_q.RowRange(0, cols), tmp)));
+    }
+
+    /// <summary>
+    /// Below this squared norm a direction of the projected block has lost most of itself to Q: its first-pass σ was rounding
+    /// (a Gram eigenvalue of C resolves σ only down to about √(b·ε)·σ_max, so σ a little above the drop tolerance can be noise).
+    /// </summary>
+    private const double CollapsedNormSquared = 0.25;
+
+    /// <summary>
+    /// For a block whose Gram matrix G = V·diag(g)·Vᵀ (descending g) has directions below <see cref="CollapsedNormSquared"/>:
+    /// keeps the others, orthonormal (tmp·V/√g), in rows [0, good) of tmp, refills the rest with seeded random vectors
+    /// projected against Q, and returns B1 for the kept rows (√g_e·V_eᵀ·B1; zero for the refills: what the collapsed
+    /// directions carried was rounding).
+    /// </summary>
+    private double[,] DropCollapsed(int cols, double[] g, double[,] v, double[,] b1)
+    {
+        var tmp = _tmp.RowRange(0, _b);
+        int good = 0;
+        while (good < _b && g[good] >= CollapsedNormSquared)
+            good++;
+        var rotation = new double[_b, _b];
+        var kept = new double[_b, _b];
+        for (int e = 0; e < good; e++)
+        {
+            double root = Math.Sqrt(g[e]);
+            for (int r = 0; r < _b; r++)
+                rotation[r, e] = v[r, e] / root;
+            for (int col = 0; col < _b; col++)
+            {
+                double acc = 0;
+                for (int r = 0; r < _b; r++)
+                    acc += v[r, e] * b1[r, col];
+                kept[e, col] = root * acc;
+            }
+        }
+        var c = _c.RowRange(0, _b);
+        Combine(c, 0, tmp, rotation);
+        Copy(c, tmp);
+        FillRandom(tmp, good, _b - good);
+        ProjectOutBasis(tmp, cols, refilled: true);
+        return kept;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -47,11 +47,7 @@ internal static class NcutBackward
 
         int k2 = 2 * k;
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
-        var xt = new double[d * n];
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < d; c++)
-                xt[c * n + i] = x[i * d + c];
-        double inv = 1 / (sigma * sigma);
+        var features = new RbfFeatureRows(x, n, d, sigma);
         Parallel.For(0, (n + 3) / 4, block =>
         {
             int i0 = block * 4, rows = Math.Min(4, n - i0);
@@ -70,25 +66,7 @@ internal static class NcutBackward
                     sRows[q * n + j1] = (2 * dots[2 * q + 1] * s[i] * s[j1] + dBar[i] + dBar[j1]) * w[i * n + j1];
                 }
             }
-            // Σ_j S_ij·x_j for the block: rows of S against rows of Xᵀ.
-            var acc = new double[4 * d];
-            for (int c = 0; c < d; c += 2)
-            {
-                int c1 = Math.Min(c + 1, d - 1);
-                Backends.SimdKernels.Dot4x2(sRows, 0, n, 2 * n, 3 * n, xt, c * n, c1 * n, n, dots);
-                for (int q = 0; q < 4; q++)
-                {
-                    acc[q * d + c] = dots[2 * q];
-                    acc[q * d + c1] = dots[2 * q + 1];
-                }
-            }
-            for (int q = 0; q < rows; q++)
-            {
-                int i = i0 + q;
-                double rowSum = Backends.SimdMath.Sum<double>(sRows.AsSpan(q * n, n));
-                for (int c = 0; c < d; c++)
-                    gx[i * d + c] += -inv * (rowSum * x[i * d + c] - acc[q * d + c]);
-            }
+            features.Accumulate(sRows, 0, i0, rows, gx);
         });
     }
 }

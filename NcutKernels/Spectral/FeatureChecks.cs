@@ -1,4 +1,4 @@
-// FeatureChecks: the finiteness check every entry that takes features runs, with one message naming the parameter, row and column.
+// FeatureChecks: the checks every entry that takes features runs — shape, k < n, and one pass for finiteness (naming the parameter, row and column) and max|x|.
 using System.Numerics;
 
 namespace NcutKernels.Spectral;
@@ -9,14 +9,15 @@ internal static class FeatureChecks
     /// <summary>
     /// The checks of an embedding's input x (row-major, rows × cols): n ≥ 2, d ≥ 1, the length, k &lt; n and finiteness,
     /// each with an ArgumentException-family error naming the parameter (x, rows, cols or EigenvectorCount) and the value.
+    /// Returns the exact power-of-two rescale x needs (<see cref="FeatureScale"/>), from the largest |x| found by the same pass.
     /// </summary>
-    public static void ThrowIfBadEmbeddingInput<T>(ReadOnlySpan<T> x, int rows, int cols, int eigenvectorCount) where T : unmanaged, IFloatingPointIeee754<T>
+    public static FeatureScale ThrowIfBadEmbeddingInput<T>(ReadOnlySpan<T> x, int rows, int cols, int eigenvectorCount) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfBadSize(rows, cols, nameof(rows), nameof(cols));
         if (x.Length != (long)rows * cols)
             throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
         ThrowIfTooManyVectors(rows, eigenvectorCount);
-        ThrowIfNotFinite(x, cols, nameof(x));
+        return FeatureScale.Of(x, cols, nameof(x));
     }
 
     /// <summary>
@@ -58,16 +59,22 @@ internal static class FeatureChecks
     public static ArgumentException NonFinite<T>(T value, long index, int cols, string paramName) =>
         new($"{paramName} contains a non-finite value {value} at row {index / cols}, column {index % cols}.", paramName);
 
-    /// <summary>Elements per block of <see cref="FirstNonFinite{T}"/>'s parallel scan.</summary>
+    /// <summary>Elements per block of <see cref="Scan{T}"/>'s parallel pass.</summary>
     private const int ScanBlock = 1 << 20;
 
-    /// <summary>The lowest index of a NaN or ±∞ in x, or −1: blocks of 2^20 scanned in parallel, SIMD within a block (x − x is 0 exactly for finite x).</summary>
-    public static long FirstNonFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The lowest index of a NaN or ±∞ in x, or −1 (<see cref="Scan{T}"/>).</summary>
+    public static long FirstNonFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Scan(x).FirstNonFinite;
+
+    /// <summary>
+    /// One pass over x: the lowest index of a NaN or ±∞ (−1 when every value is finite) and the largest |x| over the finite
+    /// prefix scanned (all of x when it is finite): blocks of 2^20 in parallel, SIMD within a block (x − x is 0 exactly for finite x).
+    /// </summary>
+    public static (long FirstNonFinite, T MaxAbs) Scan<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length <= ScanBlock)
-            return FirstNonFiniteIn(x);
+            return ScanBlockOf(x);
         int blocks = (x.Length + ScanBlock - 1) / ScanBlock;
-        var found = new long[blocks];
+        var found = new (long, T)[blocks];
         unsafe
         {
             fixed (T* p = x)
@@ -77,31 +84,45 @@ internal static class FeatureChecks
                 Parallel.For(0, blocks, b =>
                 {
                     int start = b * ScanBlock, len = Math.Min(ScanBlock, length - start);
-                    long hit = FirstNonFiniteIn(new ReadOnlySpan<T>((T*)address + start, len));
-                    found[b] = hit < 0 ? -1 : start + hit;
+                    var (hit, max) = ScanBlockOf(new ReadOnlySpan<T>((T*)address + start, len));
+                    found[b] = (hit < 0 ? -1 : start + hit, max);
                 });
             }
         }
-        foreach (long hit in found)
+        T maxAbs = T.Zero;
+        foreach (var (hit, max) in found)
+        {
             if (hit >= 0)
-                return hit;
-        return -1;
+                return (hit, maxAbs);
+            maxAbs = T.Max(maxAbs, max);
+        }
+        return (-1, maxAbs);
     }
 
-    private static long FirstNonFiniteIn<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (long FirstNonFinite, T MaxAbs) ScanBlockOf<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
+        T maxAbs = T.Zero;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
         {
             var v = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(x);
+            var max = Vector<T>.Zero;
             for (; i < v.Length; i++)
+            {
                 if (!Vector.EqualsAll(v[i] - v[i], Vector<T>.Zero))
                     break;
+                max = Vector.Max(max, Vector.Abs(v[i]));
+            }
+            for (int lane = 0; lane < Vector<T>.Count; lane++)
+                maxAbs = T.Max(maxAbs, max[lane]);
             i *= Vector<T>.Count;
         }
         for (; i < x.Length; i++)
+        {
             if (!T.IsFinite(x[i]))
-                return i;
-        return -1;
+                return (i, maxAbs);
+            maxAbs = T.Max(maxAbs, T.Abs(x[i]));
+        }
+        return (-1, maxAbs);
     }
 }

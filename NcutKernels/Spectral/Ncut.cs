@@ -36,7 +36,7 @@ public sealed class Ncut
     /// <summary>Eigenvalues of D^-1/2·W·D^-1/2 from the last fit, descending (λ1 = 1 for a connected graph).</summary>
     public double[] Eigenvalues { get; private set; } = [];
 
-    /// <summary>σ used by the last fit (given or chosen).</summary>
+    /// <summary>σ used by the last fit (given or chosen), in the features' units (see <see cref="NcutOptions.Sigma"/>).</summary>
     public double Sigma { get; private set; } = double.NaN;
 
     /// <summary>Diagnostics of the last eigen-solve.</summary>
@@ -70,18 +70,21 @@ public sealed class Ncut
         var host = x.ToArray();
         int rows = x.Rows, cols = x.Cols;
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
-        FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount);
-        Sigma = Options.SigmaFor(span, rows, cols, _device);
+        var scale = FeatureScale.For(FeatureChecks.ThrowIfBadEmbeddingInput<T>(span, rows, cols, Options.EigenvectorCount), Options.Affinity);
+        var scaledHost = scale.IsIdentity ? null : scale.Apply(span);
+        double sigma = Options.ScaledSigmaFor<T>(scaledHost is null ? span : scaledHost, rows, cols, _device, scale);
+        Sigma = scale.ToUser(sigma, Options.Affinity);
+        var xs = ScaledOnTape(tape, x, scale);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
         Action<string>? progress = Options.Log is null ? null : Options.Log.WriteLine;
         (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
         if (Options.Affinity == AffinityKind.Rbf)
-            r = Ops.SpectralOps.RbfEmbedding(tape, x, Sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
+            r = Ops.SpectralOps.RbfEmbedding(tape, xs, sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
                 Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
         else
         {
-            var w = Ops.SpectralOps.Affinity(tape, x, Options.Affinity, Sigma);
+            var w = Ops.SpectralOps.Affinity(tape, xs, Options.Affinity, sigma);
             var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
             r = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
                 Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
@@ -89,11 +92,31 @@ public sealed class Ncut
         var (u, lambda, saved, report) = r;
         Report = report;
         _lastTopK = saved;
-        Eigenvalues = lambda.Host.ToArray();
-        _lastEigenvectors = ToDouble(u.ToArray());
+        var eigenvalues = ThrowIfNotFinite(lambda.Host.ToArray(), "eigenvalue");
+        _lastEigenvectors = ThrowIfNotFinite(ToDouble(u.ToArray()));
+        Eigenvalues = eigenvalues;
         _kway.Clear();
         return (u, lambda);
     }
+
+    /// <summary>
+    /// x on the tape as the affinity sees it: x itself, or x·2^−e recorded as exact scale operations (each factor a power of two
+    /// within float64's range, so the gradient comes back multiplied by 2^−e exactly).
+    /// </summary>
+    private static Autodiff.Variable<T> ScaledOnTape<T>(Autodiff.Tape<T> tape, Autodiff.Variable<T> x, FeatureScale scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int left = -scale.Exponent; left != 0;)
+        {
+            int step = Math.Clamp(left, -MaxScaleStep, MaxScaleStep);
+            x = Ops.TapeOps.Scale(tape, x, Math.ScaleB(1.0, step));
+            left -= step;
+        }
+        return x;
+    }
+
+    /// <summary>The largest |e| of one recorded 2^e factor (2^±1000 is a normal float64).</summary>
+    private const int MaxScaleStep = 1000;
 
     /// <summary>Embeds the rows of <paramref name="x"/> (n×d): returns the n×k eigenvectors.</summary>
     public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T>
@@ -113,21 +136,25 @@ public sealed class Ncut
             throw new NotSupportedException($"Ncut supports float and double features, not {typeof(T).Name}.");
         if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
             throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
-        FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
+        var scale = FeatureScale.For(FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount), Options.Affinity);
         int k = Options.EigenvectorCount;
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
 
-        Sigma = Options.SigmaFor(x, rows, cols, _device);
+        var scaledHost = scale.IsIdentity ? null : scale.Apply(x);
+        var features = scaledHost is null ? x : scaledHost;
+        double sigma = Options.ScaledSigmaFor(features, rows, cols, _device, scale);
+        Sigma = scale.ToUser(sigma, Options.Affinity);
         double sigmaMs = Lap(sw);
-        log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}");
+        log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}" +
+            (scale.IsIdentity ? "" : $" (features scaled by 2^{-scale.Exponent}: max|x| = {scale.MaxAbs:G3})"));
 
-        using var xm = DeviceMatrix<T>.Upload(_device, x, rows, cols);
+        using var xm = DeviceMatrix<T>.Upload(_device, features, rows, cols);
         double uploadMs = Lap(sw);
         using var w = DeviceMatrix<T>.Allocate(_device, rows, rows);
         using var degrees = DeviceMatrix<T>.Allocate(_device, 1, rows);
         var be = _device.Backend;
-        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * Sigma * Sigma));
+        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
         be.Synchronize();
         double affinityMs = Lap(sw);
         be.RowSums(w, degrees.All);
@@ -144,9 +171,10 @@ public sealed class Ncut
         if (!report.Converged)
             log?.WriteLine($"ncut: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
 
-        Eigenvalues = values.Select(v => v - Options.DiagonalShift).ToArray();
+        var eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
         var result = ToColumns(vectors, rows, k);
-        _lastEigenvectors = ToDouble(result);
+        _lastEigenvectors = ThrowIfNotFinite(ToDouble(result));
+        Eigenvalues = eigenvalues;
         _kway.Clear();
         Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
         log?.WriteLine($"ncut: {Timings}");
@@ -190,6 +218,25 @@ public sealed class Ncut
         ? kway
         : throw new InvalidOperationException($"No k-way rotation fitted for {clusters} clusters: call KwayFit({clusters}) first" +
             (_kway.Count == 0 ? "." : $" (fitted: {string.Join(", ", _kway.Keys.Order())})."));
+
+    /// <summary>The values, after an <see cref="ArithmeticException"/> naming the first non-finite one (the guard on every fit's output).</summary>
+    internal static double[] ThrowIfNotFinite(double[] values, string what)
+    {
+        int bad = Array.FindIndex(values, v => !double.IsFinite(v));
+        if (bad >= 0)
+            throw new ArithmeticException($"Ncut produced a non-finite {what} {values[bad]} at index {bad}; the result is not returned.");
+        return values;
+    }
+
+    /// <summary>The eigenvectors (n×k), after an <see cref="ArithmeticException"/> naming the first non-finite entry.</summary>
+    private static double[,] ThrowIfNotFinite(double[,] u)
+    {
+        long bad = FeatureChecks.FirstNonFinite(MemoryMarshal.CreateReadOnlySpan(ref u[0, 0], u.Length));
+        if (bad >= 0)
+            throw new ArithmeticException($"Ncut produced a non-finite eigenvector entry {u[bad / u.GetLength(1), bad % u.GetLength(1)]} " +
+                $"at row {bad / u.GetLength(1)}, vector {bad % u.GetLength(1)}; the result is not returned.");
+        return u;
+    }
 
     /// <summary>The matrix widened to float64.</summary>
     internal static double[,] ToDouble<T>(T[,] a) where T : unmanaged, IFloatingPointIeee754<T>

@@ -78,6 +78,20 @@ public sealed record NcutOptions
     }
 
     /// <summary>
+    /// σ in the scaled units for features used as x·2^−e (<paramref name="scaled"/>: the scaled rows, <paramref name="scale"/>: e):
+    /// <see cref="Sigma"/> converted (<see cref="FeatureScale.ToScaled"/>), the cosine default, or the degree rule measured on the
+    /// scaled rows; an <see cref="ArgumentOutOfRangeException"/> naming Sigma when it is below the precision's smallest usable σ
+    /// (<see cref="FeatureScale.ThrowIfSigmaTooSmall{T}"/>).
+    /// </summary>
+    internal double ScaledSigmaFor<T>(ReadOnlySpan<T> scaled, int rows, int cols, Runtime.ComputeDevice? device, FeatureScale scale)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        double sigma = Sigma is { } s ? scale.ToScaled(s, Affinity) : SigmaFor(scaled, rows, cols, device);
+        scale.ThrowIfSigmaTooSmall<T>(sigma, Affinity);
+        return sigma;
+    }
+
+    /// <summary>
     /// As <see cref="SigmaFor{T}(ReadOnlySpan{T}, int, int, Runtime.ComputeDevice?)"/> for x resident on its device: the
     /// degree-quantile rule copies only the rows it reads to the host, and its pair terms and row sums run on x's device when
     /// that is an ILGPU device.

@@ -19,11 +19,23 @@ namespace NcutKernels.Spectral;
 /// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's except where a step's mean
 /// lies within rounding of the 1 % band or of the target. For features resident on a device only the candidate rows are
 /// copied to the host (<see cref="ByDegreeQuantile{T}(DeviceMatrix{T}, AffinityKind, double, int, Action{string})"/>).
+/// For RBF the rule runs on the rows scaled by an exact 2^−e that puts their largest |x| in [1, 2) (<see cref="FeatureScale.Unit"/>),
+/// and σ is scaled back by 2^e: the search thus starts at 0.5·2^e, near the data's scale, so no data are too large or too small
+/// for its 100 steps or for float64, and σ(2^j·x) = 2^j·σ(x) exactly. Every σ the search visits before it bisects is a power of
+/// two (0.5·2^j), and from any start on that grid the search reaches the same bracket [2^j, 2^(j+1)] ncut_pytorch's start 0.5
+/// reaches, so σ is ncut_pytorch's unless two powers of two both lie within 1 % of the target, or its 100 steps ran out.
 /// </summary>
 internal static partial class SigmaSelection
 {
     public const int SubsetSize = 1000, CandidateCount = 4000, ProjectionDims = 8, MaxSteps = 100;
     public const double InitialSigma = 0.5, RelativeTolerance = 1e-2;
+
+    /// <summary>
+    /// σ when the measured rows do not vary (σ0 = 0): every pair of them is at distance 0, so the graph they form is all ones
+    /// whatever σ; RBF takes 1 in the units where max|x| ∈ [1, 2) (2^⌊log₂ max|x|⌋ in the features' units, 1 when x = 0),
+    /// cosine 1.
+    /// </summary>
+    public const double DegenerateSigma = 1.0;
 
     /// <summary>Returns σ for x (n×d row-major), on the host. Degenerate data (all rows equal) returns 1, where every σ gives the same graph.</summary>
     public static double ByDegreeQuantile<T>(ReadOnlySpan<T> x, int n, int d, AffinityKind kind, double quantile, int seed)
@@ -59,11 +71,18 @@ internal static partial class SigmaSelection
         try
         {
             Gather(x, d, rows, xs);
+            // RBF: measured on the rows scaled by 2^−e into max|x| ∈ [1, 2) (exact), σ scaled back (see the class summary), and
+            // centred (distances do not move; the pair terms' Gram expansion then cancels only as far as the rows spread).
+            var unit = kind == AffinityKind.Rbf ? FeatureScale.Unit(FeatureChecks.Scan<double>(xs.AsSpan(0, m * d)).MaxAbs) : default;
+            if (!unit.IsIdentity)
+                unit.Apply<double>(xs.AsSpan(0, m * d), xs);
+            if (kind == AffinityKind.Rbf)
+                ManagedBackend.CenterColumns(xs, m, d);
             double sigma0 = SumOfStd(xs, m, d);
             if (!(sigma0 > 0))
-                return 1.0;
+                return unit.ToUser(DegenerateSigma, kind);
             using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
-            return Search(affinity, m, sigma0, quantile);
+            return unit.ToUser(Search(affinity, m, sigma0, quantile), kind);
         }
         finally
         {
