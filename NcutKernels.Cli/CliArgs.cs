@@ -3,20 +3,30 @@ using System.Globalization;
 
 namespace NcutKernels.Cli;
 
-/// <summary>Parsed "--name value" options; unknown options, and repeats of options not declared repeatable, are errors.</summary>
+/// <summary>
+/// Parsed "--name value" options and "--name" flags; unknown options, and repeats of options not declared repeatable, are errors.
+/// </summary>
 internal sealed class CliArgs
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
-    public CliArgs(IEnumerable<string> args, IReadOnlySet<string> known, IReadOnlySet<string>? repeatable = null)
+    /// <summary>Parses <paramref name="args"/>: <paramref name="known"/> options take a value, <paramref name="flags"/> none.</summary>
+    public CliArgs(IEnumerable<string> args, IReadOnlySet<string> known, IReadOnlySet<string>? repeatable = null, IReadOnlySet<string>? flags = null)
     {
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
         {
             string a = list[i];
+            if (a.StartsWith("--", StringComparison.Ordinal) && flags?.Contains(a[2..]) == true)
+            {
+                if (!_flags.Add(a[2..]))
+                    throw new UsageException($"option '{a}' given twice");
+                continue;
+            }
             if (!a.StartsWith("--", StringComparison.Ordinal) || !known.Contains(a[2..]))
-                throw new UsageException($"unknown argument '{a}' (known: {string.Join(", ", known.Order().Select(k => "--" + k))})");
+                throw new UsageException($"unknown argument '{a}' (known: {string.Join(", ", known.Concat(flags ?? new HashSet<string>()).Order().Select(k => "--" + k))})");
             if (i + 1 >= list.Count)
                 throw new UsageException($"option '{a}' needs a value");
             if (repeatable?.Contains(a[2..]) == true)
@@ -30,6 +40,9 @@ internal sealed class CliArgs
     }
 
     public string? String(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Whether the flag was given.</summary>
+    public bool Flag(string name) => _flags.Contains(name);
 
     /// <summary>Every value of a repeatable option, in order (empty when not given).</summary>
     public IReadOnlyList<string> Strings(string name) => _lists.TryGetValue(name, out var values) ? values : [];

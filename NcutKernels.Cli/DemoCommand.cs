@@ -8,14 +8,14 @@ internal static class DemoCommand
 
     private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile"];
 
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" });
+        var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" }, flags: EmbedCommand.Flags);
         var images = a.Strings("image");
         if (images.Count == 0)
             images = Photos.Select(p => Path.Combine(AppContext.BaseDirectory, "ReferenceData", "images", p)).ToArray();
         var settings = TraceCommand.Parse(a, images, a.String("out") ?? "ncut-demo");
         stdout.WriteLine($"demo: channel tracing on {string.Join(", ", images.Select(Path.GetFileName))} → {settings.OutDir}");
-        return TraceCommand.Run(settings, stdout);
+        return TraceCommand.Run(settings, stdout, stderr);
     }
 }

@@ -12,9 +12,9 @@ internal static class EmbedCommand
         ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
          "path", "propagation", "sampling", "distance-precision", "classic-landmarks", "accuracy-check"];
 
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, Known);
+        var a = new CliArgs(args, Known, flags: Flags);
         string input = a.Required("input"), output = a.Required("output");
         string? eigenvaluesPath = a.String("eigenvalues"), vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
         var options = new NcutOptions
@@ -25,6 +25,8 @@ internal static class EmbedCommand
             Quantile = a.Double("quantile"),
             Seed = a.Int("seed") ?? 0,
             Log = stdout,
+            OnWarning = Warnings(stderr),
+            Strict = a.Flag("strict"),
         };
         var nystrom = new NystromOptions
         {
@@ -123,8 +125,6 @@ internal static class EmbedCommand
         r.Outputs.Write(r.Output, s => WriteMatrix(s, values));
         r.Outputs.Write(r.GradOutput!, s => WriteMatrix(s, gradient));
         r.Stdout.WriteLine($"ncut: backward {ncut.GradientReport}");
-        if (ncut.GradientReport is { Reliable: false } report)
-            r.Stdout.WriteLine($"ncut: warning: the gradient may be inaccurate ({report})");
     }
 
     private static T[,] ReadAdjoint<T>(string path, int rows, int cols, string option) where T : unmanaged, IFloatingPointIeee754<T>
@@ -162,6 +162,12 @@ internal static class EmbedCommand
         Buffer.BlockCopy(data, 0, m, 0, data.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         return m;
     }
+
+    /// <summary>The options that take no value.</summary>
+    internal static readonly HashSet<string> Flags = ["strict"];
+
+    /// <summary>Each library warning as one "ncut: warning: …" line on stderr.</summary>
+    internal static Action<NcutWarning> Warnings(TextWriter stderr) => w => stderr.WriteLine($"ncut: warning: {w}");
 
     /// <summary>auto | cuda | cpu (ilgpu-cpu for kernel debugging).</summary>
     internal static DeviceKind ParseDevice(string? text) => text?.ToLowerInvariant() switch

@@ -17,6 +17,9 @@ internal static class ExitCode
 
     /// <summary>Not enough memory (host or device) for the request.</summary>
     public const int OutOfMemory = 3;
+
+    /// <summary>--strict: a result was not reliable at the precision used (the line says why and what would resolve it).</summary>
+    public const int Unreliable = 4;
 }
 
 /// <summary>Maps the exception that ended a command to its exit code and the one line "ncut: error: …" printed on stderr.</summary>
@@ -33,6 +36,7 @@ internal static class ErrorReport
         return e switch
         {
             OutOfMemoryException => (ExitCode.OutOfMemory, $"ncut: error: out of memory: {message} — {MemoryAdvice(command)}"),
+            Spectral.NcutReliabilityException => (ExitCode.Unreliable, $"ncut: error: {message}"),
             UsageException or ArgumentException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException
                 => (ExitCode.BadInput, $"ncut: error: {message}"),
             _ => (ExitCode.Failure, $"ncut: error: {message} ({e.GetType().Name})"),

@@ -19,20 +19,22 @@ namespace NcutKernels.Cli
               ncut trace --image A.jpg [--image B.jpg ...] --out DIR [--clusters C] [--n-eig K] [--top T]
                          [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
                          [--affinity cosine|rbf] [--sigma S | --quantile Q] [--model ResNet18.onnx]
-                         [--device auto|cuda|cpu] [--seed N]
+                         [--device auto|cuda|cpu] [--seed N] [--strict]
                          (images up to 16384 pixels a side and 64 megapixels; DIR's parent folder must exist)
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
                          [--sampling uniform|farthestpoint] [--distance-precision tf32x3|fp32|tf32]
                          [--classic-landmarks S] [--accuracy-check ROWS]
-                         [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy]
+                         [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy] [--strict]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
               ncut info
             outputs are checked before any work and appear only when the command succeeds (written under temporary
             names, then renamed into place); no output may overwrite an input or another output.
+            results the library knows to be unreliable (eigenvectors not determined at the precision used, an unreliable
+            gradient, a failed --accuracy-check) print "ncut: warning: …" on stderr with the remedy; --strict makes them errors.
             exit codes: 0 done; 1 unexpected failure (the message names the exception type); 2 bad usage or input;
-                        3 out of memory
+                        3 out of memory; 4 an unreliable result refused by --strict
             """;
 
         /// <summary>Runs one command; returns the process exit code. Whatever fails in the command becomes one stderr line, never an exception.</summary>
@@ -56,9 +58,9 @@ namespace NcutKernels.Cli
             {
                 return args[0] switch
                 {
-                    "demo" => DemoCommand.Run(args[1..], stdout),
-                    "trace" => TraceCommand.Run(args[1..], stdout),
-                    "embed" => EmbedCommand.Run(args[1..], stdout),
+                    "demo" => DemoCommand.Run(args[1..], stdout, stderr),
+                    "trace" => TraceCommand.Run(args[1..], stdout, stderr),
+                    "embed" => EmbedCommand.Run(args[1..], stdout, stderr),
                     "info" => InfoCommand.Run(stdout),
                     _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, info)"),
                 };

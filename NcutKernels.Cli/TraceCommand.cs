@@ -24,15 +24,15 @@ internal static class TraceCommand
 
     /// <summary>Settings shared by `ncut trace` and `ncut demo`.</summary>
     internal sealed record Settings(IReadOnlyList<string> Images, string OutDir, int Clusters, int EigenvectorCount, int Top, int? Tiles,
-        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile);
+        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict);
 
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" });
+        var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" }, flags: EmbedCommand.Flags);
         var images = a.Strings("image");
         if (images.Count == 0)
             throw new UsageException("missing required option --image (repeat it for several images)");
-        return Run(Parse(a, images, a.Required("out")), stdout);
+        return Run(Parse(a, images, a.Required("out")), stdout, stderr);
     }
 
     /// <summary>Reads the options common to trace and demo.</summary>
@@ -61,14 +61,14 @@ internal static class TraceCommand
         }
         return new Settings(images, Path.GetFullPath(outDir), clusters, k, top, tiles, a.Enum<ResNetLayer>("layer") ?? ResNetLayer.Layer3,
             a.String("model"), EmbedCommand.ParseDevice(a.String("device")), a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign, a.Int("seed") ?? 0,
-            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"));
+            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"));
     }
 
     /// <summary>
     /// Runs the whole pipeline; returns the exit code. The output folder is checked first, every file is written into a
     /// temporary folder beside it, and the set is moved in at the end, so a failure leaves no partial set behind.
     /// </summary>
-    internal static int Run(Settings s, TextWriter stdout)
+    internal static int Run(Settings s, TextWriter stdout, TextWriter stderr)
     {
         var total = Stopwatch.StartNew();
         using var outputs = OutputPaths.Folder("--out", s.OutDir, OutputNames(s.Images));
@@ -98,7 +98,11 @@ internal static class TraceCommand
             {
                 Clusters = s.Clusters,
                 Kway = s.Kway,
-                Ncut = new NcutOptions { EigenvectorCount = s.EigenvectorCount, Seed = s.Seed, Affinity = s.Affinity, Sigma = s.Sigma, Quantile = s.Quantile },
+                Ncut = new NcutOptions
+                {
+                    EigenvectorCount = s.EigenvectorCount, Seed = s.Seed, Affinity = s.Affinity, Sigma = s.Sigma, Quantile = s.Quantile,
+                    OnWarning = EmbedCommand.Warnings(stderr), Strict = s.Strict,
+                },
                 Log = stdout,
             });
             var trace = tracer.Trace(features);

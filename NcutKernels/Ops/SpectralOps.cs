@@ -29,7 +29,17 @@ internal static class SpectralOps
         public double Next { get; } = next;
         public double CgTolerance { get; } = cgTolerance;
         public int CgMaxIterations { get; } = cgMaxIterations;
-        public EigenGradientReport? Report { get; set; }
+        public EigenGradientReport? Report { get; private set; }
+
+        /// <summary>Called with each backward pass's report (the owner's reliability warning).</summary>
+        public Action<EigenGradientReport>? Reported { get; set; }
+
+        /// <summary>Keeps <paramref name="report"/> as <see cref="Report"/> and passes it to <see cref="Reported"/>.</summary>
+        public void Publish(EigenGradientReport report)
+        {
+            Report = report;
+            Reported?.Invoke(report);
+        }
 
         /// <summary><see cref="EigenBackward.Solve"/> with these settings.</summary>
         public (double[] y, EigenGradientReport report) Backward(Func<double[], double[]> multiply, double[] u, double[]? uBar, double[]? lambdaBar, int n, int k) =>
@@ -268,7 +278,7 @@ internal static class SpectralOps
         var (y, report) = saved.TopK.Backward(Multiply, u, uv.Grad, lv.Grad, n, k);
         long affinityStart = Stopwatch.GetTimestamp();
         device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
-        saved.TopK.Report = WithTimes(report, affinityStart, start);
+        saved.TopK.Publish(WithTimes(report, affinityStart, start));
         ThrowIfNotFinite(x.GradForAccumulation(), "ncut-embedding", "X");
     }
 
@@ -317,7 +327,7 @@ internal static class SpectralOps
         long affinityStart = Stopwatch.GetTimestamp();
         var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
         Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
-        saved.Report = WithTimes(report, affinityStart, start);
+        saved.Publish(WithTimes(report, affinityStart, start));
         ThrowIfNotFinite(mv.GradForAccumulation(), "top-k-eigen", "M");
     }
 }

@@ -42,7 +42,10 @@ public sealed class Ncut
     /// <summary>Diagnostics of the last eigen-solve.</summary>
     public LanczosReport? Report { get; private set; }
 
-    /// <summary>Stage timings of the last fit.</summary>
+    /// <summary>
+    /// Stage timings of the last fit; null after a differentiable fit (<see cref="FitTransform{T}(Autodiff.Variable{T})"/>), whose
+    /// stages run on the tape (the backward's phases are in <see cref="GradientReport"/>'s timings).
+    /// </summary>
     public NcutTimings? Timings { get; private set; }
 
     private Ops.SpectralOps.TopKSaved? _lastTopK;
@@ -77,7 +80,8 @@ public sealed class Ncut
         var xs = ScaledOnTape(tape, x, scale);
         double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
         double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
-        Action<string>? progress = Options.Log is null ? null : Options.Log.WriteLine;
+        var log = Options.Log;
+        Action<string>? progress = log is null ? null : log.WriteLine;
         (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
         if (Options.Affinity == AffinityKind.Rbf)
             r = Ops.SpectralOps.RbfEmbedding(tape, xs, sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
@@ -91,6 +95,15 @@ public sealed class Ncut
         }
         var (u, lambda, saved, report) = r;
         Report = report;
+        Timings = null;
+        log?.WriteLine($"ncut: eigen-solve {report} (recorded)");
+        if (Reliability.OfEigenSolve("eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
+            Options.Warn(warning);
+        saved.Reported = gradient =>
+        {
+            if (Reliability.OfGradient(gradient, typeof(T) == typeof(float)) is { } unreliable)
+                Options.Warn(unreliable);
+        };
         _lastTopK = saved;
         var eigenvalues = ThrowIfNotFinite(lambda.Host.ToArray(), "eigenvalue");
         _lastEigenvectors = ThrowIfNotFinite(ToDouble(u.ToArray()));
@@ -168,8 +181,8 @@ public sealed class Ncut
         double eigenMs = Lap(sw);
         Report = report;
         log?.WriteLine($"ncut: eigen-solve {report}");
-        if (!report.Converged)
-            log?.WriteLine($"ncut: warning: residual {report.MaxResidual:E2} above tolerance {tol:E1}; raise MaxBlockProducts or the tolerance");
+        if (Reliability.OfEigenSolve("eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
+            Options.Warn(warning);
 
         var eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
         var result = ToColumns(vectors, rows, k);
