@@ -1,4 +1,4 @@
-// RowPrimitiveTests: Backend.GatherRows, FirstNonFinite, FinishClassic, ColumnSums and ScaleColumns on the managed backend and ILGPU's CPU accelerator against direct host loops, and their bad arguments.
+// RowPrimitiveTests: Backend.GatherRows, FirstNonFinite, MaxAbs, FinishClassic, ColumnSums and ScaleColumns on the managed backend and ILGPU's CPU accelerator against direct host loops, and their bad arguments.
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
 using NUnit.Framework;
@@ -64,6 +64,24 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
         Assert.That(() => dev.Backend.ScaleColumns(range, [1, 2]), Throws.ArgumentException.With.Message.Contains("2 factors for 6 columns"));
         Assert.That(() => dev.Backend.ScaleColumns(range, [1, 1, 1, double.NaN, 1, 1]),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("factors"));
+    }
+
+    [TestCase("cpu")]
+    [TestCase("ilgpu")]
+    public void MaxAbs_IsTheLargestMagnitude_OfARowRange(string device)
+    {
+        var dev = Device(device);
+        const int n = 300, d = 7;
+        var x = Random(n * d, 5);
+        x[150 * d + 3] = -1e30f;
+        x[299 * d + 6] = 7e30f;
+        using var m = DeviceMatrix<float>.Upload(dev, x, n, d);
+        Assert.That(dev.Backend.MaxAbs(m.All), Is.EqualTo(7e30f));
+        Assert.That(dev.Backend.MaxAbs(m.RowRange(0, 299)), Is.EqualTo(1e30f), "a negative extreme counts by magnitude");
+        Assert.That(dev.Backend.MaxAbs(m.RowRange(0, 100)), Is.EqualTo(Enumerable.Range(0, 100 * d).Max(i => Math.Abs(x[i]))));
+        using var zeros = DeviceMatrix<float>.Allocate(dev, 3, 2);
+        dev.Backend.ScaleColumns(zeros.All, [0, 0]);
+        Assert.That(dev.Backend.MaxAbs(zeros.All), Is.EqualTo(0));
     }
 
     [TestCase("cpu")]

@@ -86,6 +86,9 @@ internal abstract class Backend : IDisposable
     /// <summary>dst (= , rows.Length×d) = the rows of x (n×d) listed in <paramref name="rows"/>, in that order (each in [0, n)).</summary>
     public abstract void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>The largest |x| over the elements of x (all finite: call after <see cref="FirstNonFinite{T}"/>); 0 for an empty x.</summary>
+    public abstract double MaxAbs<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>The lowest flat index (row·cols + col) of a NaN or infinite element of x, or −1 when every element is finite.</summary>
     public abstract long FirstNonFinite<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
 

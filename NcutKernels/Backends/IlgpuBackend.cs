@@ -441,6 +441,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<float>, int, int>? _classicValues;
     private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>? _gatherRows;
     private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int>? _scaleColumns;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, long>? _maxAbs;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
     public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
@@ -518,6 +519,18 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         foreach (var (extent, row0) in RowBands.Of(x.Cols, x.Rows, _gridRows))
             _scaleColumns(extent, F(x), f.View, x.Cols, row0);
         _acc.Synchronize();
+    }
+
+    public override double MaxAbs<T>(Block<T> x)
+    {
+        _maxAbs ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, long>(RowKernels.MaxAbs);
+        using var best = _acc.Allocate1D(new[] { 0 });
+        int group = Math.Min(256, _acc.MaxNumThreadsPerGroup);
+        long groups = Math.Clamp((x.Length + group - 1) / group, 1, _acc.AcceleratorType == AcceleratorType.CPU ? 4 : 8 * Math.Max(1, _acc.NumMultiprocessors));
+        _maxAbs(new KernelConfig((int)groups, group), F(x), best.View, x.Length);
+        var result = new int[1];
+        best.View.CopyToCPU(result);
+        return BitConverter.Int32BitsToSingle(result[0]);
     }
 
     public override long FirstNonFinite<T>(Block<T> x)

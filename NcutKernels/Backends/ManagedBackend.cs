@@ -383,6 +383,8 @@ internal sealed class ManagedBackend : Backend
 
     public override long FirstNonFinite<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
 
+    public override double MaxAbs<T>(Block<T> x) => double.CreateTruncating(FeatureChecks.Scan<T>(Data(x)).MaxAbs);
+
     public override void Copy<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));

@@ -1,5 +1,6 @@
-// RowKernels: row gather, column scaling and the scan for non-finite values over device matrices. Rule: GatherRows writes dst with =; ScaleColumns scales in place; FirstNonFinite only lowers found[0] (atomic min).
+// RowKernels: row gather, column scaling and the scans for non-finite values and the largest |x| over device matrices. Rule: GatherRows writes dst with =; ScaleColumns scales in place; FirstNonFinite only lowers found[0] (atomic min), MaxAbs only raises best[0] (atomic max).
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace NcutKernels.Kernels;
 
@@ -24,6 +25,19 @@ internal static class RowKernels
     {
         long o = (long)(row0 + idx.Y) * cols + idx.X;
         x[o] *= factors[idx.X];
+    }
+
+    /// <summary>
+    /// best[0] = max(best[0], bits of |x[e]|) over e &lt; length, for finite x: grid-stride over 1-D groups, each thread's largest
+    /// |x| as float bits (non-negative floats order as their bit patterns), one atomic max per thread. best[0] starts at 0.
+    /// </summary>
+    public static void MaxAbs(ArrayView<float> x, ArrayView<int> best, long length)
+    {
+        long stride = (long)Grid.DimX * Group.DimX;
+        float local = 0;
+        for (long e = (long)Grid.IdxX * Group.DimX + Group.IdxX; e < length; e += stride)
+            local = XMath.Max(local, XMath.Abs(x[e]));
+        Atomic.Max(ref best[0], (int)Interop.FloatAsInt(local));
     }
 
     /// <summary>

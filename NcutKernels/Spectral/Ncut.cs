@@ -116,7 +116,7 @@ public sealed class Ncut
     /// x on the tape as the affinity sees it: x itself, or x·2^−e recorded as exact scale operations (each factor a power of two
     /// within float64's range, so the gradient comes back multiplied by 2^−e exactly).
     /// </summary>
-    private static Autodiff.Variable<T> ScaledOnTape<T>(Autodiff.Tape<T> tape, Autodiff.Variable<T> x, FeatureScale scale)
+    internal static Autodiff.Variable<T> ScaledOnTape<T>(Autodiff.Tape<T> tape, Autodiff.Variable<T> x, FeatureScale scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int left = -scale.Exponent; left != 0;)

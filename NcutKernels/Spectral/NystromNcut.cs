@@ -71,8 +71,8 @@ public sealed partial class NystromNcut
     /// <summary>Eigenvalues of the landmark graph's D^-1/2·W·D^-1/2 from the last fit, descending (all points on the exact path).</summary>
     public double[] Eigenvalues => _fit is null ? [] : (double[])_fit.Eigenvalues.Clone();
 
-    /// <summary>σ of the landmark graph's affinity (given or chosen on the landmarks).</summary>
-    public double Sigma => _fit?.Sigma ?? double.NaN;
+    /// <summary>σ of the landmark graph's affinity (given or chosen on the landmarks), in the features' units.</summary>
+    public double Sigma => _fit is null ? double.NaN : _fit.Scale.ToUser(_fit.Sigma, Options.Affinity);
 
     /// <summary>The rows of the fitted x that are landmarks, ascending (every row on the exact path).</summary>
     public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();
@@ -85,7 +85,8 @@ public sealed partial class NystromNcut
     public int[] AnchorIndices => _propagator is null ? [] : _propagator.Rows.Select(r => _fit!.Indices[r]).Order().ToArray();
 
     /// <summary>The propagation's bandwidth (σp for the nearest-anchor propagations, σ for the classic extension); NaN until prepared.</summary>
-    public double PropagationSigma => _propagator?.Sigma ?? double.NaN;
+    public double PropagationSigma => _propagator is null ? double.NaN
+        : _fit!.Scale.ToUser(_propagator.Sigma, _propagator.Classic ? Options.Affinity : AffinityKind.Rbf);
 
     /// <summary>How many anchors each point's row sums over; 0 until the propagation is prepared.</summary>
     public int PropagationNeighbours => _propagator?.Neighbours ?? 0;
@@ -122,7 +123,12 @@ public sealed partial class NystromNcut
     public T[,] Transform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => Transform(Span(x), x.GetLength(0), x.GetLength(1));
 
     /// <summary>As <see cref="Transform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
-    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> => TransformCore(x, rows, cols, true);
+    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var fit = BeginTransform<T>(rows, cols);
+        var scaled = ScaledTransformRows(x, rows, cols, fit.Scale);
+        return TransformCore(scaled is null ? x : scaled, rows, cols);
+    }
 
     /// <summary>
     /// As <see cref="Transform{T}(T[,])"/> for x resident on this device (n×d, the fitted d): returns a new n×k
@@ -132,14 +138,19 @@ public sealed partial class NystromNcut
     public DeviceMatrix<T> Transform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckDeviceInput(x);
-        return TransformDevice(x, true);
+        var fit = BeginTransform<T>(x.Rows, x.Cols);
+        CheckDeviceValues(x);
+        ThrowIfBeyondScale<T>(_device.Backend.MaxAbs(x.All), fit.Scale);
+        if (fit.Scale.IsIdentity)
+            return TransformDevice(x);
+        using var scaled = ScaledCopy(x, fit.Scale);
+        return TransformDevice(scaled);
     }
 
-    private T[,] TransformCore<T>(ReadOnlySpan<T> x, int rows, int cols, bool check) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Propagates the rows of x (row-major, checked, in the fit's scaled units) in chunks: returns n×k.</summary>
+    private T[,] TransformCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var fit = BeginTransform<T>(rows, cols);
-        if (check)
-            CheckValues(x, rows, cols);
         var sw = Stopwatch.StartNew();
         var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
         using var _ = converted;
@@ -163,11 +174,10 @@ public sealed partial class NystromNcut
         return result;
     }
 
-    private DeviceMatrix<T> TransformDevice<T>(DeviceMatrix<T> x, bool check) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Propagates device-resident x (checked, in the fit's scaled units): returns a new n×k matrix on the device.</summary>
+    private DeviceMatrix<T> TransformDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var fit = BeginTransform<T>(x.Rows, x.Cols);
-        if (check)
-            CheckDeviceValues(x);
         var sw = Stopwatch.StartNew();
         var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
         using var _ = converted;
@@ -245,10 +255,15 @@ public sealed partial class NystromNcut
     /// <summary>As <see cref="FitTransform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
     public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (FitCore(x, rows, cols) is { } exact)
-            return exact;
-        var u = TransformCore(x, rows, cols, false);
-        FinishHostFit(x, rows, cols, u);
+        var (nystrom, scale) = BeginFit(x, rows, cols);
+        if (!nystrom)
+            return FitExact(x, rows, cols, scale);
+        // Features outside the precision's safe range are used as x·2^−e (exact): a scaled copy for this fit.
+        var scaled = scale.IsIdentity ? null : scale.Apply(x);
+        var features = scaled is null ? x : scaled;
+        FitNystrom(features, rows, cols, scale);
+        var u = TransformCore(features, rows, cols);
+        FinishHostFit(features, rows, cols, u);
         return u;
     }
 
@@ -274,12 +289,23 @@ public sealed partial class NystromNcut
     /// </summary>
     public DeviceMatrix<T> FitTransform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (FitDevice(x) is { } exact)
-            return exact;
-        var u = TransformDevice(x, false);
+        CheckDeviceInput(x);
+        FeatureChecks.ThrowIfBadEmbeddingShape(x.Rows, x.Cols, Options.EigenvectorCount, nameof(x));
+        CheckDeviceValues(x);
+        var scale = DeviceScale(x);
+        if (!ChoosePath(x.Rows))
+        {
+            var host = new T[x.Length];
+            x.Download(host);
+            return DeviceMatrix<T>.Upload(_device, FitExact<T>(host, x.Rows, x.Cols, scale));
+        }
+        using var scaled = scale.IsIdentity ? null : ScaledCopy(x, scale);
+        var features = scaled ?? x;
+        FitDevice(features, scale);
+        var u = TransformDevice(features);
         try
         {
-            FinishDeviceFit(x, u);
+            FinishDeviceFit(features, u);
         }
         catch
         {
@@ -289,19 +315,9 @@ public sealed partial class NystromNcut
         return u;
     }
 
-    /// <summary>Fits on device-resident x; returns the exact embedding (on the device) on the exact path, null on the Nyström path.</summary>
-    private DeviceMatrix<T>? FitDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The Nyström fit on device-resident x (checked, in the units of <paramref name="scale"/>): sampling and gather on the device, then <see cref="FitLandmarks"/>.</summary>
+    private void FitDevice<T>(DeviceMatrix<T> x, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckDeviceInput(x);
-        FeatureChecks.ThrowIfBadEmbeddingShape(x.Rows, x.Cols, Options.EigenvectorCount, nameof(x));
-        CheckDeviceValues(x);
-        if (!ChoosePath(x.Rows))
-        {
-            var host = new T[x.Length];
-            x.Download(host);
-            var u = FitExact<T>(host, x.Rows, x.Cols);
-            return DeviceMatrix<T>.Upload(_device, u);
-        }
         var sw = Stopwatch.StartNew();
         int m = LandmarkCount(x.Rows);
         var indices = Nystrom.Sampling == LandmarkSampling.Uniform
@@ -321,8 +337,7 @@ public sealed partial class NystromNcut
         }
         double samplingMs = Lap(sw);
         Options.Log?.WriteLine($"nystrom: landmarks chosen in {chooseMs:F1} ms, gathered on the device in {samplingMs - chooseMs:F1} ms");
-        FitLandmarks(indices, null, landmarks, x.Rows, x.Cols, samplingMs);
-        return null;
+        FitLandmarks(indices, null, landmarks, x.Rows, x.Cols, samplingMs, scale);
     }
 
     /// <summary>Checks that x lives on this device, is not disposed and has a supported element type.</summary>
@@ -354,21 +369,12 @@ public sealed partial class NystromNcut
         return MemoryMarshal.CreateReadOnlySpan(ref x[0, 0], x.Length);
     }
 
-    /// <summary>Fits; returns the exact embedding on the exact path, null on the Nyström path (the caller propagates).</summary>
-    private T[,]? FitCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!BeginFit(x, rows, cols))
-            return FitExact(x, rows, cols);
-        FitNystrom(x, rows, cols);
-        return null;
-    }
-
-    /// <summary>Validates x, forgets the previous fit and chooses the path (logged): true for Nyström.</summary>
-    private bool BeginFit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Validates x, forgets the previous fit and chooses the path (logged): true for Nyström, and x's feature scale.</summary>
+    private (bool nystrom, FeatureScale scale) BeginFit<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckType<T>();
-        FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
-        return ChoosePath(rows);
+        var scale = FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount);
+        return (ChoosePath(rows), scale);
     }
 
     /// <summary>Forgets the previous fit and chooses the path for n = rows (logged): true for Nyström.</summary>
@@ -388,19 +394,24 @@ public sealed partial class NystromNcut
         return nystrom;
     }
 
-    private T[,] FitExact<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The exact path: <see cref="Ncut"/> on x (which scales the features itself); the fit keeps x as later transforms use it
+    /// (x·2^−e for <paramref name="scale"/>) with σ in the same units.
+    /// </summary>
+    private T[,] FitExact<T>(ReadOnlySpan<T> x, int rows, int cols, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var ncut = new Ncut(_device, Options);
         var u = ncut.FitTransform(x, rows, cols);
         Report = ncut.Report;
         var t = ncut.Timings!;
         Timings = new NystromTimings(0, t.SigmaMs, t.TotalMs - t.SigmaMs, 0, 0);
-        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.ToArray(), Widen(Span(u)), null, ncut.Eigenvalues, ncut.Sigma,
-            Enumerable.Repeat(1.0, u.GetLength(1)).ToArray());
+        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.ToArray() : scale.Apply(x), Widen(Span(u)), null,
+            ncut.Eigenvalues, scale.ToScaled(ncut.Sigma, Options.Affinity), Enumerable.Repeat(1.0, u.GetLength(1)).ToArray(), scale);
         return u;
     }
 
-    private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The Nyström fit on host rows x (row-major, in the units of <paramref name="scale"/>): sampling, then <see cref="FitLandmarks"/>.</summary>
+    private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sw = Stopwatch.StartNew();
         var indices = SampleLandmarks(x, rows, cols);
@@ -415,7 +426,7 @@ public sealed partial class NystromNcut
             for (int r = 0; r < m; r++)
                 x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan(r * cols, cols));
             var landmarks = features.AsSpan(0, m * cols);
-            FitLandmarks(indices, features, DeviceMatrix<T>.Upload(_device, landmarks, m, cols), rows, cols, Lap(sw));
+            FitLandmarks(indices, features, DeviceMatrix<T>.Upload(_device, landmarks, m, cols), rows, cols, Lap(sw), scale);
         }
         finally
         {
@@ -428,7 +439,7 @@ public sealed partial class NystromNcut
     /// (m×d) on the device, owned from here on (kept as the resident fit); host: the same rows on the host in its first m×d
     /// elements when the input was there (null: σ reads its rows from the device); the fit keeps no host copy.
     /// </summary>
-    private void FitLandmarks<T>(int[] indices, T[]? host, DeviceMatrix<T> features, int rows, int cols, double samplingMs)
+    private void FitLandmarks<T>(int[] indices, T[]? host, DeviceMatrix<T> features, int rows, int cols, double samplingMs, FeatureScale scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var resident = new Resident<T>(features, null, null);
@@ -440,12 +451,12 @@ public sealed partial class NystromNcut
         try
         {
             log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
-            double sigma = host is null ? Options.SigmaFor(features) : Options.SigmaFor<T>(host.AsSpan(0, m * cols), m, cols, _device);
+            double sigma = host is null ? LandmarkSigma(features, scale) : LandmarkSigma<T>(host.AsSpan(0, m * cols), m, cols, scale);
             sigmaMs = Lap(sw);
             log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
             var (eigenvalues, degrees, subset) = LandmarkNcut(resident, sigma, rows);
             landmarkMs = Lap(sw);
-            var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma);
+            var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma, null, scale);
             _propagator = Prepare(fit, resident, subset);
             _fit = fit;
             anchorsMs = Lap(sw);
@@ -678,13 +689,6 @@ public sealed partial class NystromNcut
             throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
     }
 
-    private static void CheckValues<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (x.Length != (long)rows * cols)
-            throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        FeatureChecks.ThrowIfNotFinite(x, cols, nameof(x));
-    }
-
     private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new double[a.Length];
@@ -730,7 +734,7 @@ public sealed partial class NystromNcut
     /// sign of each output column, decided from the fit's own output rows (null until then).
     /// </summary>
     private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma,
-        double[]? OutputSigns = null);
+        double[]? OutputSigns = null, FeatureScale Scale = default);
 
     /// <summary>
     /// The propagation's settings: anchor positions among the landmarks, anchor degrees (null: renormalized; all ones for the

@@ -41,7 +41,8 @@ public sealed partial class NystromNcut
         int rows = x.Rows, cols = x.Cols;
         var host = x.ToArray();
         var span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
-        if (!BeginFit(span, rows, cols))
+        var (nystrom, scale) = BeginFit(span, rows, cols);
+        if (!nystrom)
         {
             var exact = new Ncut(_device, Options);
             var sw0 = Stopwatch.StartNew();
@@ -49,8 +50,16 @@ public sealed partial class NystromNcut
             Report = exact.Report;
             _landmarkNcut = exact;
             Timings = new NystromTimings(0, 0, sw0.Elapsed.TotalMilliseconds, 0, 0);
-            _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), x.Host, u.Host, null, exact.Eigenvalues, exact.Sigma);
+            _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.Host : scale.Apply<double>(x.Host), u.Host, null,
+                exact.Eigenvalues, scale.ToScaled(exact.Sigma, Options.Affinity), Enumerable.Repeat(1.0, u.Cols).ToArray(), scale);
             return (u, lambda);
+        }
+        // Features outside the precision's safe range enter as x·2^−e, recorded as exact power-of-two scalings.
+        if (!scale.IsIdentity)
+        {
+            x = Ncut.ScaledOnTape(tape, x, scale);
+            host = x.ToArray();
+            span = MemoryMarshal.CreateReadOnlySpan(ref host[0, 0], host.Length);
         }
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
@@ -61,7 +70,7 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
         var features = xl.ToArray();
-        double sigma = Options.SigmaFor(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols, _device);
+        double sigma = LandmarkSigma(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols, scale);
         double sigmaMs = Lap(sw);
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={sigma:G6} (recorded)");
 
@@ -74,7 +83,7 @@ public sealed partial class NystromNcut
         var v = Propagation == NystromPropagation.Classic
             ? PropagateClassic(tape, x, xl, ul, lam, sigma)
             : PropagateNearest(tape, x, xl, ul);
-        _fit = new Landmarks(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma);
+        _fit = new Landmarks(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma, null, scale);
         // Column signs from the recorded output's own rows (a constant ±1 diagonal, recorded, so the gradient follows them).
         var signs = FixSigns(HostColumnSums<double>(v.Host, v.Cols));
         if (signs.Any(s => s < 0))
