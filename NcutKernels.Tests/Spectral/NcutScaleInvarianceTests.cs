@@ -105,6 +105,28 @@ public class NcutScaleInvarianceTests
         AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaled.Sigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"2^{exponent}");
     }
 
+    // Any factor, not only powers of two: the σ rule solves mean affinity = target to 1e-12, so σ(c·X) = c·σ(X) to rounding.
+    [TestCase(3.7, true)]
+    [TestCase(1e250, true)]
+    [TestCase(7.3e-290, true)]
+    [TestCase(0.3, false)]
+    [TestCase(4.1e25, false)]
+    [TestCase(6.7e-27, false)]
+    public void SigmaRule_AnyFactor_GivesTheSameEmbedding(double c, bool float64)
+    {
+        var unscaled = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
+        if (float64)
+            unscaled.FitTransform(X);
+        else
+            unscaled.FitTransform(TestData.ToFloat(X));
+        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
+        var scaled = EmbeddingChecks.Scaled(X, c);
+        var u = float64 ? TestData.Matrix(ncut.FitTransform(scaled)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(scaled)));
+        // c·X rounds once (float64 1e-16, float32 6e-8 relative), and σ follows the rounded data: 1e-12 / 1e-6.
+        Assert.That(ncut.Sigma, Is.EqualTo(c * unscaled.Sigma).Within((float64 ? 1e-12 : 1e-6) * c * unscaled.Sigma), "σ(c·X) = c·σ(X)");
+        AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaled.Sigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"c = {c}");
+    }
+
     // Cosine (default σ = 0.5, no unit): any scale.
     [TestCase(1e300, true)]
     [TestCase(1e-300, true)]

@@ -123,9 +123,12 @@ public class SigmaSelectionTests
 
         double target = Target(x, rows, kind, q);
         double mean = MeanAffinity(x, rows, kind, sigma);
-        Assert.That(mean, Is.EqualTo(target).Within(0.01 * target + 1e-12), $"σ = {sigma}");
-        // The search itself, run independently, lands on the same σ.
-        Assert.That(sigma, Is.EqualTo(Search(x, rows, kind, target)).Within(1e-12 * sigma));
+        // σ is the root of mean(σ) = target (to 1e-12 relative; this reference sums in another order).
+        Assert.That(mean, Is.EqualTo(target).Within(1e-9 * target), $"σ = {sigma}");
+        // ncut_pytorch's search, run independently, stops inside its 1 % band around the same target (where the mean affinity
+        // is flat in σ, as for these cosine graphs, that band spans a wide range of σ: only the means compare).
+        double peer = Search(x, rows, kind, target);
+        Assert.That(MeanAffinity(x, rows, kind, peer), Is.EqualTo(target).Within(0.01 * target + 1e-12));
     }
 
     [Test]

@@ -1,4 +1,4 @@
-// SigmaSearch: the σ rule's search (doubling, then bisection to within 1 % of the target), replayed step by step over σ evaluated in batches.
+// SigmaSearch: the σ rule's search (doubling, then bisection to within 1 % of the target, replayed step by step over σ evaluated in batches), refined to the root.
 using System.Runtime.InteropServices;
 
 namespace NcutKernels.Spectral;
@@ -8,7 +8,8 @@ internal static partial class SigmaSelection
     /// <summary>
     /// σ from σ0 and the subset's affinity row sums: the target is the <paramref name="quantile"/> of the per-node mean affinities
     /// at σ0; from σ = 0.5, σ doubles until the mean of all affinities passes the target, then bisects until the mean is within
-    /// 1 % of it (at most <see cref="MaxSteps"/> steps). The steps are taken one by one, as written; only where the σ values
+    /// 1 % of it (at most <see cref="MaxSteps"/> steps), then refines σ to where the mean equals the target (<see cref="Refine"/>).
+    /// The steps are taken one by one, as written; only where the σ values
     /// are evaluated changes: σ0 comes with the first step's σ, and when <see cref="IAffinityRowSums.Lookahead"/> L exceeds 1,
     /// each call evaluates every σ the search could ask for next — first the doubling chain up to 2·σ0, later every σ the next
     /// L steps could reach (≤ 2^L − 1) — so a device makes a few round trips instead of one per step. A σ's mean does not depend
@@ -43,7 +44,65 @@ internal static partial class SigmaSelection
             }
             current = Mean(affinity, m, means, sigma, low, high);
         }
-        return sigma;
+        return Refine(affinity, m, means, target, sigma, current);
+    }
+
+    /// <summary>Relative distance to the target at which <see cref="Refine"/> stops: 1e-12.</summary>
+    internal const double RootTolerance = 1e-12;
+
+    /// <summary>
+    /// The root of mean(σ) = target near <paramref name="sigma"/> (mean <paramref name="current"/>): bracketed by halving or
+    /// doubling σ, then Illinois regula falsi on ln σ until the mean is within <see cref="RootTolerance"/> of the target or the
+    /// bracket is ~1e-13 wide. ncut_pytorch stops within 1 % of the target, so its σ depends on where the search started and on
+    /// the powers of two it visited, not only on the data: the root is unique (the mean affinity grows strictly with σ), so
+    /// σ(c·x) = c·σ(x) up to rounding for every c > 0, and it lies inside ncut_pytorch's 1 % band.
+    /// </summary>
+    private static double Refine(IAffinityRowSums affinity, int m, Dictionary<double, double> means, double target, double sigma, double current)
+    {
+        double At(double s)
+        {
+            if (!means.TryGetValue(s, out double mean))
+            {
+                Evaluate(affinity, [s], m, means);
+                mean = means[s];
+            }
+            return mean - target;
+        }
+        double lo = sigma, hi = sigma, glo = current - target, ghi = glo;
+        for (int step = 0; glo > 0 && step < MaxSteps; step++)
+            glo = At(lo /= 2);
+        for (int step = 0; ghi < 0 && step < MaxSteps; step++)
+            ghi = At(hi *= 2);
+        if (glo == 0 || !(glo < 0))
+            return lo;
+        if (ghi == 0 || !(ghi > 0))
+            return hi;
+        double xlo = Math.Log(lo), xhi = Math.Log(hi);
+        int side = 0;
+        for (int step = 0; step < MaxSteps && xhi - xlo > 1e-13; step++)
+        {
+            double x = (xlo * ghi - xhi * glo) / (ghi - glo);
+            if (!(x > xlo && x < xhi))
+                x = 0.5 * (xlo + xhi);
+            double s = Math.Exp(x), g = At(s);
+            if (Math.Abs(g) <= RootTolerance * target)
+                return s;
+            if (g < 0)
+            {
+                (xlo, glo) = (x, g);
+                if (side < 0)
+                    ghi /= 2;
+                side = -1;
+            }
+            else
+            {
+                (xhi, ghi) = (x, g);
+                if (side > 0)
+                    glo /= 2;
+                side = 1;
+            }
+        }
+        return Math.Exp(0.5 * (xlo + xhi));
     }
 
     /// <summary>

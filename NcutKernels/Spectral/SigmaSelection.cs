@@ -13,17 +13,18 @@ namespace NcutKernels.Spectral;
 /// (all points when n ≤ 1000; otherwise farthest-point sampling, seeded, in an 8-dimensional random
 /// projection, from 4000 evenly spaced candidates when n &gt; 4000), take the per-node mean affinities at
 /// σ0 = Σ_k std(X[:, k]) and their <c>quantile</c> as the target; then, from σ = 0.5, double σ until the
-/// mean of all affinities passes the target and bisect until it is within 1 % of it (at most 100 steps).
+/// mean of all affinities passes the target and bisect until it is within 1 % of it (at most 100 steps) — where ncut_pytorch
+/// stops — and refine to the root, mean = target to 1e-12 (<see cref="Search"/>), so that σ scales with the data for any factor.
 /// The subset, σ0 and the search run on the host in float64; the pair terms and the row sums of the affinity at
 /// each σ the search asks for run on the host (managed CPU backend, no device) or, for an ILGPU device, as float64
-/// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's except where a step's mean
-/// lies within rounding of the 1 % band or of the target. For features resident on a device only the candidate rows are
+/// kernels (<see cref="IlgpuSigma"/>, several σ per launch), whose σ equals the host's to the root's 1e-12 (their float64
+/// sums round differently). For features resident on a device only the candidate rows are
 /// copied to the host (<see cref="ByDegreeQuantile{T}(DeviceMatrix{T}, AffinityKind, double, int, Action{string})"/>).
 /// For RBF the rule runs on the rows scaled by an exact 2^−e that puts their largest |x| in [1, 2) (<see cref="FeatureScale.Unit"/>),
 /// and σ is scaled back by 2^e: the search thus starts at 0.5·2^e, near the data's scale, so no data are too large or too small
 /// for its 100 steps or for float64, and σ(2^j·x) = 2^j·σ(x) exactly. Every σ the search visits before it bisects is a power of
 /// two (0.5·2^j), and from any start on that grid the search reaches the same bracket [2^j, 2^(j+1)] ncut_pytorch's start 0.5
-/// reaches, so σ is ncut_pytorch's unless two powers of two both lie within 1 % of the target, or its 100 steps ran out.
+/// reaches; the refined root lies inside ncut_pytorch's 1 % band.
 /// </summary>
 internal static partial class SigmaSelection
 {
