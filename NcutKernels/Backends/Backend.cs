@@ -9,30 +9,81 @@ namespace NcutKernels.Backends;
 /// One set of primitives, several implementations (managed CPU, ILGPU on CUDA or on ILGPU's CPU
 /// accelerator). Tall vectors are stored as rows of a <see cref="Block{T}"/> (contiguous, length n);
 /// small dense factors (≤ a few hundred) live on the host in float64.
-/// Every output is overwritten (=) unless the method says it accumulates.
+/// Every output is overwritten (=) unless the method says it accumulates. Each primitive is an entry (<see cref="Enter"/>:
+/// the device's lock where the backend serializes, the disposal check, the backend bound to the calling thread) around
+/// its implementation, the protected <c>…Core</c> method.
 /// </summary>
-internal abstract class Backend : IDisposable
+internal abstract partial class Backend
 {
     /// <summary>Allocates a zero-filled buffer.</summary>
-    public abstract DeviceStorage<T> Allocate<T>(long length) where T : unmanaged;
+    public DeviceStorage<T> Allocate<T>(long length) where T : unmanaged
+    {
+        using var entry = Enter();
+        return AllocateCore<T>(length);
+    }
+
+    /// <inheritdoc cref="Allocate{T}"/>
+    protected abstract DeviceStorage<T> AllocateCore<T>(long length) where T : unmanaged;
 
     /// <summary>w (n×n) = affinity of the rows of x (n×d). scale = 1/(2σ²).</summary>
-    public abstract void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        AffinityCore(x, w, kind, scale);
+    }
+
+    /// <inheritdoc cref="Affinity{T}"/>
+    protected abstract void AffinityCore<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>sums (1×n) = row sums of w (n×n).</summary>
-    public abstract void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        RowSumsCore(w, sums);
+    }
+
+    /// <inheritdoc cref="RowSums{T}"/>
+    protected abstract void RowSumsCore<T>(DeviceMatrix<T> w, Block<T> sums) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>w = diag(d)^-1/2 · w · diag(d)^-1/2 + shift·I in place, d = degrees (1×n).</summary>
-    public abstract void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        NormalizeCore(w, degrees, shift);
+    }
+
+    /// <inheritdoc cref="Normalize{T}"/>
+    protected abstract void NormalizeCore<T>(DeviceMatrix<T> w, Block<T> degrees, double shift) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>y (b×n) = (m · vᵀ)ᵀ for symmetric m (n×n) and v (b×n): one pass over m for the whole block.</summary>
-    public abstract void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        SymmetricProductCore(m, v, y);
+    }
+
+    /// <inheritdoc cref="SymmetricProduct{T}"/>
+    protected abstract void SymmetricProductCore<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Returns G (p×q, float64 accumulation) with G[r, c] = a_r · b_c for a (p×n), b (q×n).</summary>
-    public abstract double[,] InnerProducts<T>(Block<T> a, Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
+    public double[,] InnerProducts<T>(Block<T> a, Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        return InnerProductsCore(a, b);
+    }
+
+    /// <inheritdoc cref="InnerProducts{T}"/>
+    protected abstract double[,] InnerProductsCore<T>(Block<T> a, Block<T> b) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>dst_c = beta·dst_c + Σ_r s[r, c]·a_r for dst (q×n), a (p×n), s (p×q); dst must not overlap a.</summary>
-    public abstract void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        CombineCore(dst, beta, a, s);
+    }
+
+    /// <inheritdoc cref="Combine{T}"/>
+    protected abstract void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// The fused backward of RBF affinity → normalization (MATH.md; <see cref="Solvers.NcutBackward"/>): from the eigen
@@ -40,7 +91,15 @@ internal abstract class Backend : IDisposable
     /// X̄ += −(1/σ²)·(diag(S·1) − S)·X, S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij, without forming W̄ or M̄.
     /// x (n×d) the features, w (n×n) their RBF affinity, degrees d = W·1, y and u n×k row-major float64, σ the affinity's.
     /// </summary>
-    public abstract void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
+    public void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
+        double[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        AccumulateRbfEmbeddingGradientCore(x, w, degrees, y, u, sigma, gx);
+    }
+
+    /// <inheritdoc cref="AccumulateRbfEmbeddingGradient{T}"/>
+    protected abstract void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
         double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
@@ -50,7 +109,14 @@ internal abstract class Backend : IDisposable
     /// pick order; count ≥ rows returns every row, 0..rows−1 in order. The managed backend equals <see cref="FarthestPointSampling.Greedy"/>
     /// (float64 distances); the ILGPU kernel compares float32 distances, so its picks may differ where two rows nearly tie.
     /// </summary>
-    public abstract int[] FarthestPointSample<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>;
+    public int[] FarthestPointSample<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        return FarthestPointSampleCore(points, count);
+    }
+
+    /// <inheritdoc cref="FarthestPointSample{T}"/>
+    protected abstract int[] FarthestPointSampleCore<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// Nearest-anchor propagation: for every row x_i of <paramref name="x"/> (n×d), N_i = the <paramref name="neighbours"/>
@@ -61,15 +127,30 @@ internal abstract class Backend : IDisposable
     /// 1 ≤ neighbours ≤ a, σ &gt; 0. Rows are independent: the result for a row does not depend on the other rows given.
     /// <paramref name="precision"/>: the distances' products on CUDA (ignored elsewhere).
     /// </summary>
-    public abstract void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        PropagateNearestCore(x, anchors, values, anchorDegrees, sigma, neighbours, output, precision);
+    }
+
+    /// <inheritdoc cref="PropagateNearest{T}"/>
+    protected abstract void PropagateNearestCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output, DistancePrecision precision) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// The classic Nyström extension's last step on propagated sums (rows×(k+1): Σ_j w·v_j in the first k columns, Σ_j w in
     /// the last, each divided by <paramref name="count"/>): output[r, c] (=, rows×k) = sums[r, c]·count/√(count·sums[r, k]),
     /// or 0 where count·sums[r, k] ≤ <see cref="NearestPropagation.WeightFloor"/>.
     /// </summary>
-    public abstract void FinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void FinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        FinishClassicCore(sums, count, output);
+    }
+
+    /// <inheritdoc cref="FinishClassic{T}"/>
+    protected abstract void FinishClassicCore<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// The classic Nyström extension's value matrix from the landmark eigenvectors as the solver leaves them:
@@ -80,35 +161,90 @@ internal abstract class Backend : IDisposable
     /// float64 in that order and rounded once (so it equals, bit for bit, the host's u·s/λ with u = sign·vector in float64),
     /// and values[j, k] = 1.
     /// </summary>
-    public abstract void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+    public void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        ClassicValuesCore(vectors, rows, rowScale, columnSign, columnDivisor, values);
+    }
+
+    /// <inheritdoc cref="ClassicValues{T}"/>
+    protected abstract void ClassicValuesCore<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>dst (= , rows.Length×d) = the rows of x (n×d) listed in <paramref name="rows"/>, in that order (each in [0, n)).</summary>
-    public abstract void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        GatherRowsCore(x, rows, dst);
+    }
+
+    /// <inheritdoc cref="GatherRows{T}"/>
+    protected abstract void GatherRowsCore<T>(Block<T> x, int[] rows, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>The largest |x| over the elements of x (all finite: call after <see cref="FirstNonFinite{T}"/>); 0 for an empty x.</summary>
-    public abstract double MaxAbs<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+    public double MaxAbs<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        return MaxAbsCore(x);
+    }
+
+    /// <inheritdoc cref="MaxAbs{T}"/>
+    protected abstract double MaxAbsCore<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>The lowest flat index (row·cols + col) of a NaN or infinite element of x, or −1 when every element is finite.</summary>
-    public abstract long FirstNonFinite<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+    public long FirstNonFinite<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        return FirstNonFiniteCore(x);
+    }
+
+    /// <inheritdoc cref="FirstNonFinite{T}"/>
+    protected abstract long FirstNonFiniteCore<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>dst = src (same shape).</summary>
-    public abstract void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void Copy<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        CopyCore(src, dst);
+    }
+
+    /// <inheritdoc cref="Copy{T}"/>
+    protected abstract void CopyCore<T>(Block<T> src, Block<T> dst) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// Σ_i x[i, c] for every column c of x (rows×cols), accumulated in float64 in a fixed order (deterministic; on ILGPU the
     /// float64 sums pass through float32 means, enough for a sign).
     /// </summary>
-    public abstract double[] ColumnSums<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
+    public double[] ColumnSums<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        return ColumnSumsCore(x);
+    }
+
+    /// <inheritdoc cref="ColumnSums{T}"/>
+    protected abstract double[] ColumnSumsCore<T>(Block<T> x) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>x[i, c] ·= factors[c] for every row i (factors: one finite value per column of x).</summary>
-    public abstract void ScaleColumns<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>;
+    public void ScaleColumns<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        CheckColumnFactors(x, factors);
+        ScaleColumnsCore(x, factors);
+    }
+
+    /// <inheritdoc cref="ScaleColumns{T}"/>
+    protected abstract void ScaleColumnsCore<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Waits for queued work.</summary>
-    public abstract void Synchronize();
+    public void Synchronize()
+    {
+        using var entry = Enter();
+        SynchronizeCore();
+    }
 
-    /// <summary>Releases the backend's resources.</summary>
-    public abstract void Dispose();
+    /// <inheritdoc cref="Synchronize"/>
+    protected abstract void SynchronizeCore();
 
     /// <summary>Checks that the coefficients of <see cref="Combine{T}"/> are p×q.</summary>
     protected static void CheckCoefficients(double[,] s, int p, int q)

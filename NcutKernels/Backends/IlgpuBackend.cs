@@ -8,22 +8,28 @@ using NcutKernels.Spectral;
 
 namespace NcutKernels.Backends;
 
-/// <summary>ILGPU storage: one dense device buffer.</summary>
-internal sealed class IlgpuStorage<T>(Accelerator accelerator, long length) : DeviceStorage<T>(length) where T : unmanaged
+/// <summary>ILGPU storage: one dense device buffer of <paramref name="owner"/>'s accelerator; copies and freeing enter the owner (its lock, bound to the calling thread).</summary>
+internal sealed class IlgpuStorage<T>(IlgpuBackend owner, Accelerator accelerator, long length) : DeviceStorage<T>(length) where T : unmanaged
 {
     private MemoryBuffer1D<T, Stride1D.Dense>? _buffer = accelerator.Allocate1D<T>(length);
 
     public ArrayView<T> View => (_buffer ?? throw new ObjectDisposedException(nameof(IlgpuStorage<T>))).View;
 
-    public override void Upload(ReadOnlySpan<T> source, long offset) =>
+    public override void Upload(ReadOnlySpan<T> source, long offset)
+    {
+        using var entry = owner.Enter();
         View.SubView(offset, source.Length).CopyFromCPU(source);
+    }
 
-    public override void Download(Span<T> destination, long offset) =>
+    public override void Download(Span<T> destination, long offset)
+    {
+        using var entry = owner.Enter();
         View.SubView(offset, destination.Length).CopyToCPU(destination);
+    }
 
     public override void Dispose()
     {
-        _buffer?.Dispose();
+        owner.Release(_buffer);
         _buffer = null;
     }
 }
@@ -32,9 +38,11 @@ internal sealed class IlgpuStorage<T>(Accelerator accelerator, long length) : De
 /// <see cref="Backend"/> on an ILGPU accelerator. The kernels are float32 (the production path);
 /// float64 matrices can be stored and moved but computing on them needs the managed CPU backend.
 /// The row-wise kernels over (columns, rows) launch in bands of at most <paramref name="gridRows"/> rows
-/// (<see cref="RowBands"/>; tests lower it to run several bands at tiny sizes).
+/// (<see cref="RowBands"/>; tests lower it to run several bands at tiny sizes). The accelerator, its kernel cache and the
+/// grow-only scratch (here, in <see cref="IlgpuNystrom"/> and <see cref="IlgpuSigma"/>) are shared by every call, so calls are
+/// serialized (<see cref="Backend.Enter"/>) and each binds the accelerator (for CUDA, its context) to the calling thread.
 /// </summary>
-internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : Backend
+internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : Backend(serialized: true)
 {
     private readonly Accelerator _acc = accelerator;
     private readonly int _gridRows = gridRows;
@@ -72,9 +80,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         return buffer.View.SubView(0, length);
     }
 
-    public override DeviceStorage<T> Allocate<T>(long length)
+    protected override DeviceStorage<T> AllocateCore<T>(long length)
     {
-        var s = Guarded<T, IlgpuStorage<T>>(length, () => new IlgpuStorage<T>(_acc, length));
+        var s = Guarded<T, IlgpuStorage<T>>(length, () => new IlgpuStorage<T>(this, _acc, length));
         s.View.MemSetToZero();
         return s;
     }
@@ -114,7 +122,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
             throw new ArgumentException($"{name} must be {n}×{n}, got {w.Rows}×{w.Cols}.", name);
     }
 
-    public override void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
+    protected override void AffinityCore<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
     {
         int n = x.Rows, d = x.Cols;
         CheckSquare(w, n, nameof(w));
@@ -178,7 +186,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
             _subtractMeans(extent, x, mean, xc, d, row0);
     }
 
-    public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums) => RowSums(Float(w), F(sums), w.Cols);
+    protected override void RowSumsCore<T>(DeviceMatrix<T> w, Block<T> sums) => RowSums(Float(w), F(sums), w.Cols);
 
     /// <summary>sums[i] = Σ_j w[i, j] for w (n×n).</summary>
     private void RowSums(ArrayView<float> w, ArrayView<float> sums, int n)
@@ -188,7 +196,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         _rowSums(new KernelConfig((n + perGroup - 1) / perGroup, group), w, sums, n);
     }
 
-    public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
+    protected override void NormalizeCore<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
     {
         int n = w.Cols;
         using var s = _acc.Allocate1D<float>(n);
@@ -200,7 +208,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         _acc.Synchronize();
     }
 
-    public override void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
+    protected override void SymmetricProductCore<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
     {
         CheckSameCols(v, y, nameof(SymmetricProduct));
         SymmetricProduct(Float(m), F(v), F(y), m.Cols, v.Rows);
@@ -226,7 +234,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         }
     }
 
-    public override double[,] InnerProducts<T>(Block<T> a, Block<T> b)
+    protected override double[,] InnerProductsCore<T>(Block<T> a, Block<T> b)
     {
         CheckSameCols(a, b, nameof(InnerProducts));
         int p = a.Rows, q = b.Rows, n = a.Cols;
@@ -240,7 +248,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         return result;
     }
 
-    public override void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s)
+    protected override void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s)
     {
         CheckSameCols(dst, a, nameof(Combine));
         int p = a.Rows, q = dst.Rows, n = dst.Cols;
@@ -262,7 +270,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     /// added to gx. Device memory: S (n², freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
     /// planes and O(n·k) vectors (with host staging arrays of the same sizes).
     /// </summary>
-    public override void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    protected override void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
         int n = x.Rows, d = x.Cols, width = 2 * k;
@@ -397,10 +405,14 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     private IlgpuSigma? _sigma;
 
     /// <summary>The σ rule's pair terms of xs (m×d, float64) on this accelerator (<see cref="IlgpuSigma"/>).</summary>
-    public IAffinityRowSums SigmaRowSums(double[] xs, int m, int d, AffinityKind kind) => (_sigma ??= new IlgpuSigma(_acc)).Pairs(xs, m, d, kind);
+    public IAffinityRowSums SigmaRowSums(double[] xs, int m, int d, AffinityKind kind)
+    {
+        using var entry = Enter();
+        return (_sigma ??= new IlgpuSigma(this, _acc)).Pairs(xs, m, d, kind);
+    }
 
     /// <summary>One launch for the whole walk (<see cref="SamplingKernels.FarthestPointSample"/>); distances in float32.</summary>
-    public override int[] FarthestPointSample<T>(Block<T> points, int count)
+    protected override int[] FarthestPointSampleCore<T>(Block<T> points, int count)
     {
         CheckSampleCount(count);
         if (points.Cols <= SamplingKernels.MaxDims)
@@ -415,8 +427,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     /// row selecting the K nearest and summing. Other cases (K between 128 and a, or all anchors without degrees) run the
     /// managed code on the host.
     /// </summary>
-    public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3)
+    protected override void PropagateNearestCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output, DistancePrecision precision)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
         if (neighbours == anchors.Rows && anchorDegrees is not null)
@@ -444,7 +456,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, long>? _maxAbs;
     private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
-    public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
+    protected override void FinishClassicCore<T>(Block<T> sums, double count, Block<T> output)
     {
         CheckFinishClassic(sums, count, output);
         if ((long)output.Rows * output.Cols > int.MaxValue)
@@ -456,9 +468,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     /// <summary>
     /// <see cref="PropagationKernels.ClassicValues"/> over s·(k+1) threads. The per-row and per-column arguments travel in one
     /// temporary float64 buffer, uploaded in one copy: rowScale (s), columnSign (k), columnDivisor (k), then the row indices
-    /// as int32 pairs. The buffer is freed on return, so the launch is waited for first (as in <see cref="GatherRows{T}"/>).
+    /// as int32 pairs. The buffer is freed on return, so the launch is waited for first (as in <see cref="Backend.GatherRows{T}"/>).
     /// </summary>
-    public override void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+    protected override void ClassicValuesCore<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
     {
         CheckClassicValues(vectors, rows, rowScale, columnSign, columnDivisor, values);
         int k = vectors.Rows, s = rows.Length;
@@ -483,7 +495,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         _acc.Synchronize();
     }
 
-    public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)
+    protected override void GatherRowsCore<T>(Block<T> x, int[] rows, Block<T> dst)
     {
         CheckGather(x, rows, dst);
         if (rows.Length == 0)
@@ -496,7 +508,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
     }
 
     /// <summary><see cref="AffinityKernels.ColumnMeans"/> (float64 sums in a fixed order, stored as float32 means) × rows.</summary>
-    public override double[] ColumnSums<T>(Block<T> x)
+    protected override double[] ColumnSumsCore<T>(Block<T> x)
     {
         int rows = x.Rows, cols = x.Cols;
         if (rows == 0)
@@ -509,9 +521,8 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         return host.Select(v => (double)v * rows).ToArray();
     }
 
-    public override void ScaleColumns<T>(Block<T> x, double[] factors)
+    protected override void ScaleColumnsCore<T>(Block<T> x, double[] factors)
     {
-        CheckColumnFactors(x, factors);
         if (x.Rows == 0)
             return;
         _scaleColumns ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(RowKernels.ScaleColumns);
@@ -521,7 +532,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         _acc.Synchronize();
     }
 
-    public override double MaxAbs<T>(Block<T> x)
+    protected override double MaxAbsCore<T>(Block<T> x)
     {
         _maxAbs ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, long>(RowKernels.MaxAbs);
         using var best = _acc.Allocate1D(new[] { 0 });
@@ -533,7 +544,7 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         return BitConverter.Int32BitsToSingle(result[0]);
     }
 
-    public override long FirstNonFinite<T>(Block<T> x)
+    protected override long FirstNonFiniteCore<T>(Block<T> x)
     {
         _firstNonFinite ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<long>, long>(RowKernels.FirstNonFinite);
         using var found = _acc.Allocate1D(new[] { long.MaxValue });
@@ -553,15 +564,17 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         return host;
     }
 
-    public override void Copy<T>(Block<T> src, Block<T> dst)
+    protected override void CopyCore<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));
         F(src).CopyTo(F(dst));
     }
 
-    public override void Synchronize() => _acc.Synchronize();
+    protected override void SynchronizeCore() => _acc.Synchronize();
 
-    public override void Dispose()
+    protected override void Bind() => _acc.Bind();
+
+    protected override void DisposeCore()
     {
         _nystrom?.Dispose();
         _partials?.Dispose();

@@ -9,7 +9,7 @@ namespace NcutKernels.Backends;
 /// <summary>
 /// The TF32 / 3xTF32 distance tile (<see cref="MmaDistanceTile.AnchorDistanceTileTf32"/>) on an accelerator it does not own.
 /// On CUDA <see cref="IlgpuNystrom"/> uses it instead of the float32 tile unless the call asks for
-/// <see cref="DistancePrecision.Fp32"/>.
+/// <see cref="DistancePrecision.Fp32"/>. Not thread-safe (its kernel is loaded on first use): callers serialize.
 /// </summary>
 internal sealed class IlgpuDistanceTile(Accelerator accelerator)
 {

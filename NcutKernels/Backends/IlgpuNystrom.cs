@@ -10,7 +10,8 @@ namespace NcutKernels.Backends;
 /// <summary>
 /// The Nyström primitives on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in tests), float32, on views of
 /// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers. The anchors' centring
-/// launches in bands of at most <paramref name="gridRows"/> rows (<see cref="RowBands"/>; tests lower it).
+/// launches in bands of at most <paramref name="gridRows"/> rows (<see cref="RowBands"/>; tests lower it). Not thread-safe (kernel
+/// cache, scratch): <see cref="IlgpuBackend"/> calls it only inside its serialized entries.
 /// </summary>
 internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : IDisposable
 {

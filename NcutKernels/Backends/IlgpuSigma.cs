@@ -8,9 +8,10 @@ namespace NcutKernels.Backends;
 
 /// <summary>
 /// The σ rule's pair terms and batched per-σ affinity row sums on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in
-/// tests), float64. It does not own the accelerator.
+/// tests), float64. It does not own the accelerator: <paramref name="backend"/> does, and <see cref="Pairs"/> runs inside one of
+/// its calls; the pair terms' later row sums and their disposal enter it themselves.
 /// </summary>
-internal sealed class IlgpuSigma(Accelerator accelerator)
+internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
 {
     /// <summary>
     /// Search steps evaluated ahead per round trip (<see cref="IAffinityRowSums.Lookahead"/>): at most 2⁴ − 1 σ per launch
@@ -21,6 +22,7 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
     /// <summary>σ the room for a batch's scales and sums holds at first, next to the pair terms (a longer batch gets its own).</summary>
     public const int InitialBatch = 1 << Lookahead;
 
+    private readonly Backend _backend = backend;
     private readonly Accelerator _acc = accelerator;
     private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>? _pairs;
     private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>? _rowSums;
@@ -57,7 +59,8 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
 
     /// <summary>
     /// The pair terms resident on the device; each <see cref="RowSums"/> is a scale upload, one launch and one download of the
-    /// batch's sums. The batch room (scales, then sums) starts in the pair terms' buffer; a longer batch allocates a larger one.
+    /// batch's sums, inside one call of the owner's backend. The batch room (scales, then sums) starts in the pair terms' buffer;
+    /// a longer batch allocates a larger one.
     /// </summary>
     private sealed class DevicePairs(IlgpuSigma owner, MemoryBuffer1D<double, Stride1D.Dense> buffer, ArrayView<double> pair, ArrayView<double> room,
         int m, AffinityKind kind) : IAffinityRowSums
@@ -69,6 +72,7 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
 
         public void RowSums(ReadOnlySpan<double> sigmas, double[] result)
         {
+            using var entry = owner._backend.Enter();
             var acc = owner._acc;
             int count = sigmas.Length, ws = acc.WarpSize, group = Math.Min(256, acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
             if (count * (m + 1L) > _room.Length)
@@ -91,8 +95,8 @@ internal sealed class IlgpuSigma(Accelerator accelerator)
 
         public void Dispose()
         {
-            _grown?.Dispose();
-            buffer.Dispose();
+            owner._backend.Release(_grown);
+            owner._backend.Release(buffer);
         }
     }
 }

@@ -9,14 +9,15 @@ namespace NcutKernels.Backends;
 /// <summary>
 /// Managed CPU implementation of <see cref="Backend"/> for float32 and float64. Work is split
 /// into fixed partitions and every reduction runs in a fixed order, so results are bit-identical
-/// from run to run on the same machine.
+/// from run to run on the same machine. It keeps no state between calls (every buffer is the caller's or the call's own),
+/// so calls from several threads run concurrently, unserialized.
 /// </summary>
-internal sealed class ManagedBackend : Backend
+internal sealed class ManagedBackend() : Backend(serialized: false)
 {
     private const int Tile = 64;
     private const int Chunk = 4096;
 
-    public override DeviceStorage<T> Allocate<T>(long length)
+    protected override DeviceStorage<T> AllocateCore<T>(long length)
     {
         if (length > Array.MaxLength)
             throw new InsufficientMemoryException($"The managed CPU backend holds at most {Array.MaxLength} elements per buffer; {length} were asked for.");
@@ -29,7 +30,7 @@ internal sealed class ManagedBackend : Backend
     private static T[] Data<T>(DeviceMatrix<T> m) where T : unmanaged, IFloatingPointIeee754<T> =>
         ((ManagedStorage<T>)m.Storage).Array;
 
-    public override void Affinity<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
+    protected override void AffinityCore<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
     {
         int n = x.Rows, d = x.Cols;
         T[] xs = Data(x).ToArray();
@@ -157,7 +158,7 @@ internal sealed class ManagedBackend : Backend
         }
     }
 
-    public override void RowSums<T>(DeviceMatrix<T> w, Block<T> sums)
+    protected override void RowSumsCore<T>(DeviceMatrix<T> w, Block<T> sums)
     {
         int n = w.Cols;
         T[] ws = Data(w);
@@ -166,7 +167,7 @@ internal sealed class ManagedBackend : Backend
         Parallel.For(0, w.Rows, i => outp[o + i] = T.CreateTruncating(SimdMath.WideSum<T>(ws.AsSpan(i * n, n))));
     }
 
-    public override void Normalize<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
+    protected override void NormalizeCore<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
     {
         int n = w.Cols;
         T[] ws = Data(w);
@@ -182,7 +183,7 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    public override void SymmetricProduct<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
+    protected override void SymmetricProductCore<T>(DeviceMatrix<T> m, Block<T> v, Block<T> y)
     {
         CheckSameCols(v, y, nameof(SymmetricProduct));
         int n = m.Cols, b = v.Rows;
@@ -207,7 +208,7 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    public override double[,] InnerProducts<T>(Block<T> a, Block<T> b)
+    protected override double[,] InnerProductsCore<T>(Block<T> a, Block<T> b)
     {
         CheckSameCols(a, b, nameof(InnerProducts));
         int n = a.Cols, p = a.Rows, q = b.Rows;
@@ -244,7 +245,7 @@ internal sealed class ManagedBackend : Backend
         return sum;
     }
 
-    public override void Combine<T>(Block<T> dst, double beta, Block<T> a, double[,] s)
+    protected override void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s)
     {
         CheckSameCols(dst, a, nameof(Combine));
         int n = dst.Cols, p = a.Rows, q = dst.Rows;
@@ -270,7 +271,7 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    public override void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    protected override void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
         Solvers.NcutBackward.AccumulateRbf(Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
@@ -280,7 +281,7 @@ internal sealed class ManagedBackend : Backend
     private static double[] Wide<T>(T[] a) where T : unmanaged, IFloatingPointIeee754<T> =>
         a is double[] wide ? wide : Array.ConvertAll(a, double.CreateChecked);
 
-    public override int[] FarthestPointSample<T>(Block<T> points, int count)
+    protected override int[] FarthestPointSampleCore<T>(Block<T> points, int count)
     {
         CheckSampleCount(count);
         var span = Data(points);
@@ -290,15 +291,15 @@ internal sealed class ManagedBackend : Backend
         return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
     }
 
-    public override void PropagateNearest<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
-        Block<T> output, DistancePrecision precision = DistancePrecision.Tf32x3)
+    protected override void PropagateNearestCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
+        Block<T> output, DistancePrecision precision)
     {
         CheckPropagation(x, anchors, values, anchorDegrees, sigma, neighbours, output);
         NearestPropagation.Run(Data(x.Matrix), (int)x.Offset, x.Rows, Data(anchors.Matrix), (int)anchors.Offset, anchors.Rows, x.Cols,
             Data(values.Matrix), (int)values.Offset, values.Cols, anchorDegrees, sigma, neighbours, Data(output.Matrix), (int)output.Offset);
     }
 
-    public override void FinishClassic<T>(Block<T> sums, double count, Block<T> output)
+    protected override void FinishClassicCore<T>(Block<T> sums, double count, Block<T> output)
     {
         CheckFinishClassic(sums, count, output);
         int k = output.Cols;
@@ -316,10 +317,10 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    /// <summary>Rows of the value matrix per parallel block of <see cref="ClassicValues{T}"/> (each row k + 1 outputs, k at most a few hundred).</summary>
+    /// <summary>Rows of the value matrix per parallel block of <see cref="Backend.ClassicValues{T}"/> (each row k + 1 outputs, k at most a few hundred).</summary>
     private const int ValueRows = 256;
 
-    public override void ClassicValues<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
+    protected override void ClassicValuesCore<T>(Block<T> vectors, int[] rows, double[] rowScale, double[] columnSign, double[] columnDivisor, Block<T> values)
     {
         CheckClassicValues(vectors, rows, rowScale, columnSign, columnDivisor, values);
         int k = vectors.Rows, m = vectors.Cols, s = rows.Length;
@@ -338,7 +339,7 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    public override void GatherRows<T>(Block<T> x, int[] rows, Block<T> dst)
+    protected override void GatherRowsCore<T>(Block<T> x, int[] rows, Block<T> dst)
     {
         CheckGather(x, rows, dst);
         var src = ((ManagedStorage<T>)x.Matrix.Storage).Array;
@@ -348,7 +349,7 @@ internal sealed class ManagedBackend : Backend
             src.AsSpan((int)(x.Offset + (long)rows[r] * cols), cols).CopyTo(d.Slice(r * cols, cols));
     }
 
-    public override double[] ColumnSums<T>(Block<T> x)
+    protected override double[] ColumnSumsCore<T>(Block<T> x)
     {
         int rows = x.Rows, cols = x.Cols, parts = (rows + Chunk - 1) / Chunk;
         var data = ((ManagedStorage<T>)x.Matrix.Storage).Array;
@@ -367,9 +368,8 @@ internal sealed class ManagedBackend : Backend
         return sums;
     }
 
-    public override void ScaleColumns<T>(Block<T> x, double[] factors)
+    protected override void ScaleColumnsCore<T>(Block<T> x, double[] factors)
     {
-        CheckColumnFactors(x, factors);
         int rows = x.Rows, cols = x.Cols;
         var data = ((ManagedStorage<T>)x.Matrix.Storage).Array;
         long x0 = x.Offset;
@@ -381,21 +381,21 @@ internal sealed class ManagedBackend : Backend
         });
     }
 
-    public override long FirstNonFinite<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
+    protected override long FirstNonFiniteCore<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
 
-    public override double MaxAbs<T>(Block<T> x) => double.CreateTruncating(FeatureChecks.Scan<T>(Data(x)).MaxAbs);
+    protected override double MaxAbsCore<T>(Block<T> x) => double.CreateTruncating(FeatureChecks.Scan<T>(Data(x)).MaxAbs);
 
-    public override void Copy<T>(Block<T> src, Block<T> dst)
+    protected override void CopyCore<T>(Block<T> src, Block<T> dst)
     {
         CheckSameCols(src, dst, nameof(Copy));
         Data(src).CopyTo(Data(dst));
     }
 
-    public override void Synchronize()
+    protected override void SynchronizeCore()
     {
     }
 
-    public override void Dispose()
+    protected override void DisposeCore()
     {
     }
 }

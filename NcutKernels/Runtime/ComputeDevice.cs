@@ -13,6 +13,15 @@ namespace NcutKernels.Runtime;
 /// <c>using var device = ComputeDevice.Create(DeviceKind.Auto);</c> picks CUDA when a CUDA device
 /// is usable and the managed CPU backend otherwise; <see cref="Reason"/> says why.
 /// </summary>
+/// <remarks>
+/// A device may be shared by several threads, each with its own algorithms (<c>Ncut</c>, <c>NystromNcut</c>, tapes) and
+/// matrices — those are not thread-safe per instance. A GPU device (<see cref="DeviceKind.Cuda"/>, <see cref="DeviceKind.IlgpuCpu"/>)
+/// serializes their work: each primitive (kernel launches, allocation, upload, download, synchronization) holds the device's
+/// lock and binds the accelerator (for CUDA, its context) to the calling thread, so its kernel cache and scratch are never
+/// used by two threads at once. The managed CPU backend keeps no state between calls and runs them concurrently. Results do
+/// not depend on what other threads do on the device: they are bit-identical to the same runs done one after another.
+/// <see cref="Dispose"/> may be called while other threads use the device (see there).
+/// </remarks>
 public sealed class ComputeDevice : IDisposable
 {
     private Backend? _backend;
@@ -142,11 +151,18 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
-    /// <summary>Frees the backend (and its GPU context). Matrices created on this device must be disposed first.</summary>
+    /// <summary>
+    /// Frees the backend (and its GPU context), once; safe to call from any thread, also while another thread uses the device:
+    /// a GPU device first lets the operation in flight finish, and every later operation on the device, its matrices and the
+    /// algorithms built on it throws <see cref="ObjectDisposedException"/>. Matrices should be disposed first (disposing one
+    /// afterwards does nothing: its memory went with the device).
+    /// </summary>
     public void Dispose()
     {
-        _backend?.Dispose();
-        _backend = null;
+        var backend = Interlocked.Exchange(ref _backend, null);
+        if (backend is null)
+            return;
+        backend.Dispose();
         _context?.Dispose();
     }
 }

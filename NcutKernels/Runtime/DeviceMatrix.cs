@@ -5,7 +5,8 @@ namespace NcutKernels.Runtime;
 
 /// <summary>
 /// A dense row-major matrix of <c>float</c> or <c>double</c> that lives on a <see cref="ComputeDevice"/>
-/// (GPU memory for CUDA, a managed array for the CPU backend). Dispose it explicitly.
+/// (GPU memory for CUDA, a managed array for the CPU backend). Dispose it explicitly. A matrix is not thread-safe; matrices
+/// on one device may be used from several threads (<see cref="ComputeDevice"/>).
 /// </summary>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
 public sealed class DeviceMatrix<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>

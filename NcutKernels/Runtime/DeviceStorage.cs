@@ -1,7 +1,7 @@
 // DeviceStorage: the memory behind a DeviceMatrix, owned by one backend (managed array or ILGPU buffer).
 namespace NcutKernels.Runtime;
 
-/// <summary>A flat buffer of <typeparamref name="T"/> living on one backend.</summary>
+/// <summary>A flat buffer of <typeparamref name="T"/> living on one backend; a serialized backend's storage enters it for every copy and for freeing.</summary>
 internal abstract class DeviceStorage<T> : IDisposable where T : unmanaged
 {
     protected DeviceStorage(long length) => Length = length;
