@@ -58,8 +58,10 @@ public sealed partial class NystromNcut
         FlipColumns(flat, FixSigns(HostColumnSums<T>(flat, k)));
         if (Nystrom.AccuracyCheckRows == 0)
             return;
-        var (xs, us) = (x.ToArray(), flat.ToArray());
-        Accuracy = CheckAccuracy<T>(rows, cols, picks => HostRows(xs, cols, picks), picks => HostRows(us, k, picks), () => (xs, us));
+        var picks = AccuracyRows(rows, k);
+        var (xr, ur) = (HostRows<T>(x, cols, picks), HostRows<T>(flat, k, picks));
+        var whole = rows <= NystromOptions.ExactCheckLimit ? (x.ToArray(), flat.ToArray()) : default;
+        Accuracy = CheckAccuracy<T>(rows, cols, picks, xr, ur, whole);
     }
 
     /// <summary>Signs and accuracy check of a device Nyström fit whose output <paramref name="u"/> (rows×k, on the device) was just propagated from x.</summary>
@@ -71,18 +73,18 @@ public sealed partial class NystromNcut
             be.ScaleColumns(u.All, signs);
         if (Nystrom.AccuracyCheckRows == 0)
             return;
-        Accuracy = CheckAccuracy<T>(x.Rows, x.Cols,
-            picks => DeviceRows(x, picks),
-            picks => DeviceRows(u, picks),
-            () => (Download(x), Download(u)));
+        var picks = AccuracyRows(x.Rows, u.Cols);
+        var whole = x.Rows <= NystromOptions.ExactCheckLimit ? (Download(x), Download(u)) : default;
+        Accuracy = CheckAccuracy<T>(x.Rows, x.Cols, picks, DeviceRows(x, picks), DeviceRows(u, picks), whole);
     }
 
-    private static double[] HostRows<T>(T[] m, int cols, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The rows <paramref name="picks"/> of a row-major host matrix (a span holds at most int.MaxValue elements), widened to float64.</summary>
+    private static double[] HostRows<T>(ReadOnlySpan<T> m, int cols, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new double[(long)picks.Length * cols];
         for (int i = 0; i < picks.Length; i++)
             for (int c = 0; c < cols; c++)
-                r[(long)i * cols + c] = double.CreateTruncating(m[(long)picks[i] * cols + c]);
+                r[(long)i * cols + c] = double.CreateTruncating(m[(int)((long)picks[i] * cols + c)]);
         return r;
     }
 
@@ -103,24 +105,27 @@ public sealed partial class NystromNcut
     /// <summary>Mixed into the seed for the accuracy check's rows.</summary>
     private const int AccuracySeedSalt = 0x2C1B3C6D;
 
+    /// <summary>The accuracy check's rows of n: max(AccuracyCheckRows, 4k) of them (at most n), seeded, ascending.</summary>
+    private int[] AccuracyRows(int n, int k)
+    {
+        var picks = UniformSample(n, Math.Min(n, Math.Max(Nystrom.AccuracyCheckRows, 4 * k)), unchecked(Options.Seed ^ AccuracySeedSalt));
+        Array.Sort(picks);
+        return picks;
+    }
+
     /// <summary>
-    /// The accuracy check (<see cref="NystromAccuracy"/>): a seeded sample of max(AccuracyCheckRows, 4k) rows (at most n) of x
-    /// and of the fit's output, the float64 all-landmark classic extension of those rows, and for n ≤
-    /// <see cref="NystromOptions.ExactCheckLimit"/> the exact embedding of all of x (<paramref name="everything"/>: x and the
-    /// output, whole). Logs the result and a warning when it fails.
+    /// The accuracy check (<see cref="NystromAccuracy"/>): the rows <paramref name="picks"/> of x (<paramref name="xr"/>) and of the
+    /// fit's output (<paramref name="ur"/>), both float64, against the float64 all-landmark classic extension of those rows, and
+    /// for n ≤ <see cref="NystromOptions.ExactCheckLimit"/> the whole output against the exact embedding of all of x
+    /// (<paramref name="whole"/>: x and the output; null beyond the limit). Logs the result and warns when it fails.
     /// </summary>
-    private NystromAccuracy CheckAccuracy<T>(int n, int d, Func<int[], double[]> featureRows, Func<int[], double[]> outputRows,
-        Func<(T[] x, T[] u)> everything) where T : unmanaged, IFloatingPointIeee754<T>
+    private NystromAccuracy CheckAccuracy<T>(int n, int d, int[] picks, double[] xr, double[] ur, (T[] x, T[] u) whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sw = Stopwatch.StartNew();
         var fit = _fit!;
         var resident = (Resident<T>?)_resident ?? throw new InvalidOperationException("The accuracy check needs the fit on the device.");
-        int k = fit.Eigenvalues.Length, m = fit.Indices.Length;
-        int count = Math.Min(n, Math.Max(Nystrom.AccuracyCheckRows, 4 * k));
-        var picks = UniformSample(n, count, unchecked(Options.Seed ^ AccuracySeedSalt));
-        Array.Sort(picks);
-        var xr = featureRows(picks);
-        var ur = outputRows(picks);
+        int k = fit.Eigenvalues.Length, m = fit.Indices.Length, count = picks.Length;
         var landmarks = Widen<T>(Download(resident.Features));
         var vectors = resident.DownloadVectors();
         var degrees = fit.Degrees ?? Ops.NystromOps.LandmarkDegrees(_device, resident.Features, fit.Sigma, Options.Affinity);
@@ -139,10 +144,9 @@ public sealed partial class NystromNcut
         }
         double sin = SubspaceAngle.Sin(ur, reference, count, k);
         double? exact = null;
-        if (n <= NystromOptions.ExactCheckLimit && n > k)
+        if (whole.x is { } x && whole.u is { } u && n > k)
         {
-            var (x, u) = everything();
-            var exactNcut = new Ncut(_device, Options with { Sigma = fit.Sigma, Quantile = null, Log = null });
+            var exactNcut = new Ncut(_device, Options with { Sigma = fit.Sigma, Quantile = null, Log = null, OnWarning = null, Strict = false });
             var ue = exactNcut.FitTransform<T>(x, n, d);
             exact = SubspaceAngle.Sin(Widen<T>(u), Widen<T>(MemoryMarshal.CreateReadOnlySpan(ref ue[0, 0], ue.Length)), n, k);
         }
