@@ -70,7 +70,7 @@ internal static class TestData
         return f;
     }
 
-    /// <summary>Direct float64 affinity (MATH.md definitions, no expansion tricks).</summary>
+    /// <summary>Direct float64 affinity (docs/MATH.md definitions, no expansion tricks).</summary>
     public static Matrix<double> Affinity(double[,] x, bool cosine, double sigma)
     {
         int n = x.GetLength(0), d = x.GetLength(1);

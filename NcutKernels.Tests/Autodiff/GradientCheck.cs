@@ -5,7 +5,7 @@ using NUnit.Framework;
 
 namespace NcutKernels.Tests.Autodiff;
 
-/// <summary>Checks an analytic gradient against finite differences of the same function (MATH.md "Checking gradients").</summary>
+/// <summary>Checks an analytic gradient against finite differences of the same function (docs/MATH.md "Checking gradients").</summary>
 internal static class GradientCheck
 {
     /// <summary>Builds the loss from a fresh tape and input; returns (loss value, gradient).</summary>

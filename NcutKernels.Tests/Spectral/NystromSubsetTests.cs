@@ -177,9 +177,48 @@ public class NystromSubsetTests
         using var observed = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, OnWarning = warnings.Add }, nystrom);
         observed.FitTransform(x);
         Assert.That(warnings.Select(w => w.Source), Is.EqualTo(new[] { "nystrom accuracy" }));
+        Assert.That(warnings[0].Remedy, Does.Contain("Propagation = Classic"));
         using var strict = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, Strict = true }, nystrom);
         Assert.That(() => strict.FitTransform(x), Throws.InstanceOf<NcutReliabilityException>()
             .With.Property(nameof(NcutReliabilityException.Warning)).Property(nameof(NcutWarning.Source)).EqualTo("nystrom accuracy"));
+        Assert.That(strict.Accuracy, Is.Not.Null.And.Property(nameof(NystromAccuracy.Passed)).False, "the check's result stays readable");
+        Assert.That(strict.LandmarkIndices, Is.Empty, "a refused fit leaves no fit behind");
+        Assert.That(strict.HoldsDeviceMemory, Is.False);
+        Assert.That(() => strict.Transform(x), Throws.InvalidOperationException);
+    }
+
+    [Test]
+    public void AccuracyCheck_NeedsTheRbfAffinity()
+    {
+        Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine },
+                new NystromOptions { Propagation = NystromPropagation.Renormalized, AccuracyCheckRows = 100 }),
+            Throws.ArgumentException.With.Message.Contains("AccuracyCheckRows").And.Message.Contains("RBF"));
+    }
+
+    [TestCase(-30)]
+    [TestCase(40)]
+    public void Cosine_GivesTheSameEmbeddingAtAnyScale_HostAndDevice(int exponent)
+    {
+        // The cosine graph does not depend on the features' scale; on the Nyström path it is built, as on the exact path, from
+        // landmark rows scaled into max|x| ∈ [1, 2), so the 1e-8 norm floor and the σ rule's σ0 (Quantile set) follow the data.
+        var x = TestData.ToFloat(TestData.Blobs(2000, 6, 4, separation: 4, seed: 41));
+        double c = Math.ScaleB(1.0, exponent);
+        var cx = new float[2000, 6];
+        for (int i = 0; i < 2000; i++)
+            for (int j = 0; j < 6; j++)
+                cx[i, j] = (float)(x[i, j] * c);
+        var options = new NcutOptions { EigenvectorCount = 4, Affinity = AffinityKind.Cosine, Quantile = 0.25 };
+        var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom };
+        using var plain = new NystromNcut(_cpu, options, nystrom);
+        var expected = plain.FitTransform(x);
+        using var scaled = new NystromNcut(_cpu, options, nystrom);
+        Assert.That(scaled.FitTransform(cx), Is.EqualTo(expected));
+        Assert.That(scaled.Sigma, Is.EqualTo(plain.Sigma), "cosine σ has no unit");
+        using var resident = DeviceMatrix<float>.Upload(_cpu, cx);
+        using var onDevice = new NystromNcut(_cpu, options, nystrom);
+        using var ud = onDevice.FitTransform(resident);
+        Assert.That(onDevice.Sigma, Is.EqualTo(plain.Sigma), "device-resident input: the same σ rule");
+        Assert.That(ud.Download(), Is.EqualTo(expected));
     }
 
     [Test]

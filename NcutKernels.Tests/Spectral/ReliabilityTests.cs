@@ -70,10 +70,18 @@ public class ReliabilityTests
         Assert.That(wide.Report!.SpanResolved, "float64 resolves the same spectrum");
         Assert.That(quiet, Is.Empty);
 
+        // A strict instance that fitted something resolved before refuses the unresolved fit and keeps nothing of either.
         var strict = new Ncut(_cpu, new NcutOptions { EigenvectorCount = 20, Strict = true });
+        strict.FitTransform(TestData.Blobs(300, 4, 4, separation: 6, seed: 7));
+        strict.KwayFit(4);
+        Assert.That(strict.Eigenvalues, Has.Length.EqualTo(20));
         Assert.That(() => strict.FitTransform(TestData.ToFloat(x)), Throws.InstanceOf<NcutReliabilityException>()
             .With.Message.Contains("not determined in float32").And.Message.Contains("NcutOptions.Strict"));
         Assert.That(strict.Eigenvalues, Is.Empty, "a refused fit returns nothing and keeps nothing");
+        Assert.That(strict.Sigma, Is.NaN);
+        Assert.That(strict.Report, Is.Null);
+        Assert.That(strict.Timings, Is.Null);
+        Assert.That(() => strict.KwayFit(4), Throws.InvalidOperationException, "no eigenvectors of the previous fit linger");
     }
 
     [Test]

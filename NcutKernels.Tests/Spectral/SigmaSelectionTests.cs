@@ -31,7 +31,7 @@ public class SigmaSelectionTests
         return total;
     }
 
-    /// <summary>Direct affinity between rows i and j (MATH.md definitions: no Gram expansion).</summary>
+    /// <summary>Direct affinity between rows i and j (docs/MATH.md definitions: no Gram expansion).</summary>
     private static double Affinity(double[,] x, int i, int j, AffinityKind kind, double sigma)
     {
         int d = x.GetLength(1);

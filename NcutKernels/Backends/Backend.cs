@@ -86,7 +86,7 @@ internal abstract partial class Backend
     protected abstract void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// The fused backward of RBF affinity → normalization (MATH.md; <see cref="Solvers.NcutBackward"/>): from the eigen
+    /// The fused backward of RBF affinity → normalization (docs/MATH.md; <see cref="Solvers.NcutBackward"/>): from the eigen
     /// adjoint M̄ = ½(Y·Uᵀ + U·Yᵀ), accumulates (+=) into gx (n×d, float64) the gradient with respect to the features,
     /// X̄ += −(1/σ²)·(diag(S·1) − S)·X, S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij, without forming W̄ or M̄.
     /// x (n×d) the features, w (n×n) their RBF affinity, degrees d = W·1, y and u n×k row-major float64, σ the affinity's.

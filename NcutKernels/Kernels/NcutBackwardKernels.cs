@@ -6,7 +6,7 @@ namespace NcutKernels.Kernels;
 
 /// <summary>
 /// Backward of the "ncut-embedding" op (float32) from the low-rank adjoint M̄ = A·Bᵀ, rows a_i = ½[y_i, u_i] and
-/// b_j = [u_j, y_j] of width 2k, with s = d^-1/2 (MATH.md; Solvers/NcutBackward is the float64 twin):
+/// b_j = [u_j, y_j] of width 2k, with s = d^-1/2 (docs/MATH.md; Solvers/NcutBackward is the float64 twin):
 /// pass 1: Z = W·(s∘B) by the block product, d̄_i = −d_i^(−3/2)·a_i·z_i (<see cref="DegreeAdjoint"/>);
 /// pass 2: S_ij = (2·a_i·b_j·s_i·s_j + d̄_i + d̄_j)·W_ij (<see cref="AdjointAffinityTile"/>), the row sums of S, S·X by
 /// <see cref="BlasKernels.ProductPartial"/>, and X̄_i += −(1/σ²)·(rowsum(S)_i·x_i − (S·X)_i) (<see cref="AccumulateFeatureGradient"/>), or

@@ -10,7 +10,7 @@ namespace NcutKernels.Ops;
 /// <summary>
 /// ncut_pytorch's <c>nystrom_propagate</c> as one recorded operation: gradients flow through the weights (both the points'
 /// and the anchors' features), the anchors' degrees and the anchors' eigenvector rows; the neighbour sets, the anchors and σp
-/// are constants (MATH.md, "Nyström").
+/// are constants (docs/MATH.md, "Nyström").
 /// </summary>
 /// <remarks>
 /// Forward, for points x_i (n×d), anchors a_j (A×d) with values u_j (A×k): N_i = the <c>neighbours</c> anchors nearest to x_i
@@ -120,6 +120,7 @@ internal static class NystromNearestOps
             for (int c = 0; c < d; c++)
                 ga[(long)j * d + c] += -inv / a * (rowSum * aj[c] - acc[c]);
         });
+        SpectralOps.ThrowIfNotFinite(e, "nystrom-nearest");
     }
 
     /// <summary>Everything a row's backward reads.</summary>

@@ -9,7 +9,7 @@ namespace NcutKernels.Ops;
 
 /// <summary>
 /// The propagation step of a Nyström Ncut as one recorded operation, so that gradients reach every point's features, the
-/// landmarks' features, the landmark eigenvectors and eigenvalues (MATH.md, "Nyström"). σ is a constant.
+/// landmarks' features, the landmark eigenvectors and eigenvalues (docs/MATH.md, "Nyström"). σ is a constant.
 /// </summary>
 /// <remarks>
 /// Forward, for points x_i (n×d), landmarks l_j (m×d), landmark eigenvectors u_j (m×k) and eigenvalues λ (1×k):
@@ -169,6 +169,7 @@ internal static class NystromOps
             for (int c = 0; c < d; c++)
                 gxl[(long)j * d + c] += -inv * (rowSum * lj[c] - acc[c]);
         });
+        SpectralOps.ThrowIfNotFinite(e, "nystrom-classic");
     }
 
     /// <summary>One point's share: x̄_i (when wanted) and its contributions to P = Wᵀ·B, Σ_i H_ij·x_i, Σ_i H_ij and Σ_i V̄_ic·V_ic.</summary>

@@ -162,6 +162,14 @@ internal static class SpectralOps
             throw new ArithmeticException($"The backward of {op} produced a non-finite gradient {gradient[bad]} for {input} at element {bad}.");
     }
 
+    /// <summary>The same guard over every input gradient of <paramref name="e"/> after its backward ran (inputs numbered from 0).</summary>
+    internal static void ThrowIfNotFinite<T>(TapeEntry<T> e, string op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < e.Inputs.Length; i++)
+            if (e.Inputs[i].Grad is { } gradient)
+                ThrowIfNotFinite(gradient, op, $"input {i}");
+    }
+
     // ---- normalization ----------------------------------------------------------------------------------
 
     public static Variable<T> Normalize<T>(Tape<T> tape, Variable<T> w, double shift) where T : unmanaged, IFloatingPointIeee754<T>
@@ -188,7 +196,7 @@ internal static class SpectralOps
 
     /// <summary>
     /// W̄ += M̄∘(s·sᵀ) + d̄·1ᵀ, d̄_i = −½·d_i^(−3/2)·Σ_j (M̄_ij·W_ij + M̄_ji·W_ji)·s_j (0 where the degree was clamped);
-    /// for the symmetric W of an affinity this is MATH.md's Σ_j (M̄_ij + M̄_ji)·W_ij·s_j.
+    /// for the symmetric W of an affinity this is Σ_j (M̄_ij + M̄_ji)·W_ij·s_j (docs/MATH.md, section 6).
     /// </summary>
     public static void NormalizeBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {

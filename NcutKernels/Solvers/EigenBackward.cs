@@ -5,7 +5,7 @@ namespace NcutKernels.Solvers;
 
 /// <summary>
 /// Given M·U = U·Λ (top k, orthonormal U) and adjoints Ū, λ̄, returns Y with the symmetric adjoint
-/// M̄ = ½(Y·Uᵀ + U·Yᵀ), Y = U·C + Ξ (MATH.md):
+/// M̄ = ½(Y·Uᵀ + U·Yᵀ), Y = U·C + Ξ (docs/MATH.md):
 /// C = diag(λ̄) + F∘skew(UᵀŪ), F_ij = 1/(λ_j − λ_i); Ξ = [ξ_j], ξ_j ∈ range(P) solving
 /// P(λ_j·I − M)P·ξ_j = P·ū_j by conjugate gradients, all k systems in lockstep (one M·[p_1…p_k] per iteration).
 /// Near-equal kept eigenvalues: when UᵀŪ is symmetric the loss only sees span(U) and F drops out; otherwise

@@ -3,7 +3,7 @@ namespace NcutKernels.Solvers;
 
 /// <summary>
 /// Chain rule from the eigen adjoint in low-rank form back to the features, in two passes over (i, j)
-/// (MATH.md): with s = d^-1/2 and M̄_ij = ½(y_i·u_j + u_i·y_j),
+/// (docs/MATH.md): with s = d^-1/2 and M̄_ij = ½(y_i·u_j + u_i·y_j),
 /// pass 1: t_i = Σ_j M̄_ij·W_ij·s_j = ½[y_i·(W(s∘U))_i + u_i·(W(s∘Y))_i], d̄_i = −d_i^(−3/2)·t_i;
 /// pass 2: S_ij = (W̄_ij + W̄_ji)·W_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij and
 /// X̄_i += −(1/σ²)·(Σ_j S_ij·x_i − Σ_j S_ij·x_j). O(n²·(k + d)) work, O(n·(d + k)) extra memory.

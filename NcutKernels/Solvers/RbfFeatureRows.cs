@@ -3,7 +3,7 @@ namespace NcutKernels.Solvers;
 
 /// <summary>
 /// X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j), the last step of the RBF affinity's backward, for blocks of up to four rows of S
-/// (MATH.md). Where the forward's Gram expansion is safe (<see cref="Spectral.AffinityMath.UsesDirectDifferences"/>) it runs as
+/// (docs/MATH.md). Where the forward's Gram expansion is safe (<see cref="Spectral.AffinityMath.UsesDirectDifferences"/>) it runs as
 /// rowsum(S)_i·x_i − (S·X)_i with X centred (4×2 dot products); otherwise — rows far from each other relative to σ, tiny σ —
 /// from the differences x_i − x_j themselves, skipping the pairs with S_ij = 0 (all but the near ones there): exact zeros for
 /// duplicates instead of the rounding of a difference of large products, which 1/σ² would magnify.

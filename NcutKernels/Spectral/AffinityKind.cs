@@ -1,7 +1,7 @@
 // AffinityKind: which pairwise affinity builds the graph.
 namespace NcutKernels.Spectral;
 
-/// <summary>Pairwise affinity between feature rows (definitions in MATH.md, as ncut_pytorch).</summary>
+/// <summary>Pairwise affinity between feature rows (definitions in docs/MATH.md, as ncut_pytorch).</summary>
 public enum AffinityKind
 {
     /// <summary>W_ij = exp(−‖x_i − x_j‖² / (2σ²)).</summary>

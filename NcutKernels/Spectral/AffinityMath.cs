@@ -1,7 +1,7 @@
 // AffinityMath: constants shared by every affinity implementation (kernels and managed twins).
 namespace NcutKernels.Spectral;
 
-/// <summary>Constants of the affinity definitions in MATH.md, shared by all backends.</summary>
+/// <summary>Constants of the affinity definitions in docs/MATH.md, shared by all backends.</summary>
 internal static class AffinityMath
 {
     /// <summary>Added to every cosine affinity (ncut_pytorch's floor keeps the graph connected).</summary>

@@ -97,8 +97,7 @@ public sealed class Ncut
         Report = report;
         Timings = null;
         log?.WriteLine($"ncut: eigen-solve {report} (recorded)");
-        if (Reliability.OfEigenSolve("eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
-            Options.Warn(warning);
+        WarnIfUnresolved<T>(report);
         saved.Reported = gradient =>
         {
             if (Reliability.OfGradient(gradient, typeof(T) == typeof(float)) is { } unreliable)
@@ -110,6 +109,31 @@ public sealed class Ncut
         Eigenvalues = eigenvalues;
         _kway.Clear();
         return (u, lambda);
+    }
+
+    /// <summary>
+    /// Warns when the eigen-solve's eigenvectors are not determined (<see cref="Reliability.OfEigenSolve"/>); a strict refusal
+    /// forgets the whole fit first, so that nothing of it — nor of the previous fit — stays readable.
+    /// </summary>
+    private void WarnIfUnresolved<T>(LanczosReport report) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Reliability.OfEigenSolve("eigen-solve", report, typeof(T) == typeof(float)) is not { } warning)
+            return;
+        try
+        {
+            Options.Warn(warning);
+        }
+        catch (NcutReliabilityException)
+        {
+            Eigenvalues = [];
+            Sigma = double.NaN;
+            Report = null;
+            Timings = null;
+            _lastTopK = null;
+            _lastEigenvectors = null;
+            _kway.Clear();
+            throw;
+        }
     }
 
     /// <summary>
@@ -181,8 +205,7 @@ public sealed class Ncut
         double eigenMs = Lap(sw);
         Report = report;
         log?.WriteLine($"ncut: eigen-solve {report}");
-        if (Reliability.OfEigenSolve("eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
-            Options.Warn(warning);
+        WarnIfUnresolved<T>(report);
 
         var eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
         var result = ToColumns(vectors, rows, k);

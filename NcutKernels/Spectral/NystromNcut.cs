@@ -10,7 +10,7 @@ using NcutKernels.Solvers;
 namespace NcutKernels.Spectral;
 
 /// <summary>
-/// Normalized Cut for many points, in the shape of ncut_pytorch's <c>ncut_fn</c> (MATH.md, "Nyström"): m = min(SampleCount,
+/// Normalized Cut for many points, in the shape of ncut_pytorch's <c>ncut_fn</c> (docs/MATH.md, "Nyström"): m = min(SampleCount,
 /// ⌊n·SampleMaxRatio⌋) landmarks (<see cref="NystromOptions.Sampling"/>), σ by the degree rule on the landmarks, the exact embedding of
 /// the landmark graph (affinity → normalization → block Lanczos on the device), then every point's row from the landmark
 /// eigenvectors (<see cref="NystromOptions.Propagation"/>), in chunks, on the device. Memory: the m×m landmark affinity and
@@ -51,6 +51,9 @@ public sealed partial class NystromNcut
         Propagation = Nystrom.Propagation ?? (Options.Affinity == AffinityKind.Rbf ? NystromPropagation.Classic : NystromPropagation.Renormalized);
         if (Propagation == NystromPropagation.Classic && Options.Affinity != AffinityKind.Rbf)
             throw new ArgumentException($"The classic Nyström extension needs the RBF affinity, got {Options.Affinity}.", nameof(nystrom));
+        if (Nystrom.AccuracyCheckRows > 0 && Options.Affinity != AffinityKind.Rbf)
+            throw new ArgumentException($"NystromOptions.AccuracyCheckRows compares with the classic extension, which needs the RBF affinity, got {Options.Affinity}.",
+                nameof(nystrom));
     }
 
     /// <summary>The embedding settings.</summary>
@@ -170,9 +173,16 @@ public sealed partial class NystromNcut
             if (rows > chunk)
                 Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
         }
+        long bad = FeatureChecks.FirstNonFinite<T>(output);
+        if (bad >= 0)
+            throw NonFiniteOutput(bad, k);
         EndTransform(rows, anchorsMs, Lap(sw));
         return result;
     }
+
+    /// <summary>The error for a non-finite entry at flat index <paramref name="bad"/> of an n×k output (the guard on every propagation).</summary>
+    private static ArithmeticException NonFiniteOutput(long bad, int k) =>
+        new($"NystromNcut produced a non-finite embedding entry at row {bad / k}, vector {bad % k}; the result is not returned.");
 
     /// <summary>Propagates device-resident x (checked, in the fit's scaled units): returns a new n×k matrix on the device.</summary>
     private DeviceMatrix<T> TransformDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
@@ -188,7 +198,8 @@ public sealed partial class NystromNcut
             int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
             using var run = new PropagationRun<T>(this, resident, _propagator!, passRows);
             run.Propagate(x.All, result.All);
-            _device.Backend.Synchronize();
+            if (_device.Backend.FirstNonFinite(result.All) is var bad and >= 0)
+                throw NonFiniteOutput(bad, result.Cols);
         }
         catch
         {
@@ -262,9 +273,18 @@ public sealed partial class NystromNcut
         var scaled = scale.IsIdentity ? null : scale.Apply(x);
         var features = scaled is null ? x : scaled;
         FitNystrom(features, rows, cols, scale);
-        var u = TransformCore(features, rows, cols);
-        FinishHostFit(features, rows, cols, u);
-        return u;
+        try
+        {
+            var u = TransformCore(features, rows, cols);
+            FinishHostFit(features, rows, cols, u);
+            return u;
+        }
+        catch
+        {
+            // A refused or failed output leaves no fit behind (the accuracy check's result stays readable).
+            ForgetFit();
+            throw;
+        }
     }
 
     /// <summary>
@@ -302,17 +322,19 @@ public sealed partial class NystromNcut
         using var scaled = scale.IsIdentity ? null : ScaledCopy(x, scale);
         var features = scaled ?? x;
         FitDevice(features, scale);
-        var u = TransformDevice(features);
+        DeviceMatrix<T>? u = null;
         try
         {
+            u = TransformDevice(features);
             FinishDeviceFit(features, u);
+            return u;
         }
         catch
         {
-            u.Dispose();
+            u?.Dispose();
+            ForgetFit();
             throw;
         }
-        return u;
     }
 
     /// <summary>The Nyström fit on device-resident x (checked, in the units of <paramref name="scale"/>): sampling and gather on the device, then <see cref="FitLandmarks"/>.</summary>
@@ -377,12 +399,18 @@ public sealed partial class NystromNcut
         return (ChoosePath(rows), scale);
     }
 
-    /// <summary>Forgets the previous fit and chooses the path for n = rows (logged): true for Nyström.</summary>
-    private bool ChoosePath(int rows)
+    /// <summary>Drops the fit and what it keeps on the device.</summary>
+    private void ForgetFit()
     {
         _fit = null;
         _propagator = null;
         DropResident();
+    }
+
+    /// <summary>Forgets the previous fit and chooses the path for n = rows (logged): true for Nyström.</summary>
+    private bool ChoosePath(int rows)
+    {
+        ForgetFit();
         _landmarkNcut = null;
         Accuracy = null;
         bool nystrom = Nystrom.Path == EmbeddingPath.Nystrom || (Nystrom.Path == EmbeddingPath.Auto && rows > Nystrom.ExactThreshold);
@@ -451,10 +479,14 @@ public sealed partial class NystromNcut
         try
         {
             log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
-            double sigma = host is null ? LandmarkSigma(features, scale) : LandmarkSigma<T>(host.AsSpan(0, m * cols), m, cols, scale);
+            // The cosine graph is built, as on the exact path, from rows scaled into max|x| ∈ [1, 2) (its norm floor relative to them).
+            using var unit = CosineUnitRows(features, scale);
+            double sigma = host is null ? LandmarkSigma(unit ?? features, unit is null ? scale : FeatureScale.For(scale, Options.Affinity))
+                : LandmarkSigma<T>(host.AsSpan(0, m * cols), m, cols, scale);
             sigmaMs = Lap(sw);
-            log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={sigma:G6}");
-            var (eigenvalues, degrees, subset) = LandmarkNcut(resident, sigma, rows);
+            log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={scale.ToUser(sigma, Options.Affinity):G6}" +
+                (scale.IsIdentity ? "" : $" (features scaled by 2^{-scale.Exponent}: max|x| = {scale.MaxAbs:G3})"));
+            var (eigenvalues, degrees, subset) = LandmarkNcut(resident, unit ?? features, sigma, rows);
             landmarkMs = Lap(sw);
             var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma, null, scale);
             _propagator = Prepare(fit, resident, subset);
@@ -464,8 +496,7 @@ public sealed partial class NystromNcut
         catch
         {
             // A failed fit leaves none behind, and frees what it had put on the device.
-            _propagator = null;
-            DropResident();
+            ForgetFit();
             throw;
         }
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, anchorsMs, 0);
@@ -515,18 +546,18 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>
-    /// Exact Ncut on the resident landmark features through the device (as <see cref="Ncut"/>): returns the eigenvalues, the
+    /// Exact Ncut on the landmark rows <paramref name="xm"/> (the resident features; for cosine, their unit-scaled copy) through
+    /// the device (as <see cref="Ncut"/>): returns the eigenvalues, the
     /// landmark graph's degrees and, when the classic extension of a fit on n = <paramref name="points"/> may run over a landmark
     /// subset, what its least-squares fit needs (the caller owns it); the eigenvectors stay on the device
     /// (<see cref="Resident{T}.SetVectors"/>), each with the sign that makes its sum over the landmarks ≥ 0.
     /// </summary>
-    private (double[] eigenvalues, double[] degrees, SubsetInputs<T>? subset) LandmarkNcut<T>(Resident<T> resident, double sigma, int points)
+    private (double[] eigenvalues, double[] degrees, SubsetInputs<T>? subset) LandmarkNcut<T>(Resident<T> resident, DeviceMatrix<T> xm, double sigma, int points)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Options.EigenvectorCount;
         var be = _device.Backend;
         var sw = Stopwatch.StartNew();
-        var xm = resident.Features;
         int m = xm.Rows;
         using var w = DeviceMatrix<T>.Allocate(_device, m, m);
         using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);

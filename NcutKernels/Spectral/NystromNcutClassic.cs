@@ -23,7 +23,8 @@ public sealed partial class NystromNcut
             return [];
         if (Nystrom.ClassicLandmarks is not null)
             return [cap];
-        return SubsetExtension.DefaultSizes.Where(s => s <= cap && s < m).DefaultIfEmpty(cap).ToArray();
+        // cap ≥ min(m, 1024) here, so with cap < m at least the first size fits.
+        return SubsetExtension.DefaultSizes.Where(s => s <= cap && s < m).ToArray();
     }
 
     /// <summary>

@@ -154,10 +154,13 @@ public sealed partial class NystromNcut
         Array.Sort(sorted);
         var result = new NystromAccuracy(count, sin, sorted[^1], sorted[count / 2], exact, sw.Elapsed.TotalMilliseconds);
         Options.Log?.WriteLine($"nystrom: {result}");
+        Accuracy = result;
         if (!result.Passed)
             Options.Warn(new NcutWarning("nystrom accuracy",
                 $"the propagated rows differ from the float64 all-landmark extension by sin θ {sin:E2} > {NystromAccuracy.Tolerance} ({count} sampled rows)",
-                "use the classic extension over more landmarks (NystromOptions.ClassicLandmarks, a smaller ClassicTolerance) or DistancePrecision.Fp32"));
+                Propagation != NystromPropagation.Classic
+                    ? $"the check compares with the classic extension: use Propagation = Classic to be within it ({Propagation} propagation differs by design)"
+                    : "use the classic extension over more landmarks (NystromOptions.ClassicLandmarks, a smaller ClassicTolerance) or DistancePrecision.Fp32"));
         return result;
     }
 

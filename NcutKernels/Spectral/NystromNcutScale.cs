@@ -59,7 +59,7 @@ public sealed partial class NystromNcut
             copy.Dispose();
             throw;
         }
-        Options.Log?.WriteLine($"nystrom: features scaled by 2^{-scale.Exponent} on the device (max|x| = {scale.MaxAbs:G3}), a copy of x for this call");
+        Options.Log?.WriteLine($"nystrom: {x.Rows}×{x.Cols} rows scaled by 2^{-scale.Exponent} on the device (max|x| = {scale.MaxAbs:G3}), a copy for this call");
         return copy;
     }
 
@@ -80,7 +80,20 @@ public sealed partial class NystromNcut
         return Options.ScaledSigmaFor<T>(relative.Apply(rows), m, d, _device, measured);
     }
 
-    /// <summary>As <see cref="LandmarkSigma{T}(ReadOnlySpan{T}, int, int, FeatureScale)"/> for landmark rows on the device (the degree rule reads the ≤ 4000 it needs).</summary>
+    /// <summary>
+    /// For the cosine affinity, the landmark rows scaled from the fit's units into max|x| ∈ [1, 2) (a copy on the device), so that
+    /// the graph and the σ rule see what the exact path sees; null for RBF or when the two scales agree.
+    /// </summary>
+    private DeviceMatrix<T>? CosineUnitRows<T>(DeviceMatrix<T> rows, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var unit = FeatureScale.For(scale, Options.Affinity);
+        return unit.Exponent == scale.Exponent ? null : ScaledCopy(rows, new FeatureScale(unit.Exponent - scale.Exponent, unit.MaxAbs));
+    }
+
+    /// <summary>
+    /// As <see cref="LandmarkSigma{T}(ReadOnlySpan{T}, int, int, FeatureScale)"/> for landmark rows on the device in the units of
+    /// <paramref name="scale"/> (the degree rule reads the ≤ 4000 it needs).
+    /// </summary>
     private double LandmarkSigma<T>(DeviceMatrix<T> rows, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double sigma = Options.Sigma is { } s ? scale.ToScaled(s, Options.Affinity) : Options.SigmaFor(rows);

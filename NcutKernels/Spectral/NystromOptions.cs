@@ -47,14 +47,15 @@ public sealed record NystromOptions
     /// the README, "Nyström over a landmark subset"): its n·s·d work stops growing with n and it needs no 1/λ. A value
     /// sets s (values ≥ m mean every landmark) with no tolerance check: the residual is still logged. At least 1. The
     /// nearest-anchor propagations ignore it (they sum over <see cref="Neighbours"/> of <see cref="AnchorCount"/> anchors), and so
-    /// does a differentiable fit, whose recorded extension always sums over every landmark.
+    /// does a differentiable fit, whose recorded extension always sums over every landmark (a later Transform of that fit
+    /// prepares the extension these options ask for, so it may differ from the recorded output by the subset's residual).
     /// </summary>
     public int? ClassicLandmarks { get; init; }
 
     /// <summary>
-    /// The least relative residual, per column over the m landmarks, that a landmark subset's least-squares extension must reach
-    /// to be used by default (<see cref="ClassicLandmarks"/> null): ‖W_LS·a_c − h_c‖/‖h_c‖ with h_c = √d∘u_c (and the degrees).
-    /// In (0, 1). Default 0.01.
+    /// The largest relative residual, per column over the m landmarks, that a landmark subset's least-squares extension may leave
+    /// to be used by default (<see cref="ClassicLandmarks"/> null): ‖W_LS·a_c − h_c‖/‖h_c‖ with h_c the all-landmark extension's
+    /// √d·u_c at the landmarks (√d∘(M·u_c)/λ_c), and likewise for the degrees. In (0, 1). Default 0.01.
     /// </summary>
     public double ClassicTolerance { get; init; } = 0.01;
 
@@ -75,10 +76,12 @@ public sealed record NystromOptions
         : (int)Math.Min(m, Math.Max(MinClassicLandmarks, ClassicWork / n));
 
     /// <summary>
-    /// Rows of x (seeded, at most n) on which a Nyström fit checks its output against the float64 all-landmark classic extension
-    /// of the same landmark eigenpairs (and, for n ≤ <see cref="ExactCheckLimit"/>, against the exact embedding of every point):
-    /// <see cref="NystromNcut.Accuracy"/>. 0 (default): no check. The check downloads the landmark features and computes
-    /// rows·m·d float64 distances on the host; it is not part of <see cref="NystromNcut.Timings"/>.
+    /// Rows of x (seeded; max(AccuracyCheckRows, 4k), at most n) on which a Nyström fit checks its output against the float64
+    /// all-landmark classic extension of the same landmark eigenpairs (and, for n ≤ <see cref="ExactCheckLimit"/>, its whole
+    /// output against the exact embedding of every point): <see cref="NystromNcut.Accuracy"/>, with a warning when it fails.
+    /// 0 (default): no check. RBF affinity only (the classic extension's); exact-path fits (which are exact) and differentiable
+    /// fits are not checked. The check downloads the landmark features and computes rows·m·d float64 distances on the host; it is
+    /// not part of <see cref="NystromNcut.Timings"/>.
     /// </summary>
     public int AccuracyCheckRows { get; init; }
 

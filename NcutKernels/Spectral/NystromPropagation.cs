@@ -1,7 +1,7 @@
 // NystromPropagation: how Nyström carries the landmark eigenvectors to the other points.
 namespace NcutKernels.Spectral;
 
-/// <summary>How <see cref="NystromNcut"/> extends the landmark eigenvectors to every point (MATH.md, "Nyström").</summary>
+/// <summary>How <see cref="NystromNcut"/> extends the landmark eigenvectors to every point (docs/MATH.md, "Nyström").</summary>
 public enum NystromPropagation
 {
     /// <summary>
