@@ -106,6 +106,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         }
     }
 
+    /// <summary>The kernels' code for an affinity kind (<see cref="KernelAffinity"/>).</summary>
+    internal static int KernelCode(AffinityKind kind) => kind == AffinityKind.Rbf ? KernelAffinity.Rbf : KernelAffinity.Cosine;
+
     private static ArrayView<float> F<T>(Block<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
         Float(b.Matrix).SubView(b.Offset, b.Length);
 
@@ -148,9 +151,9 @@ internal sealed class IlgpuBackend(Accelerator accelerator, int gridRows = RowBa
         // Direct RBF differences need no centring and keep the resolution of the features as given.
         if (kind == AffinityKind.Cosine || !direct)
             xv = prepared.View;
-        int g = (n + AffinityKernels.TileEdge - 1) / AffinityKernels.TileEdge;
-        var config = new KernelConfig(new Index2D(g, g), new Index2D(AffinityKernels.ThreadsPerEdge, AffinityKernels.ThreadsPerEdge));
-        int kindCode = kind == AffinityKind.Rbf ? AffinityKernels.KindRbf : AffinityKernels.KindCosine;
+        int g = (n + TileGeometry.Edge - 1) / TileGeometry.Edge;
+        var config = new KernelConfig(new Index2D(g, g), new Index2D(TileGeometry.Threads, TileGeometry.Threads));
+        int kindCode = KernelCode(kind);
         if (direct)
         {
             _distanceAffinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, float>(

@@ -47,7 +47,7 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
             nv.CopyFromCPU(norms);
             int tiles = (m + SigmaKernels.Tile - 1) / SigmaKernels.Tile;
             _pairs(new KernelConfig(new Index2D(tiles, tiles), new Index2D(SigmaKernels.Tile, SigmaKernels.Tile)), x, nv, pair, m, d,
-                kind == AffinityKind.Rbf ? SigmaKernels.KindRbf : SigmaKernels.KindCosine);
+                IlgpuBackend.KernelCode(kind));
             return new DevicePairs(this, buffer, pair, all.SubView(pairs + rows + m, InitialBatch * (m + 1L)), m, kind);
         }
         catch
@@ -89,7 +89,7 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
             var (scales, sums) = (_room.SubView(0, count), _room.SubView(count, (long)count * m));
             scales.CopyFromCPU(scale);
             owner._rowSums!(new KernelConfig(new Index2D((m + perGroup - 1) / perGroup, count), new Index2D(group, 1)), pair, scales, sums, m,
-                kind == AffinityKind.Rbf ? SigmaKernels.KindRbf : SigmaKernels.KindCosine, AffinityMath.CosineFloor);
+                IlgpuBackend.KernelCode(kind), AffinityMath.CosineFloor);
             sums.CopyToCPU(result.AsSpan(0, count * m));
         }
 

@@ -11,9 +11,6 @@ namespace NcutKernels.Kernels;
 /// </summary>
 internal static class AffinityKernels
 {
-    public const int TileEdge = 128, TileK = 8, ThreadsPerEdge = 16, Stride = TileEdge + 4;
-    public const int KindRbf = 0, KindCosine = 1;
-
     /// <summary>Columns and row lanes of a group of <see cref="ColumnMeans"/> (their product is its group size).</summary>
     public const int MeanColumns = 8, MeanLanes = 32, MeanGroup = MeanColumns * MeanLanes;
 
@@ -91,46 +88,9 @@ internal static class AffinityKernels
     {
         if (Grid.IdxX < Grid.IdxY)
             return;
-        bool mirror = Grid.IdxX != Grid.IdxY;
-        var As = SharedMemory.Allocate<float>(TileK * Stride);
-        var Bs = SharedMemory.Allocate<float>(TileK * Stride);
-        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * ThreadsPerEdge + tx;
-        int i0 = Grid.IdxY * TileEdge, j0 = Grid.IdxX * TileEdge;
-        Row8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int k0 = 0; k0 < d; k0 += TileK)
-        {
-            for (int l = 0; l < 4; l++)
-            {
-                int e = tid + 256 * l, r = e >> 3, kk = e & 7, gk = k0 + kk;
-                int gi = i0 + r, gj = j0 + r;
-                As[kk * Stride + r] = gi < n && gk < d ? x[(long)gi * d + gk] : 0f;
-                Bs[kk * Stride + r] = gj < n && gk < d ? x[(long)gj * d + gk] : 0f;
-            }
-            Group.Barrier();
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int ao = kk * Stride + ty, bo = kk * Stride + tx;
-                var b = new Row8(Bs[bo], Bs[bo + 16], Bs[bo + 32], Bs[bo + 48], Bs[bo + 64], Bs[bo + 80], Bs[bo + 96], Bs[bo + 112]);
-                c0 = Row8.Fma(c0, As[ao], b);
-                c1 = Row8.Fma(c1, As[ao + 16], b);
-                c2 = Row8.Fma(c2, As[ao + 32], b);
-                c3 = Row8.Fma(c3, As[ao + 48], b);
-                c4 = Row8.Fma(c4, As[ao + 64], b);
-                c5 = Row8.Fma(c5, As[ao + 80], b);
-                c6 = Row8.Fma(c6, As[ao + 96], b);
-                c7 = Row8.Fma(c7, As[ao + 112], b);
-            }
-            Group.Barrier();
-        }
-        var epilogue = new Epilogues(kind, scale, cosineFloor, 0f, false);
-        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, epilogue, mirror);
+        var aS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        var bS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        StoreTile(Accumulate(aS, bS, x, n, d, distances: false), sq, w, n, new Epilogues(kind, scale, cosineFloor, 0f, false));
     }
 
     /// <summary>
@@ -145,54 +105,49 @@ internal static class AffinityKernels
     {
         if (Grid.IdxX < Grid.IdxY)
             return;
-        bool mirror = Grid.IdxX != Grid.IdxY;
-        var As = SharedMemory.Allocate<float>(TileK * Stride);
-        var Bs = SharedMemory.Allocate<float>(TileK * Stride);
-        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * ThreadsPerEdge + tx;
-        int i0 = Grid.IdxY * TileEdge, j0 = Grid.IdxX * TileEdge;
-        Row8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int k0 = 0; k0 < d; k0 += TileK)
-        {
-            for (int l = 0; l < 4; l++)
-            {
-                int e = tid + 256 * l, r = e >> 3, kk = e & 7, gk = k0 + kk;
-                int gi = i0 + r, gj = j0 + r;
-                As[kk * Stride + r] = gi < n && gk < d ? x[(long)gi * d + gk] : 0f;
-                Bs[kk * Stride + r] = gj < n && gk < d ? x[(long)gj * d + gk] : 0f;
-            }
-            Group.Barrier();
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int ao = kk * Stride + ty, bo = kk * Stride + tx;
-                var b = new Row8(Bs[bo], Bs[bo + 16], Bs[bo + 32], Bs[bo + 48], Bs[bo + 64], Bs[bo + 80], Bs[bo + 96], Bs[bo + 112]);
-                c0 = AddSquaredDifferences(c0, As[ao], b);
-                c1 = AddSquaredDifferences(c1, As[ao + 16], b);
-                c2 = AddSquaredDifferences(c2, As[ao + 32], b);
-                c3 = AddSquaredDifferences(c3, As[ao + 48], b);
-                c4 = AddSquaredDifferences(c4, As[ao + 64], b);
-                c5 = AddSquaredDifferences(c5, As[ao + 80], b);
-                c6 = AddSquaredDifferences(c6, As[ao + 96], b);
-                c7 = AddSquaredDifferences(c7, As[ao + 112], b);
-            }
-            Group.Barrier();
-        }
-        var epilogue = new Epilogues(kind, scale, cosineFloor, normFloorSquared, true);
-        StoreRow(c0, i0 + ty, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c1, i0 + ty + 16, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c2, i0 + ty + 32, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c3, i0 + ty + 48, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c4, i0 + ty + 64, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c5, i0 + ty + 80, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c6, i0 + ty + 96, j0 + tx, sq, w, n, epilogue, mirror);
-        StoreRow(c7, i0 + ty + 112, j0 + tx, sq, w, n, epilogue, mirror);
+        var aS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        var bS = SharedMemory.Allocate<float>(Tile8x8.Staged);
+        StoreTile(Accumulate(aS, bS, x, n, d, distances: true), sq, w, n, new Epilogues(kind, scale, cosineFloor, normFloorSquared, true));
     }
 
-    /// <summary>Returns acc + (a − b)² element-wise.</summary>
-    private static Row8 AddSquaredDifferences(Row8 acc, float a, Row8 b)
+    /// <summary>
+    /// The group's 128×128 tile of rows i0 = Grid.IdxY·128 against rows j0 = Grid.IdxX·128 of x (n×d), each thread's 8×8 block:
+    /// dot products (<see cref="Tile8x8.Step"/>) or squared differences (<see cref="Tile8x8.StepSquaredDifferences"/>), both
+    /// operands staged through <paramref name="aS"/> and <paramref name="bS"/> (<see cref="Tile8x8.Staged"/> floats each).
+    /// </summary>
+    private static Tile8x8 Accumulate(ArrayView<float> aS, ArrayView<float> bS, ArrayView<float> x, int n, int d, bool distances)
     {
-        float t0 = a - b.V0, t1 = a - b.V1, t2 = a - b.V2, t3 = a - b.V3, t4 = a - b.V4, t5 = a - b.V5, t6 = a - b.V6, t7 = a - b.V7;
-        return new Row8(acc.V0 + t0 * t0, acc.V1 + t1 * t1, acc.V2 + t2 * t2, acc.V3 + t3 * t3,
-            acc.V4 + t4 * t4, acc.V5 + t5 * t5, acc.V6 + t6 * t6, acc.V7 + t7 * t7);
+        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * Tile8x8.Threads + tx;
+        int i0 = Grid.IdxY * Tile8x8.Edge, j0 = Grid.IdxX * Tile8x8.Edge;
+        Tile8x8 acc = default;
+        for (int k0 = 0; k0 < d; k0 += Tile8x8.Depth)
+        {
+            Tile8x8.LoadRows(aS, x, tid, i0, n, d, k0, d);
+            Tile8x8.LoadRows(bS, x, tid, j0, n, d, k0, d);
+            Group.Barrier();
+            acc = distances ? Tile8x8.StepSquaredDifferences(acc, aS, bS, tx, ty) : Tile8x8.Step(acc, aS, bS, tx, ty);
+            Group.Barrier();
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// Writes the group's tile through the epilogue: thread (tx, ty)'s rows i0 + ty + 16q, columns j0 + tx + 16p, and their mirror
+    /// when the tile lies above the diagonal.
+    /// </summary>
+    private static void StoreTile(Tile8x8 acc, ArrayView<float> sq, ArrayView<float> w, int n, Epilogues epilogue)
+    {
+        int tx = Group.IdxX, ty = Group.IdxY, t = Tile8x8.Threads;
+        int i0 = Grid.IdxY * Tile8x8.Edge + ty, j0 = Grid.IdxX * Tile8x8.Edge + tx;
+        bool mirror = Grid.IdxX != Grid.IdxY;
+        StoreRow(acc.R0, i0, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R1, i0 + t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R2, i0 + 2 * t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R3, i0 + 3 * t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R4, i0 + 4 * t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R5, i0 + 5 * t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R6, i0 + 6 * t, j0, sq, w, n, epilogue, mirror);
+        StoreRow(acc.R7, i0 + 7 * t, j0, sq, w, n, epilogue, mirror);
     }
 
     /// <summary>The epilogue's constants: kind, scale, floors, and whether the tile holds squared distances (else dot products).</summary>
@@ -210,7 +165,7 @@ internal static class AffinityKernels
         float sqi = sq[row];
         for (int p = 0; p < 8; p++)
         {
-            int col = col0 + 16 * p;
+            int col = col0 + Tile8x8.Threads * p;
             if (col < n)
             {
                 float v = e.Distances
@@ -226,7 +181,7 @@ internal static class AffinityKernels
     /// <summary>The affinity from a squared distance (<see cref="DistanceAffinityTile"/>); the managed backend applies the same formula.</summary>
     private static float DistanceEpilogue(float g, float sqi, float sqj, int kind, float scale, float cosineFloor, float normFloorSquared)
     {
-        if (kind == KindRbf)
+        if (kind == KernelAffinity.Rbf)
             return MathF.Exp(-g * scale);
         float t = 0.5f * g + CosineGap(sqi, normFloorSquared) + CosineGap(sqj, normFloorSquared);
         return MathF.Exp(-t * t * scale) + cosineFloor;
@@ -238,7 +193,7 @@ internal static class AffinityKernels
     /// <summary>The affinity from a dot product; the managed backend applies the same formula.</summary>
     private static float Epilogue(float g, float sqi, float sqj, bool diagonal, int kind, float scale, float cosineFloor)
     {
-        if (kind == KindRbf)
+        if (kind == KernelAffinity.Rbf)
         {
             float d2 = diagonal ? 0f : XMathMax(0f, sqi + sqj - (g + g));
             return MathF.Exp(-d2 * scale);

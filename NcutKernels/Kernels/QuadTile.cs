@@ -14,8 +14,8 @@ namespace NcutKernels.Kernels;
 /// </summary>
 internal struct QuadTile
 {
-    /// <summary>Tile edge, stripe depth, threads per edge, shared row stride (padded: conflict-free staging, 16-byte rows).</summary>
-    public const int Edge = 128, Depth = 8, Threads = 16, Stride = Edge + 4, Staged = Depth * Stride;
+    /// <summary>The shared tile geometry (<see cref="TileGeometry"/>: conflict-free staging, 16-byte rows).</summary>
+    public const int Edge = TileGeometry.Edge, Depth = TileGeometry.Depth, Threads = TileGeometry.Threads, Stride = TileGeometry.Stride, Staged = TileGeometry.Staged;
 
     /// <summary>Rows q = 0..7 of the thread's block (see <see cref="Row"/>); element p is column <see cref="Col"/>(tx, p).</summary>
     public Row8 R0, R1, R2, R3, R4, R5, R6, R7;

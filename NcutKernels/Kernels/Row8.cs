@@ -20,6 +20,15 @@ internal struct Row8
         acc.V0 + a * b.V0, acc.V1 + a * b.V1, acc.V2 + a * b.V2, acc.V3 + a * b.V3,
         acc.V4 + a * b.V4, acc.V5 + a * b.V5, acc.V6 + a * b.V6, acc.V7 + a * b.V7);
 
+    /// <summary>Returns acc + (a − b)² element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Row8 AddSquaredDifferences(Row8 acc, float a, Row8 b)
+    {
+        float t0 = a - b.V0, t1 = a - b.V1, t2 = a - b.V2, t3 = a - b.V3, t4 = a - b.V4, t5 = a - b.V5, t6 = a - b.V6, t7 = a - b.V7;
+        return new Row8(acc.V0 + t0 * t0, acc.V1 + t1 * t1, acc.V2 + t2 * t2, acc.V3 + t3 * t3,
+            acc.V4 + t4 * t4, acc.V5 + t5 * t5, acc.V6 + t6 * t6, acc.V7 + t7 * t7);
+    }
+
     /// <summary>Element p (0..7); p is a compile-time constant in unrolled callers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly float Get(int p) => p switch

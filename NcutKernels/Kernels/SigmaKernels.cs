@@ -13,7 +13,6 @@ namespace NcutKernels.Kernels;
 internal static class SigmaKernels
 {
     public const int Tile = 16, Stride = Tile + 1;
-    public const int KindRbf = 0, KindCosine = 1;
 
     /// <summary>
     /// pair[i, j] for x (m×d): g = x_i·x_j summed in k order, then RBF: max(0, norms_i + norms_j − 2g), 0 on the
@@ -40,7 +39,7 @@ internal static class SigmaKernels
         if (i >= m || j >= m)
             return;
         double v;
-        if (kind == KindRbf)
+        if (kind == KernelAffinity.Rbf)
         {
             double d2 = norms[i] + norms[j] - 2 * g;
             v = i == j ? 0 : (d2 > 0 ? d2 : 0);
@@ -70,7 +69,7 @@ internal static class SigmaKernels
         for (int j = lane; j < m; j += ws)
         {
             double p = pair[o + j];
-            if (kind == KindRbf)
+            if (kind == KernelAffinity.Rbf)
             {
                 s += Exp(p * scale);
             }

@@ -11,8 +11,8 @@ namespace NcutKernels.Kernels;
 /// </summary>
 internal struct Tile8x8
 {
-    /// <summary>Tile edge, stripe depth, threads per edge, shared row stride (padded against bank conflicts).</summary>
-    public const int Edge = 128, Depth = 8, Threads = 16, Stride = Edge + 4, Staged = Depth * Stride;
+    /// <summary>The shared tile geometry (<see cref="TileGeometry"/>).</summary>
+    public const int Edge = TileGeometry.Edge, Depth = TileGeometry.Depth, Threads = TileGeometry.Threads, Stride = TileGeometry.Stride, Staged = TileGeometry.Staged;
 
     /// <summary>Rows q = 0..7 of the thread's block.</summary>
     public Row8 R0, R1, R2, R3, R4, R5, R6, R7;
@@ -33,6 +33,26 @@ internal struct Tile8x8
             c.R5 = Row8.Fma(c.R5, a[ao + 80], row);
             c.R6 = Row8.Fma(c.R6, a[ao + 96], row);
             c.R7 = Row8.Fma(c.R7, a[ao + 112], row);
+        }
+        return c;
+    }
+
+    /// <summary>Returns c + Σ_kk (a[kk, ty + 16q] − b[kk, tx + 16p])² over one staged stripe (the direct-difference distances).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Tile8x8 StepSquaredDifferences(Tile8x8 c, ArrayView<float> a, ArrayView<float> b, int tx, int ty)
+    {
+        for (int kk = 0; kk < Depth; kk++)
+        {
+            int ao = kk * Stride + ty, bo = kk * Stride + tx;
+            var row = new Row8(b[bo], b[bo + 16], b[bo + 32], b[bo + 48], b[bo + 64], b[bo + 80], b[bo + 96], b[bo + 112]);
+            c.R0 = Row8.AddSquaredDifferences(c.R0, a[ao], row);
+            c.R1 = Row8.AddSquaredDifferences(c.R1, a[ao + 16], row);
+            c.R2 = Row8.AddSquaredDifferences(c.R2, a[ao + 32], row);
+            c.R3 = Row8.AddSquaredDifferences(c.R3, a[ao + 48], row);
+            c.R4 = Row8.AddSquaredDifferences(c.R4, a[ao + 64], row);
+            c.R5 = Row8.AddSquaredDifferences(c.R5, a[ao + 80], row);
+            c.R6 = Row8.AddSquaredDifferences(c.R6, a[ao + 96], row);
+            c.R7 = Row8.AddSquaredDifferences(c.R7, a[ao + 112], row);
         }
         return c;
     }
