@@ -10,7 +10,7 @@ namespace NcutKernels.Benchmarks;
 
 /// <summary>
 /// Checks the CUDA backend against the managed CPU backend (float64 where it matters) and times the
-/// issue's GPU targets with Stopwatch + device synchronization (median of repeated runs after a warm-up).
+/// GPU targets with Stopwatch + device synchronization (median of repeated runs after a warm-up).
 /// Prints a markdown report and writes it to --out DIR (default $OUT or the current folder).
 /// </summary>
 public static partial class GpuCheck
@@ -56,7 +56,7 @@ public static partial class GpuCheck
             return failures == 0 ? 0 : 1;
         }
 
-        // The issue targets first (the report file grows line by line, so a run cut short keeps what it measured).
+        // The targets first (the report file grows line by line, so a run cut short keeps what it measured).
         ClusteredGradientTimings(gpu, div);
         if (!DistanceTiles(cuda, div, Check))
         {
@@ -152,7 +152,7 @@ public static partial class GpuCheck
                 $"relative error {rel:E2}; CUDA forward {g32.fwd:F1} ms, backward {g32.bwd:F1} ms (CG on the host with device products, fused backward kernels); {g32.report}");
         }
 
-        Line("\n## Exact gradient at the issue's sizes (ncut_pytorch's measurement: standard normal X, default σ, loss Σ U; target fwd+bwd ≤ 100 ms at 8192)");
+        Line("\n## Exact gradient at the target sizes (ncut_pytorch's measurement: standard normal X, default σ, loss Σ U; target fwd+bwd ≤ 100 ms at 8192)");
         Line("| n×d, k | forward median ms | backward median ms | fwd+bwd median ms | notes |\n|---|---|---|---|---|");
         var finiteness = new List<(string what, bool ok, string detail)>();
         foreach (int fullN in new[] { 4096, 8192 })
@@ -212,7 +212,7 @@ public static partial class GpuCheck
             Row("empty synchronize", ts, "per call");
         }
         {
-            // The backward's two device stages at the issue's size: one CG product as SpectralOps runs it (k vectors up,
+            // The backward's two device stages at the target size: one CG product as SpectralOps runs it (k vectors up,
             // W·V, down) and the fused affinity + normalization backward (pass 1, S, row sums, S·X, X̄ download).
             int n = 8192 / div, d = 384, k = 20;
             using var xm = DeviceMatrix<float>.Upload(gpu, BenchData.Normal(n, d), n, d);

@@ -50,7 +50,7 @@ public class NystromBenchmarks
     [Benchmark]
     public void Mixture768_K20_DeviceResident() => DeviceResident(20);
 
-    /// <summary>As <see cref="Mixture768_K20_DeviceResident"/> with k = 100 (issue 5's fourth GPU target, at 10⁵).</summary>
+    /// <summary>As <see cref="Mixture768_K20_DeviceResident"/> with k = 100 (the k = 100 GPU target, at 10⁵).</summary>
     [Benchmark]
     public void Mixture768_K100_DeviceResident() => DeviceResident(100);
 

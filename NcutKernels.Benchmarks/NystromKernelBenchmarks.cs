@@ -1,4 +1,4 @@
-// NystromKernelBenchmarks: the Nyström kernels on CUDA at the sizes — farthest-point sampling 40960×8 and 10⁶×8 → 10240 (and 10240×100 → 1024), propagation of 10⁶×768 rows to K = 32 of 1024 anchors, and to all of 10240 landmarks (the classic extension; no cases without CUDA).
+// NystromKernelBenchmarks: the Nyström kernels on CUDA at the target sizes — farthest-point sampling 40960×8 and 10⁶×8 → 10240 (and 10240×100 → 1024), propagation of 10⁶×768 rows to K = 32 of 1024 anchors, and to all of 10240 landmarks (the classic extension; no cases without CUDA).
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Algorithms;

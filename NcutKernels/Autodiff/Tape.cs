@@ -23,8 +23,7 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         ArgumentNullException.ThrowIfNull(device);
         device.ThrowIfDisposed();
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"Tape supports float and double, not {typeof(T).Name}.");
+        ComputeDevice.ThrowIfNotFloatingPoint<T>(nameof(Tape<T>));
         Device = device;
     }
 
@@ -44,7 +43,7 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length == 0)
             throw new ArgumentException($"value must be non-empty, got {value.GetLength(0)}×{value.GetLength(1)}.", nameof(value));
-        return Add(DeviceMatrix<T>.Upload(Device, value), requiresGrad, requiresGrad ? "input" : "constant");
+        return Add(DeviceMatrix<T>.Upload(Device, value), requiresGrad, requiresGrad ? "input" : "constant", leaf: true);
     }
 
     /// <summary>A constant: no gradient flows to it.</summary>
@@ -73,7 +72,7 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
             throw new ArgumentException($"loss must be 1×1, got {loss.Rows}×{loss.Cols}.", nameof(loss));
         if (!loss.RequiresGrad)
             throw new ArgumentException("loss does not depend on any variable that requires a gradient.", nameof(loss));
-        foreach (var v in _variables.Where(v => v.Origin is not ("input" or "constant")))
+        foreach (var v in _variables.Where(v => !v.IsLeaf))
             v.ClearGrad();
         loss.GradForAccumulation()[0] += 1;
         for (int e = _entries.Count - 1; e >= 0; e--)
@@ -81,9 +80,7 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
             var entry = _entries[e];
             if (entry.Outputs.All(o => o.Grad is null))
                 continue;
-            if (!BackwardRules<T>.Table.TryGetValue(entry.Op, out var rule))
-                throw new NotSupportedException($"No backward rule for operation '{entry.Op}'.");
-            rule(entry);
+            entry.Backward(entry);
         }
     }
 
@@ -102,9 +99,9 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <summary>Wraps a value the tape now owns.</summary>
-    internal Variable<T> Add(DeviceMatrix<T> value, bool requiresGrad, string origin)
+    internal Variable<T> Add(DeviceMatrix<T> value, bool requiresGrad, string origin, bool leaf)
     {
-        var v = new Variable<T>(this, value, requiresGrad, origin);
+        var v = new Variable<T>(this, value, requiresGrad, origin, leaf);
         _variables.Add(v);
         return v;
     }
@@ -119,15 +116,17 @@ public sealed class Tape<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>
-    /// Creates the output of operation <paramref name="op"/> and, when recording and an input needs a
-    /// gradient, records the entry. Returns the outputs in order.
+    /// Creates the output of operation <paramref name="op"/> and, when recording and an input needs a gradient, records the
+    /// entry with its <paramref name="backward"/> rule (required: an operation without one cannot be recorded). Returns the
+    /// outputs in order.
     /// </summary>
-    internal Variable<T>[] Record(string op, Variable<T>[] inputs, DeviceMatrix<T>[] outputs, object? saved)
+    internal Variable<T>[] Record(string op, Variable<T>[] inputs, DeviceMatrix<T>[] outputs, Action<TapeEntry<T>> backward)
     {
+        ArgumentNullException.ThrowIfNull(backward);
         bool grad = IsRecording && inputs.Any(i => i.RequiresGrad);
-        var outs = outputs.Select(o => Add(o, grad, op)).ToArray();
+        var outs = outputs.Select(o => Add(o, grad, op, leaf: false)).ToArray();
         if (grad)
-            _entries.Add(new TapeEntry<T>(op, inputs, outs, saved));
+            _entries.Add(new TapeEntry<T>(op, inputs, outs, backward));
         return outs;
     }
 

@@ -13,13 +13,17 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private double[]? _value;
 
-    internal Variable(Tape<T> tape, DeviceMatrix<T> value, bool requiresGrad, string origin)
+    internal Variable(Tape<T> tape, DeviceMatrix<T> value, bool requiresGrad, string origin, bool leaf)
     {
         Tape = tape;
         Value = value;
         RequiresGrad = requiresGrad;
         Origin = origin;
+        IsLeaf = leaf;
     }
+
+    /// <summary>True for an input or constant (its gradient accumulates over backward passes); false for an operation's output.</summary>
+    internal bool IsLeaf { get; }
 
     /// <summary>The tape that owns this variable.</summary>
     public Tape<T> Tape { get; }

@@ -71,13 +71,14 @@ internal static class NystromNearestOps
             output.Dispose();
             throw;
         }
-        return tape.Record("nystrom-nearest", [x, anchors, values], [output], new NearestSaved(sigma, neighbours, degrees))[0];
+        var saved = new NearestSaved(sigma, neighbours, degrees);
+        return tape.Record("nystrom-nearest", [x, anchors, values], [output], e => NearestBackward(e, saved))[0];
     }
 
     /// <summary>The backward of <see cref="Nearest{T}"/> (derivation in the class remarks): host float64, 8 fixed row partitions in parallel, their sums added in order.</summary>
-    public static void NearestBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void NearestBackward<T>(TapeEntry<T> e, NearestSaved saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (x, av, uv, vv, saved) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Outputs[0], (NearestSaved)e.Saved!);
+        var (x, av, uv, vv) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Outputs[0]);
         int n = x.Rows, d = x.Cols, a = av.Rows, k = uv.Cols;
         double[] xs = x.Host, an = av.Host, u = uv.Host, vBar = vv.Grad!;
         double inv = 1 / (saved.Sigma * saved.Sigma);

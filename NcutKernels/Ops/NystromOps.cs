@@ -90,7 +90,8 @@ internal static class NystromOps
             }
         }
         var output = DeviceMatrix<T>.Upload(device, result, n, k);
-        return tape.Record("nystrom-classic", [x, xl, ul, lambda], [output], new ClassicSaved(sigma, degrees))[0];
+        var saved = new ClassicSaved(sigma, degrees);
+        return tape.Record("nystrom-classic", [x, xl, ul, lambda], [output], e => ClassicBackward(e, saved))[0];
     }
 
     /// <summary>d_j = row sums of the landmarks' affinity (RBF unless <paramref name="kind"/> says otherwise) at σ, on the device (as the landmark Ncut computes them).</summary>
@@ -109,9 +110,9 @@ internal static class NystromOps
     }
 
     /// <summary>The backward of <see cref="Classic{T}"/> (derivation in the class remarks): host float64, 8 fixed row partitions in parallel, their sums added in order.</summary>
-    public static void ClassicBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void ClassicBackward<T>(TapeEntry<T> e, ClassicSaved saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (x, xl, ul, lv, vv, saved) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Inputs[3], e.Outputs[0], (ClassicSaved)e.Saved!);
+        var (x, xl, ul, lv, vv) = (e.Inputs[0], e.Inputs[1], e.Inputs[2], e.Inputs[3], e.Outputs[0]);
         int n = x.Rows, d = x.Cols, m = xl.Rows, k = ul.Cols;
         double[] xs = x.Host, ls = xl.Host, u = ul.Host, lam = lv.Host, vBar = vv.Grad!, deg = saved.Degrees;
         double inv = 1 / (saved.Sigma * saved.Sigma), scale = inv / 2;

@@ -53,7 +53,8 @@ internal static class SpectralOps
         int n = x.Rows;
         var w = DeviceMatrix<T>.Allocate(tape.Device, n, n);
         tape.Device.Backend.Affinity(x.Value.All, w, kind, 1 / (2 * sigma * sigma));
-        return tape.Record("affinity", [x], [w], new AffinitySaved(kind, sigma))[0];
+        var saved = new AffinitySaved(kind, sigma);
+        return tape.Record("affinity", [x], [w], e => AffinityBackward(e, saved))[0];
     }
 
     /// <summary>
@@ -62,9 +63,9 @@ internal static class SpectralOps
     /// ½‖x̂_i − x̂_j‖² + gap_i + gap_j where the forward took direct differences (<see cref="AffinityMath.UsesDirectDifferences"/>),
     /// so that t of duplicate rows is 0 exactly rather than a rounding that 1/σ² would magnify.
     /// </summary>
-    public static void AffinityBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AffinityBackward<T>(TapeEntry<T> e, AffinitySaved saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (x, wv, saved) = (e.Inputs[0], e.Outputs[0], (AffinitySaved)e.Saved!);
+        var (x, wv) = (e.Inputs[0], e.Outputs[0]);
         int n = x.Rows, d = x.Cols;
         double[] xs = x.Host, w = wv.Host, wb = wv.Grad!;
         double inv = 1 / (saved.Sigma * saved.Sigma);
@@ -175,7 +176,8 @@ internal static class SpectralOps
     public static Variable<T> Normalize<T>(Tape<T> tape, Variable<T> w, double shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
-        return tape.Record("normalize", [w], [m], new NormalizeSaved(degrees))[0];
+        var saved = new NormalizeSaved(degrees);
+        return tape.Record("normalize", [w], [m], e => NormalizeBackward(e, saved))[0];
     }
 
     /// <summary>M = D^-1/2·W·D^-1/2 + shift·I as a new device matrix (W untouched), and the degrees d = W·1.</summary>
@@ -198,9 +200,9 @@ internal static class SpectralOps
     /// W̄ += M̄∘(s·sᵀ) + d̄·1ᵀ, d̄_i = −½·d_i^(−3/2)·Σ_j (M̄_ij·W_ij + M̄_ji·W_ji)·s_j (0 where the degree was clamped);
     /// for the symmetric W of an affinity this is Σ_j (M̄_ij + M̄_ji)·W_ij·s_j (docs/MATH.md, section 6).
     /// </summary>
-    public static void NormalizeBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void NormalizeBackward<T>(TapeEntry<T> e, NormalizeSaved saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (wv, mv, saved) = (e.Inputs[0], e.Outputs[0], (NormalizeSaved)e.Saved!);
+        var (wv, mv) = (e.Inputs[0], e.Outputs[0]);
         int n = wv.Rows;
         double[] w = wv.Host, mb = mv.Grad!, deg = saved.Degrees;
         var s = AffinityMath.InvSqrtDegrees(deg);
@@ -229,13 +231,14 @@ internal static class SpectralOps
     {
         int n = x.Rows;
         var be = tape.Device.Backend;
-        var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity");
+        var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity", leaf: false);
         be.Affinity(x.Value.All, w.Value, AffinityKind.Rbf, 1 / (2 * sigma * sigma));
         var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
         using (m)
         {
             var topK = SolveTopK(tape.Device, m, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
-            var outs = tape.Record("ncut-embedding", [x], outputs, new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees));
+            var saved = new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees);
+            var outs = tape.Record("ncut-embedding", [x], outputs, e => RbfEmbeddingBackward(e, saved));
             return (outs[0], outs[1], topK, report);
         }
     }
@@ -249,10 +252,10 @@ internal static class SpectralOps
     /// device backend), then X̄ += the fused affinity + normalization backward on the backend
     /// (<see cref="Backends.Backend.AccumulateRbfEmbeddingGradient{T}"/>).
     /// </summary>
-    public static void RbfEmbeddingBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void RbfEmbeddingBackward<T>(TapeEntry<T> e, RbfEmbeddingSaved<T> saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long start = Stopwatch.GetTimestamp();
-        var (x, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (RbfEmbeddingSaved<T>)e.Saved!);
+        var (x, uv, lv) = (e.Inputs[0], e.Outputs[0], e.Outputs[1]);
         int n = x.Rows, k = uv.Cols;
         var device = x.Tape.Device;
         double[] u = uv.Host;
@@ -308,7 +311,7 @@ internal static class SpectralOps
         int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var saved = SolveTopK(tape.Device, m.Value, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
-        var outs = tape.Record("top-k-eigen", [m], outputs, saved);
+        var outs = tape.Record("top-k-eigen", [m], outputs, e => TopKBackward(e, saved));
         return (outs[0], outs[1], saved, report);
     }
 
@@ -324,10 +327,10 @@ internal static class SpectralOps
     }
 
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>
-    public static void TopKBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void TopKBackward<T>(TapeEntry<T> e, TopKSaved saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long start = Stopwatch.GetTimestamp();
-        var (mv, uv, lv, saved) = (e.Inputs[0], e.Outputs[0], e.Outputs[1], (TopKSaved)e.Saved!);
+        var (mv, uv, lv) = (e.Inputs[0], e.Outputs[0], e.Outputs[1]);
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
         var m = mv.Host;

@@ -8,15 +8,15 @@ namespace NcutKernels.Ops;
 /// <summary>
 /// Differentiable matrix operations on a <see cref="Tape{T}"/>. Values are computed on the host in
 /// float64 and stored on the tape's device; each operation's backward rule sits right below it and is
-/// listed in <see cref="BackwardRules{T}"/>.
+/// recorded with it (a typed closure over what it saved).
 /// </summary>
 public static class TapeOps
 {
-    private static Variable<T> Output<T>(Tape<T> tape, string op, Variable<T>[] inputs, double[] value, int rows, int cols, object? saved = null)
+    private static Variable<T> Output<T>(Tape<T> tape, string op, Variable<T>[] inputs, double[] value, int rows, int cols, Action<TapeEntry<T>> backward)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var m = DeviceMatrix<T>.Upload(tape.Device, value.Select(T.CreateChecked).ToArray(), rows, cols);
-        return tape.Record(op, inputs, [m], saved)[0];
+        return tape.Record(op, inputs, [m], backward)[0];
     }
 
     private static void Accumulate(double[] into, double[] add)
@@ -34,7 +34,7 @@ public static class TapeOps
         tape.Check(b, nameof(b));
         if (a.Cols != b.Rows)
             throw new ArgumentException($"MatMul: a is {a.Rows}×{a.Cols} but b is {b.Rows}×{b.Cols}.", nameof(b));
-        return Output(tape, "matmul", [a, b], Gemm(a.Host, b.Host, a.Rows, a.Cols, b.Cols, false, false), a.Rows, b.Cols);
+        return Output(tape, "matmul", [a, b], Gemm(a.Host, b.Host, a.Rows, a.Cols, b.Cols, false, false), a.Rows, b.Cols, MatMulBackward);
     }
 
     /// <summary>Ā += C̄·Bᵀ, B̄ += Aᵀ·C̄.</summary>
@@ -81,12 +81,13 @@ public static class TapeOps
         var v = new double[rows.Length * a.Cols];
         for (int i = 0; i < rows.Length; i++)
             Array.Copy(a.Host, (long)rows[i] * a.Cols, v, (long)i * a.Cols, a.Cols);
-        return Output(tape, "gather", [a], v, rows.Length, a.Cols, rows.ToArray());
+        var kept = rows.ToArray();
+        return Output(tape, "gather", [a], v, rows.Length, a.Cols, e => GatherRowsBackward(e, kept));
     }
 
-    internal static void GatherRowsBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void GatherRowsBackward<T>(TapeEntry<T> e, int[] rows) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (a, o, rows) = (e.Inputs[0], e.Outputs[0], (int[])e.Saved!);
+        var (a, o) = (e.Inputs[0], e.Outputs[0]);
         var ga = a.GradForAccumulation();
         var g = o.Grad!;
         for (int i = 0; i < rows.Length; i++)
@@ -100,7 +101,7 @@ public static class TapeOps
     public static Variable<T> Abs<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "abs", [a], a.Host.Select(Math.Abs).ToArray(), a.Rows, a.Cols);
+        return Output(tape, "abs", [a], a.Host.Select(Math.Abs).ToArray(), a.Rows, a.Cols, AbsBackward);
     }
 
     internal static void AbsBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
@@ -115,7 +116,7 @@ public static class TapeOps
     public static Variable<T> Square<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "square", [a], a.Host.Select(v => v * v).ToArray(), a.Rows, a.Cols);
+        return Output(tape, "square", [a], a.Host.Select(v => v * v).ToArray(), a.Rows, a.Cols, SquareBackward);
     }
 
     internal static void SquareBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
@@ -132,16 +133,16 @@ public static class TapeOps
         tape.Check(a, nameof(a));
         if (!double.IsFinite(c))
             throw new ArgumentOutOfRangeException(nameof(c), c, "Scale factor must be finite.");
-        return Output(tape, "scale", [a], a.Host.Select(v => c * v).ToArray(), a.Rows, a.Cols, c);
+        return Output(tape, "scale", [a], a.Host.Select(v => c * v).ToArray(), a.Rows, a.Cols, e => ScaleBackward(e, c));
     }
 
     /// <summary>
     /// Ā += c·C̄; an <see cref="ArithmeticException"/> when that leaves a NaN or ±∞ in Ā (c·C̄ beyond float64: Ncut's exact 2^−e
     /// rescale of extreme features returns its gradient through this op, and a gradient that large cannot be represented).
     /// </summary>
-    internal static void ScaleBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void ScaleBackward<T>(TapeEntry<T> e, double c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (a, g, c) = (e.Inputs[0], e.Outputs[0].Grad!, (double)e.Saved!);
+        var (a, g) = (e.Inputs[0], e.Outputs[0].Grad!);
         var ga = a.GradForAccumulation();
         for (int i = 0; i < ga.Length; i++)
             ga[i] += c * g[i];
@@ -157,7 +158,7 @@ public static class TapeOps
         tape.Check(a, nameof(a));
         tape.Check(b, nameof(b));
         SameShape(a, b);
-        return Output(tape, "multiply", [a, b], a.Host.Zip(b.Host, (p, q) => p * q).ToArray(), a.Rows, a.Cols);
+        return Output(tape, "multiply", [a, b], a.Host.Zip(b.Host, (p, q) => p * q).ToArray(), a.Rows, a.Cols, MultiplyBackward);
     }
 
     internal static void MultiplyBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
@@ -183,7 +184,7 @@ public static class TapeOps
         tape.Check(a, nameof(a));
         tape.Check(b, nameof(b));
         SameShape(a, b);
-        return Output(tape, "add", [a, b], a.Host.Zip(b.Host, (p, q) => p + q).ToArray(), a.Rows, a.Cols);
+        return Output(tape, "add", [a, b], a.Host.Zip(b.Host, (p, q) => p + q).ToArray(), a.Rows, a.Cols, AddBackward);
     }
 
     internal static void AddBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
@@ -205,20 +206,21 @@ public static class TapeOps
     public static Variable<T> Sum<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "sum", [a], [a.Host.Sum()], 1, 1, 1.0);
+        return Output(tape, "sum", [a], [a.Host.Sum()], 1, 1, e => SumBackward(e, 1.0));
     }
 
     /// <summary>Mean of all entries (1×1).</summary>
     public static Variable<T> Mean<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "sum", [a], [a.Host.Sum() / a.Host.Length], 1, 1, 1.0 / a.Host.Length);
+        double c = 1.0 / a.Host.Length;
+        return Output(tape, "mean", [a], [a.Host.Sum() / a.Host.Length], 1, 1, e => SumBackward(e, c));
     }
 
     /// <summary>∂(c·Σ a)/∂a = c (sum and mean share this rule).</summary>
-    internal static void SumBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void SumBackward<T>(TapeEntry<T> e, double c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (a, g, c) = (e.Inputs[0], e.Outputs[0].Grad![0], (double)e.Saved!);
+        var (a, g) = (e.Inputs[0], e.Outputs[0].Grad![0]);
         var ga = a.GradForAccumulation();
         for (int i = 0; i < ga.Length; i++)
             ga[i] += c * g;
@@ -228,14 +230,15 @@ public static class TapeOps
     public static Variable<T> SumColumns<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "sum-columns", [a], ColumnSums(a.Host, a.Rows, a.Cols, 1.0), 1, a.Cols, 1.0);
+        return Output(tape, "sum-columns", [a], ColumnSums(a.Host, a.Rows, a.Cols, 1.0), 1, a.Cols, e => SumColumnsBackward(e, 1.0));
     }
 
     /// <summary>Per-column means (1×cols).</summary>
     public static Variable<T> MeanColumns<T>(this Tape<T> tape, Variable<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         tape.Check(a, nameof(a));
-        return Output(tape, "sum-columns", [a], ColumnSums(a.Host, a.Rows, a.Cols, 1.0 / a.Rows), 1, a.Cols, 1.0 / a.Rows);
+        double c = 1.0 / a.Rows;
+        return Output(tape, "mean-columns", [a], ColumnSums(a.Host, a.Rows, a.Cols, c), 1, a.Cols, e => SumColumnsBackward(e, c));
     }
 
     private static double[] ColumnSums(double[] a, int rows, int cols, double c)
@@ -248,9 +251,9 @@ public static class TapeOps
     }
 
     /// <summary>Each entry of column j receives c·ḡ_j.</summary>
-    internal static void SumColumnsBackward<T>(TapeEntry<T> e) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void SumColumnsBackward<T>(TapeEntry<T> e, double c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (a, g, c) = (e.Inputs[0], e.Outputs[0].Grad!, (double)e.Saved!);
+        var (a, g) = (e.Inputs[0], e.Outputs[0].Grad!);
         var ga = a.GradForAccumulation();
         for (int i = 0; i < a.Rows; i++)
             for (int j = 0; j < a.Cols; j++)

@@ -56,6 +56,24 @@ public sealed class ComputeDevice : IDisposable
     internal void ThrowIfDisposed() => _ = Backend;
 
     /// <summary>
+    /// Throws <see cref="NotSupportedException"/> unless T is float or double (<paramref name="who"/> names the caller) and, for
+    /// double, this is the managed CPU backend (the ILGPU kernels compute in float32).
+    /// </summary>
+    internal void ThrowIfUnsupported<T>(string who) where T : unmanaged
+    {
+        ThrowIfNotFloatingPoint<T>(who);
+        if (typeof(T) == typeof(double) && Kind != DeviceKind.Cpu)
+            throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {Kind} kernels compute in float32.");
+    }
+
+    /// <summary>Throws <see cref="NotSupportedException"/> unless T is float or double (<paramref name="who"/> names the caller).</summary>
+    internal static void ThrowIfNotFloatingPoint<T>(string who) where T : unmanaged
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"{who} supports float and double, not {typeof(T).Name}.");
+    }
+
+    /// <summary>
     /// Creates a device of the requested kind and writes one line saying which and why to
     /// <paramref name="log"/> (if given). Auto never fails: without CUDA it falls back to the managed CPU backend.
     /// </summary>

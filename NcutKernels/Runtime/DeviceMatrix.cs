@@ -16,8 +16,7 @@ public sealed class DeviceMatrix<T> : IDisposable where T : unmanaged, IFloating
     private DeviceMatrix(ComputeDevice device, int rows, int cols)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"DeviceMatrix supports float and double, not {typeof(T).Name}.");
+        ComputeDevice.ThrowIfNotFloatingPoint<T>(nameof(DeviceMatrix<T>));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
         Device = device;

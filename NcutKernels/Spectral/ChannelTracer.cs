@@ -45,7 +45,7 @@ public sealed record ChannelTracerOptions
 }
 
 /// <summary>
-/// Channel tracing (the seed tutorial of ncut_pytorch): embed the features with a differentiable NCUT, fit a k-way
+/// Channel tracing (ncut_pytorch's channel-tracing tutorial): embed the features with a differentiable NCUT, fit a k-way
 /// rotation R without gradient, score every point by U·R, hard-assign points by argmax, and for each cluster c
 /// back-propagate L_c = −mean over its points of |score_c| to the features. The per-channel mean of the gradient
 /// over the cluster's points ranks the channels that make the segment (<see cref="ClusterTrace"/>). The forward

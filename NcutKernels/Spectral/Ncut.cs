@@ -78,8 +78,8 @@ public sealed class Ncut
         double sigma = Options.ScaledSigmaFor<T>(scaledHost is null ? span : scaledHost, rows, cols, _device, scale);
         Sigma = scale.ToUser(sigma, Options.Affinity);
         var xs = ScaledOnTape(tape, x, scale);
-        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
-        double cgTol = Options.GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
+        double tol = Options.EigenTolerance<T>();
+        double cgTol = Options.CgTolerance<T>();
         var log = Options.Log;
         Action<string>? progress = log is null ? null : log.WriteLine;
         (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
@@ -169,10 +169,7 @@ public sealed class Ncut
     public T[,] FitTransform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         _device.ThrowIfDisposed();
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"Ncut supports float and double features, not {typeof(T).Name}.");
-        if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
-            throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
+        _device.ThrowIfUnsupported<T>(nameof(Ncut));
         var scale = FeatureScale.For(FeatureChecks.ThrowIfBadEmbeddingInput(x, rows, cols, Options.EigenvectorCount), Options.Affinity);
         int k = Options.EigenvectorCount;
         var log = Options.Log;
@@ -199,7 +196,7 @@ public sealed class Ncut
         be.Synchronize();
         double normalizeMs = Lap(sw);
 
-        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+        double tol = Options.EigenTolerance<T>();
         var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts,
             log is null ? null : log.WriteLine);
         double eigenMs = Lap(sw);

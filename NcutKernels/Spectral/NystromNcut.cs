@@ -592,7 +592,7 @@ public sealed partial class NystromNcut
         be.Synchronize();
         var log = Options.Log;
         log?.WriteLine($"nystrom: landmark affinity, degrees and normalization in {sw.Elapsed.TotalMilliseconds:F1} ms");
-        double tol = Options.Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+        double tol = Options.EigenTolerance<T>();
         var (values, vectors, report) = BlockLanczos<T>.SolveOnDevice(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
         try
         {
@@ -710,14 +710,11 @@ public sealed partial class NystromNcut
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
     private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 
-    private void CheckType<T>()
+    private void CheckType<T>() where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _device.ThrowIfDisposed();
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"NystromNcut supports float and double features, not {typeof(T).Name}.");
-        if (typeof(T) == typeof(double) && _device.Kind != DeviceKind.Cpu)
-            throw new NotSupportedException($"float64 features need DeviceKind.Cpu; the {_device.Kind} kernels compute in float32.");
+        _device.ThrowIfUnsupported<T>(nameof(NystromNcut));
     }
 
     private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
