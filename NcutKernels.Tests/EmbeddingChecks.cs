@@ -7,6 +7,10 @@ namespace NcutKernels.Tests;
 /// <summary>Reference embeddings and the properties any embedding must have.</summary>
 internal static class EmbeddingChecks
 {
+    /// <summary>Nyström options that force the Nyström path (whatever n) with the given propagation.</summary>
+    public static NystromOptions ForcedNystrom(NystromPropagation propagation = NystromPropagation.Classic) =>
+        new() { Path = EmbeddingPath.Nystrom, Propagation = propagation };
+
     /// <summary>Top-k eigenpairs of D^-1/2·W·D^-1/2 (no shift) for W = the direct float64 affinity of x at σ (MathNet EVD).</summary>
     public static (double[] values, Matrix<double> vectors) Reference(double[,] x, AffinityKind kind, double sigma, int k) =>
         TestData.TopK(TestData.Normalize(TestData.Affinity(x, kind == AffinityKind.Cosine, sigma)), k);

@@ -1,4 +1,5 @@
 // TestData: synthetic inputs (well-separated blobs, uniform noise), float64 references built with MathNet, subspace angles and NMI.
+using System.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace NcutKernels.Tests;
@@ -21,52 +22,94 @@ internal static class TestData
         return x;
     }
 
-    public static double[,] Uniform(int n, int d, int seed)
+    /// <summary>
+    /// count values, each <paramref name="draw"/>(rng) in turn from one System.Random(seed): the one way the tests draw a flat
+    /// array (a draw that uses the generator several times, e.g. <see cref="Gaussian"/>, takes its calls in order).
+    /// </summary>
+    public static T[] Sequence<T>(int count, int seed, Func<Random, T> draw)
     {
         var rng = new Random(seed);
-        var x = new double[n, d];
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < d; k++)
-                x[i, k] = rng.NextDouble();
+        return Enumerable.Range(0, count).Select(_ => draw(rng)).ToArray();
+    }
+
+    /// <summary>rows×cols values drawn as <see cref="Sequence{T}"/> in row-major order (x[0, 0], x[0, 1], …).</summary>
+    public static T[,] Grid<T>(int rows, int cols, int seed, Func<Random, T> draw)
+    {
+        var rng = new Random(seed);
+        var x = new T[rows, cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                x[i, j] = draw(rng);
         return x;
     }
 
-    /// <summary>count float32 values uniform in [lo, hi) from System.Random(seed) (flat, for kernel inputs).</summary>
-    public static float[] UniformFloats(int count, int seed, double lo = -1, double hi = 1)
+    /// <summary>
+    /// A MathNet rows×cols matrix of draws from System.Random(seed) filled by MathNet's Dense initializer, which visits the
+    /// entries column by column: not the same matrix as <see cref="Grid{T}"/> with the same seed.
+    /// </summary>
+    public static Matrix<double> RandomMatrix(int rows, int cols, int seed, Func<Random, double> draw)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * rng.NextDouble())).ToArray();
+        return Matrix<double>.Build.Dense(rows, cols, (_, _) => draw(rng));
     }
+
+    /// <summary>n×d values uniform in [0, 1) (float64), row-major draws.</summary>
+    public static double[,] Uniform(int n, int d, int seed) => Grid(n, d, seed, rng => rng.NextDouble());
+
+    /// <summary>count float32 values uniform in [lo, hi) from System.Random(seed) (flat, for kernel inputs).</summary>
+    public static float[] UniformFloats(int count, int seed, double lo = -1, double hi = 1) =>
+        Sequence(count, seed, rng => (float)(lo + (hi - lo) * rng.NextDouble()));
+
+    /// <summary>count float32 values rng.NextSingle() ∈ [0, 1) (not the same values as <see cref="UniformFloats"/>).</summary>
+    public static float[] UniformSingles(int count, int seed) => Sequence(count, seed, rng => rng.NextSingle());
+
+    /// <summary>count float32 values rng.NextSingle()·2 − 1 ∈ [−1, 1), in float32 arithmetic.</summary>
+    public static float[] SignedSingles(int count, int seed) => Sequence(count, seed, rng => rng.NextSingle() * 2 - 1);
+
+    /// <summary>count standard normal values (<see cref="Gaussian"/>), float64.</summary>
+    public static double[] Gaussians(int count, int seed) => Sequence(count, seed, Gaussian);
+
+    /// <summary>count standard normal values (<see cref="Gaussian"/>) rounded to float32.</summary>
+    public static float[] GaussianFloats(int count, int seed) => Sequence(count, seed, rng => (float)Gaussian(rng));
+
+    /// <summary>rows×cols standard normal values (<see cref="Gaussian"/>), row-major draws.</summary>
+    public static double[,] GaussianGrid(int rows, int cols, int seed) => Grid(rows, cols, seed, Gaussian);
 
     /// <summary>r×c loss weights, uniform in [0.5, 1.5) (seeded): Σ w∘U² is sign-invariant and sees every eigenvector.</summary>
-    public static double[,] Weights(int r, int c, int seed)
-    {
-        var rng = new Random(seed);
-        var w = new double[r, c];
-        for (int i = 0; i < r; i++)
-            for (int j = 0; j < c; j++)
-                w[i, j] = rng.NextDouble() + 0.5;
-        return w;
-    }
+    public static double[,] Weights(int r, int c, int seed) => Grid(r, c, seed, rng => rng.NextDouble() + 0.5);
 
+    /// <summary>One standard normal draw (Box–Muller, two uniform draws).</summary>
     public static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    public static float[,] ToFloat(double[,] x)
+    /// <summary>One draw uniform in [−1, 1): rng.NextDouble()·2 − 1.</summary>
+    public static double SignedUniform(Random rng) => rng.NextDouble() * 2 - 1;
+
+    /// <summary>x row-major as a flat array.</summary>
+    public static double[] Flatten(double[,] x) => x.Cast<double>().ToArray();
+
+    /// <summary>Each value converted by T.CreateChecked (float32: rounded to nearest).</summary>
+    public static T[,] Convert<T>(double[,] a) where T : INumberBase<T>
     {
-        var f = new float[x.GetLength(0), x.GetLength(1)];
-        for (int i = 0; i < x.GetLength(0); i++)
-            for (int j = 0; j < x.GetLength(1); j++)
-                f[i, j] = (float)x[i, j];
-        return f;
+        var r = new T[a.GetLength(0), a.GetLength(1)];
+        for (int i = 0; i < a.GetLength(0); i++)
+            for (int j = 0; j < a.GetLength(1); j++)
+                r[i, j] = T.CreateChecked(a[i, j]);
+        return r;
     }
 
-    public static double[,] ToDouble(float[,] x)
+    /// <summary>Each value converted by T.CreateChecked (float32: rounded to nearest).</summary>
+    public static T[] Convert<T>(double[] a) where T : INumberBase<T> => a.Select(T.CreateChecked).ToArray();
+
+    public static float[,] ToFloat(double[,] x) => Convert<float>(x);
+
+    /// <summary>x widened to float64 (exactly, by double.CreateChecked).</summary>
+    public static double[,] ToDouble<T>(T[,] x) where T : INumberBase<T>
     {
         var f = new double[x.GetLength(0), x.GetLength(1)];
         for (int i = 0; i < x.GetLength(0); i++)
             for (int j = 0; j < x.GetLength(1); j++)
-                f[i, j] = x[i, j];
+                f[i, j] = double.CreateChecked(x[i, j]);
         return f;
     }
 

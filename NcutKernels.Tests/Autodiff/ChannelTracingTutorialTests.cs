@@ -27,8 +27,7 @@ public class ChannelTracingTutorialTests
 
     private static double[,] Rotation()
     {
-        var rng = new Random(4);
-        return Matrix<double>.Build.Dense(K, K, (_, _) => TestData.Gaussian(rng)).QR().Q.ToArray();
+        return TestData.RandomMatrix(K, K, 4, TestData.Gaussian).QR().Q.ToArray();
     }
 
     /// <summary>−mean over cluster c's pixels of |score_c|, with scores = U·R and the pixels fixed (hard labels are constant).</summary>

@@ -8,6 +8,12 @@ namespace NcutKernels.Tests.Autodiff;
 /// <summary>Checks an analytic gradient against finite differences of the same function (docs/MATH.md "Checking gradients").</summary>
 internal static class GradientCheck
 {
+    /// <summary>
+    /// The gradient tests' inputs: n points in four 3-d blobs (separation 2.5, spread 0.8, <see cref="TestData.Blobs"/>) with a
+    /// little overlap: distinct leading eigenvalues and a clear gap after them.
+    /// </summary>
+    public static double[,] Points(int n, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
+
     /// <summary>Builds the loss from a fresh tape and input; returns (loss value, gradient).</summary>
     public static (double loss, double[,] grad) Evaluate(double[,] x, Func<Tape<double>, Variable<double>, Variable<double>> f, bool withGrad)
     {

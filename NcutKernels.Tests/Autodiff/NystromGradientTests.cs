@@ -13,9 +13,6 @@ public class NystromGradientTests
 {
     private const double Sigma = 1.5;
 
-    /// <summary>Four blobs with a little overlap (as <see cref="SpectralGradientTests"/>): a clear gap after the leading three.</summary>
-    private static double[,] Points(int n, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
-
     /// <summary>n = 96 > ExactThreshold 50: the Nyström path with m = ⌊96/4⌋ = 24 uniform landmarks; σ fixed (the degree rule has no gradient).</summary>
     private static NystromNcut Nystrom(ComputeDevice device, int k = 3, NystromPropagation propagation = NystromPropagation.Classic, double neighboursRatio = 1.0 / 32,
         int? classicLandmarks = null) =>
@@ -25,7 +22,7 @@ public class NystromGradientTests
     [Test]
     public void SignInvariantLoss_MatchesFiniteDifferences()
     {
-        var x = Points(96);
+        var x = GradientCheck.Points(96);
         var c = TestData.Weights(96, 3, 6);
         GradientCheck.Assert(x, (t, v) =>
         {
@@ -40,8 +37,8 @@ public class NystromGradientTests
     public void SpanOnlyLoss_MatchesFiniteDifferences()
     {
         // ⟨T, V·Vᵀ⟩ = Σ (T·V)∘V: invariant under any rotation of the landmark eigenvectors, so of V.
-        var x = Points(80, seed: 3);
-        var tm = TestData.Affinity(Points(80, seed: 9), false, 1).ToArray();
+        var x = GradientCheck.Points(80, seed: 3);
+        var tm = TestData.Affinity(GradientCheck.Points(80, seed: 9), false, 1).ToArray();
         GradientCheck.Assert(x, (t, v) =>
         {
             var (u, _) = Nystrom(t.Device, k: 4).FitTransform(v);
@@ -55,7 +52,7 @@ public class NystromGradientTests
         var ul = TestData.Weights(9, 3, 8);
         for (int j = 0; j < 9; j++)
             ul[j, 1] -= 1;
-        return (Points(30, seed: 1), Points(9, seed: 2), ul, new[,] { { 0.9, 0.6, 0.35 } });
+        return (GradientCheck.Points(30, seed: 1), GradientCheck.Points(9, seed: 2), ul, new[,] { { 0.9, 0.6, 0.35 } });
     }
 
     /// <summary>Σ c∘V + Σ V² of the op with input <paramref name="which"/> the variable and the others constants.</summary>
@@ -107,7 +104,7 @@ public class NystromGradientTests
     [TestCase(NystromPropagation.Renormalized, null)]
     public void RecordedForward_EqualsUntapedFitTransform(NystromPropagation mode, int? classicLandmarks)
     {
-        var x = Points(120, seed: 7);
+        var x = GradientCheck.Points(120, seed: 7);
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         // A recorded classic extension sums over every landmark whatever ClassicLandmarks says: it equals the untaped all-landmark fit.
         var plain = Nystrom(device, propagation: mode);
@@ -137,7 +134,7 @@ public class NystromGradientTests
     [Test]
     public void BelowThreshold_DelegatesToTheExactDifferentiableNcut()
     {
-        var x = Points(60);
+        var x = GradientCheck.Points(60);
         var options = new NcutOptions { EigenvectorCount = 3, Sigma = Sigma, Tolerance = 1e-13 };
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
@@ -158,7 +155,7 @@ public class NystromGradientTests
     [Test]
     public void IlgpuFloat32_MatchesCpuFloat64Gradient()
     {
-        var x = Points(96);
+        var x = GradientCheck.Points(96);
         var c = TestData.Weights(96, 3, 6);
         var (_, expected) = GradientCheck.Evaluate(x, (t, v) => t.Sum(t.Multiply(t.Square(Nystrom(t.Device).FitTransform(v).eigenvectors), t.Constant(c))), true);
         using var device = ComputeDevice.Create(DeviceKind.IlgpuCpu);
@@ -239,7 +236,7 @@ public class NystromGradientTests
     [TestCase(NystromPropagation.Renormalized, 1.0 / 32)]
     public void NearestModes_WholeChain_MatchesFiniteDifferences(NystromPropagation mode, double neighboursRatio)
     {
-        var x = Points(96);
+        var x = GradientCheck.Points(96);
         var c = TestData.Weights(96, 3, 6);
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         var fitted = Nystrom(device, propagation: mode, neighboursRatio: neighboursRatio);
@@ -268,7 +265,7 @@ public class NystromGradientTests
     {
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
-        var v = tape.Input(Points(96));
+        var v = tape.Input(GradientCheck.Points(96));
         using var other = ComputeDevice.Create(DeviceKind.Cpu);
         Assert.That(() => Nystrom(other).FitTransform(v), Throws.ArgumentException.With.Property("ParamName").EqualTo("x"));
         Assert.That(() => Nystrom(device).FitTransform((Variable<double>)null!), Throws.ArgumentNullException);

@@ -14,9 +14,6 @@ public class SpectralGradientTests
 {
     private const double Sigma = 1.5;
 
-    /// <summary>Four blobs with a little overlap: distinct leading eigenvalues and a clear gap after them.</summary>
-    private static double[,] Points(int n = 60, int seed = 5) => TestData.Blobs(n, 3, 4, separation: 2.5, seed: seed, spread: 0.8);
-
     private static Ncut Embedding(ComputeDevice device, int k, AffinityKind kind = AffinityKind.Rbf) =>
         new(device, new NcutOptions { EigenvectorCount = k, Sigma = Sigma, Affinity = kind, Tolerance = 1e-13 });
 
@@ -25,13 +22,13 @@ public class SpectralGradientTests
     public void Affinity_MatchesFiniteDifferences(AffinityKind kind)
     {
         var c = TestData.Weights(20, 20, 2);
-        GradientCheck.Assert(Points(20), (t, x) => t.Sum(t.Multiply(SpectralOps.Affinity(t, x, kind, Sigma), t.Constant(c))));
+        GradientCheck.Assert(GradientCheck.Points(20), (t, x) => t.Sum(t.Multiply(SpectralOps.Affinity(t, x, kind, Sigma), t.Constant(c))));
     }
 
     [Test]
     public void Normalize_MatchesFiniteDifferences()
     {
-        var w = TestData.Affinity(Points(15), false, Sigma).ToArray();
+        var w = TestData.Affinity(GradientCheck.Points(15), false, Sigma).ToArray();
         var c = TestData.Weights(15, 15, 3);
         GradientCheck.Assert(w, (t, x) => t.Sum(t.Multiply(SpectralOps.Normalize(t, x, 1e-8), t.Constant(c))));
     }
@@ -39,7 +36,7 @@ public class SpectralGradientTests
     [Test]
     public void TopK_MatchesFiniteDifferences_OnSymmetricDirections()
     {
-        var m = TestData.Normalize(TestData.Affinity(Points(40), false, Sigma)).ToArray();
+        var m = TestData.Normalize(TestData.Affinity(GradientCheck.Points(40), false, Sigma)).ToArray();
         var c = TestData.Weights(40, 3, 4);
         GradientCheck.Assert(m, (t, x) =>
         {
@@ -52,7 +49,7 @@ public class SpectralGradientTests
     [TestCase(160)] // block Lanczos in the forward pass
     public void WholeChain_SignInvariantLoss_MatchesFiniteDifferences(int n)
     {
-        var x = Points(n);
+        var x = GradientCheck.Points(n);
         var c = TestData.Weights(n, 3, 6);
         GradientCheck.Assert(x, (t, v) =>
         {
@@ -65,8 +62,8 @@ public class SpectralGradientTests
     public void WholeChain_SpanOnlyLoss_MatchesFiniteDifferences()
     {
         // ⟨T, U·Uᵀ⟩ = Σ (T·U)∘U depends on span(U) only.
-        var x = Points(50);
-        var tm = TestData.Affinity(Points(50, seed: 9), false, 1).ToArray();
+        var x = GradientCheck.Points(50);
+        var tm = TestData.Affinity(GradientCheck.Points(50, seed: 9), false, 1).ToArray();
         GradientCheck.Assert(x, (t, v) =>
         {
             var (u, _) = Embedding(t.Device, 4).FitTransform(v);
@@ -78,11 +75,8 @@ public class SpectralGradientTests
     public void TruncatedBackward_EqualsFullSpectrumFormula()
     {
         const int n = 70, k = 4;
-        var mm = TestData.Normalize(TestData.Affinity(Points(n), false, Sigma));
-        var evd = mm.Evd(Symmetricity.Symmetric);
-        var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var lam = order.Select(i => evd.EigenValues[i].Real).ToArray();
-        var v = Matrix<double>.Build.Dense(n, n, (r, c) => evd.EigenVectors[r, order[c]]);
+        var mm = TestData.Normalize(TestData.Affinity(GradientCheck.Points(n), false, Sigma));
+        var (lam, v) = TestData.TopK(mm, n); // the whole spectrum, descending
         var rng = new Random(3);
         var uBar = Matrix<double>.Build.Dense(n, k, (_, _) => TestData.Gaussian(rng));
         var lamBar = Enumerable.Range(0, k).Select(_ => TestData.Gaussian(rng)).ToArray();
@@ -119,12 +113,7 @@ public class SpectralGradientTests
     /// </summary>
     private static double[,] NearlyComplete(int n = 256, int d = 384)
     {
-        var rng = new Random(11);
-        var x = new double[n, d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++)
-                x[i, j] = (float)TestData.Gaussian(rng);
-        return x;
+        return TestData.Grid<double>(n, d, 11, rng => (float)TestData.Gaussian(rng));
     }
 
     [TestCase(AffinityKind.Rbf)]
@@ -134,7 +123,7 @@ public class SpectralGradientTests
         // RBF takes the fused "ncut-embedding" backward, cosine the unfused top-k one: both fill every phase.
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
-        var v = tape.Input(Points(40));
+        var v = tape.Input(GradientCheck.Points(40));
         var ncut = Embedding(device, 3, kind);
         var (u, _) = ncut.FitTransform(v);
         tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Weights(40, 3, 4)))));
@@ -185,10 +174,7 @@ public class SpectralGradientTests
         var report = ncut.GradientReport!;
         Assert.That(report.Reliable, Is.True, report.ToString());
 
-        var evd = TestData.Normalize(TestData.Affinity(x, false, sigma)).Evd(Symmetricity.Symmetric);
-        var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var lam = order.Select(i => evd.EigenValues[i].Real).ToArray();
-        var vecs = Matrix<double>.Build.Dense(n, n, (r, c) => evd.EigenVectors[r, order[c]]);
+        var (lam, vecs) = TestData.TopK(TestData.Normalize(TestData.Affinity(x, false, sigma)), n);
         for (int c = 0; c < k; c++)
             if (vecs.Column(c).Sum() < 0)
                 vecs.SetColumn(c, -vecs.Column(c));
@@ -209,14 +195,10 @@ public class SpectralGradientTests
         // λk handed to the backward below λk+1 (a forward pair not accurate enough for the gap): P(λk − M)P is indefinite.
         // With ūk along the (k+1)-th eigenvector CG meets pᵀAp < 0 at once; that system keeps ξk as it is, the others converge.
         const int n = 60, k = 4;
-        var mm = TestData.Normalize(TestData.Affinity(Points(n), false, Sigma));
-        var evd = mm.Evd(Symmetricity.Symmetric);
-        var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var lam = order.Select(i => evd.EigenValues[i].Real).ToArray();
-        var v = Matrix<double>.Build.Dense(n, n, (r, c) => evd.EigenVectors[r, order[c]]);
+        var mm = TestData.Normalize(TestData.Affinity(GradientCheck.Points(n), false, Sigma));
+        var (lam, v) = TestData.TopK(mm, n); // the whole spectrum, descending
         var u = v.SubMatrix(0, n, 0, k);
-        var rng = new Random(2);
-        var uBar = Matrix<double>.Build.Dense(n, k, (_, _) => TestData.Gaussian(rng));
+        var uBar = TestData.RandomMatrix(n, k, 2, TestData.Gaussian);
         uBar.SetColumn(k - 1, v.Column(k));
         var wrong = lam[..k];
         wrong[k - 1] = lam[k] - 0.01;
@@ -266,7 +248,7 @@ public class SpectralGradientTests
     [Test]
     public void Float32Gradient_MatchesFloat64Analytic()
     {
-        var x = Points(60);
+        var x = GradientCheck.Points(60);
         var c = TestData.Weights(60, 3, 6);
         double[,] Grad<T>(T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
@@ -297,7 +279,7 @@ public class SpectralGradientTests
         // The whole differentiable embedding on ILGPU's CPU accelerator (the CUDA kernels: affinity, CG products, the fused
         // backward) in float32 against the managed backend in float64, on well-separated clusters.
         const int n = 60, k = 3;
-        var x = Points(n);
+        var x = GradientCheck.Points(n);
         var c = TestData.Weights(n, k, 6);
         double[,] Grad<T>(DeviceKind kind, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
@@ -306,18 +288,9 @@ public class SpectralGradientTests
             var v = tape.Input(input);
             var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = k, Sigma = Sigma });
             var (u, _) = ncut.FitTransform(v);
-            var cw = new T[n, k];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < k; j++)
-                    cw[i, j] = T.CreateChecked(c[i, j]);
-            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(cw))));
+            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Convert<T>(c)))));
             Assert.That(ncut.GradientReport!.CgConverged, Is.True, $"{kind}: {ncut.GradientReport}");
-            var g = v.Gradient;
-            var r = new double[n, x.GetLength(1)];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < x.GetLength(1); j++)
-                    r[i, j] = double.CreateChecked(g[i, j]);
-            return r;
+            return TestData.ToDouble(v.Gradient);
         }
         var g64 = TestData.Matrix(Grad(DeviceKind.Cpu, x));
         var g32 = TestData.Matrix(Grad(DeviceKind.IlgpuCpu, TestData.ToFloat(x)));
@@ -330,7 +303,7 @@ public class SpectralGradientTests
     {
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
-        var v = tape.Input(Points(60));
+        var v = tape.Input(GradientCheck.Points(60));
         var ncut = new Ncut(device, new NcutOptions { EigenvectorCount = 3, Sigma = Sigma, MaxGradientIterations = 1 });
         var (u, _) = ncut.FitTransform(v);
         tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Weights(60, 3, 6)))));
@@ -347,7 +320,7 @@ public class SpectralGradientTests
     {
         // Ncut.FitTransform(Variable) records one fused "ncut-embedding" op for RBF; composing the three ops by hand
         // runs the separate affinity, normalization and top-k rules. Both must give the same dX.
-        var x = Points(n);
+        var x = GradientCheck.Points(n);
         var c = TestData.Weights(n, 3, 6);
         double[,] Grad(bool fused)
         {

@@ -9,18 +9,8 @@ namespace NcutKernels.Tests.Autodiff;
 [TestFixture]
 public class TapeOpsGradientTests
 {
-    private static double[,] Random(int r, int c, int seed, double offset = 0)
-    {
-        var rng = new Random(seed);
-        var a = new double[r, c];
-        for (int i = 0; i < r; i++)
-            for (int j = 0; j < c; j++)
-                a[i, j] = offset + TestData.Gaussian(rng);
-        return a;
-    }
-
-    private static readonly double[,] B = Random(4, 3, 7);
-    private static readonly double[,] C = Random(5, 4, 8);
+    private static readonly double[,] B = TestData.GaussianGrid(4, 3, 7);
+    private static readonly double[,] C = TestData.GaussianGrid(5, 4, 8);
 
     private static IEnumerable<TestCaseData> Cases()
     {
@@ -39,14 +29,14 @@ public class TapeOpsGradientTests
 
     [TestCaseSource(nameof(Cases))]
     public void Op_MatchesFiniteDifferences(string name, Func<Tape<double>, Variable<double>, Variable<double>> f) =>
-        GradientCheck.Assert(Random(5, 4, 3, offset: 0.3), f);
+        GradientCheck.Assert(TestData.Grid(5, 4, 3, rng => 0.3 + TestData.Gaussian(rng)), f);
 
     [Test]
     public void NoGradScope_RecordsNothing()
     {
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<double>(device);
-        var x = tape.Input(Random(3, 3, 1));
+        var x = tape.Input(TestData.GaussianGrid(3, 3, 1));
         Variable<double> y;
         using (tape.NoGrad())
             y = tape.Square(x);
@@ -74,13 +64,13 @@ public class TapeOpsGradientTests
     {
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         var tape = new Tape<double>(device);
-        var x = tape.Input(Random(2, 3, 1));
+        var x = tape.Input(TestData.GaussianGrid(2, 3, 1));
         using var other = new Tape<double>(device);
         Assert.That(() => tape.Backward(x), Throws.ArgumentException.With.Message.Contains("1×1"));
         Assert.That(() => tape.MatMul(x, x), Throws.ArgumentException.With.Message.Contains("2×3"));
-        Assert.That(() => tape.Square(other.Input(Random(1, 1, 2))), Throws.ArgumentException.With.Message.Contains("another tape"));
+        Assert.That(() => tape.Square(other.Input(TestData.GaussianGrid(1, 1, 2))), Throws.ArgumentException.With.Message.Contains("another tape"));
         Assert.That(() => tape.GatherRows(x, [2]), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => tape.Constant(Random(1, 1, 3)).Gradient, Throws.InvalidOperationException);
+        Assert.That(() => tape.Constant(TestData.GaussianGrid(1, 1, 3)).Gradient, Throws.InvalidOperationException);
         tape.Dispose();
         Assert.That(() => tape.Square(x), Throws.InstanceOf<ObjectDisposedException>());
         Assert.That(() => x.Gradient, Throws.InstanceOf<ObjectDisposedException>());

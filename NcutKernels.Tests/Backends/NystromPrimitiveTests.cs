@@ -11,14 +11,6 @@ namespace NcutKernels.Tests.Backends;
 [NonParallelizable]
 public class NystromPrimitiveTests : CpuAndIlgpuFixture
 {
-    private static double[] Random(int count, int seed, Func<Random, double>? draw = null)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => draw?.Invoke(rng) ?? TestData.Gaussian(rng)).ToArray();
-    }
-
-    private static T[] Cast<T>(double[] a) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => a.Select(T.CreateChecked).ToArray();
-
     /// <summary>The contract, literally: direct squared distances, stable sort by (distance, index), first `neighbours`, weights, sum, denominator.</summary>
     private static double[] Naive(double[] x, int n, double[] anchors, int a, int d, double[] values, int k, double[]? degrees, double sigma, int neighbours)
     {
@@ -56,13 +48,6 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
         return result;
     }
 
-    private static void AssertClose(double[] actual, double[] expected, double atol, double rtol, string what)
-    {
-        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
-        for (int i = 0; i < actual.Length; i++)
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(atol + rtol * Math.Abs(expected[i])), $"{what}[{i}]");
-    }
-
     // n = 57 spans two tiles of 32 rows with a ragged group of four; a = 23 is odd and ends inside a panel.
     [TestCase(57, 23, 5, 3, 4, false)]
     [TestCase(57, 23, 5, 3, 4, true)]
@@ -71,14 +56,14 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     [TestCase(40, 130, 9, 2, 32, false)] // several anchor panels
     public void PropagateNearest_Float64_MatchesBruteForce(int n, int a, int d, int k, int neighbours, bool withDegrees)
     {
-        var x = Random(n * d, 1);
-        var anchors = Random(a * d, 2);
-        var values = Random(a * k, 3);
-        var degrees = withDegrees ? Random(a, 4, rng => 0.1 + rng.NextDouble()) : null;
+        var x = TestData.Gaussians(n * d, 1);
+        var anchors = TestData.Gaussians(a * d, 2);
+        var values = TestData.Gaussians(a * k, 3);
+        var degrees = withDegrees ? TestData.Sequence(a, 4, rng => 0.1 + rng.NextDouble()) : null;
         const double sigma = 1.7;
         var actual = Propagate(Cpu, x, n, anchors, a, d, values, k, degrees, sigma, neighbours);
         // Distances by the expansion vs direct differences: a few ulps of ‖x‖² ≈ 10, so the weights agree to ~1e-14 relative.
-        AssertClose(actual, Naive(x, n, anchors, a, d, values, k, degrees, sigma, neighbours), 1e-13, 1e-11, "output");
+        Tolerances.AssertClose(actual, Naive(x, n, anchors, a, d, values, k, degrees, sigma, neighbours), 1e-13, 1e-11, "output");
     }
 
     [TestCase(false)]
@@ -87,41 +72,41 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     {
         // Coordinates in {0, 1, 2} (exact in both distance formulas), repeated anchors: many equal distances at the cut.
         const int n = 60, a = 25, d = 2, neighbours = 3;
-        var x = Random(n * d, 5, rng => rng.Next(3));
-        var anchors = Random(a * d, 6, rng => rng.Next(3));
+        var x = TestData.Sequence<double>(n * d, 5, rng => rng.Next(3));
+        var anchors = TestData.Sequence<double>(a * d, 6, rng => rng.Next(3));
         // values = identity: output[i, j] ≠ 0 exactly when anchor j is among row i's neighbours, so the chosen set is visible.
         var values = new double[a * a];
         for (int j = 0; j < a; j++)
             values[j * a + j] = 1;
-        var degrees = withDegrees ? Random(a, 7, rng => 0.5 + rng.NextDouble()) : null;
+        var degrees = withDegrees ? TestData.Sequence(a, 7, rng => 0.5 + rng.NextDouble()) : null;
         var actual = Propagate(Cpu, x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
         var expected = Naive(x, n, anchors, a, d, values, a, degrees, 1.0, neighbours);
         for (int e = 0; e < actual.Length; e++)
             Assert.That(actual[e] != 0, Is.EqualTo(expected[e] != 0), $"row {e / a}: anchor {e % a} chosen");
-        AssertClose(actual, expected, 1e-15, 1e-13, "output");
+        Tolerances.AssertClose(actual, expected, 1e-15, 1e-13, "output");
     }
 
     [Test]
     public void PropagateNearest_Float32_MatchesBruteForceOnTheWidenedValues()
     {
         const int n = 45, a = 30, d = 7, k = 4, neighbours = 6;
-        var x = Cast<float>(Random(n * d, 8));
-        var anchors = Cast<float>(Random(a * d, 9));
-        var values = Cast<float>(Random(a * k, 10));
+        var x = TestData.Convert<float>(TestData.Gaussians(n * d, 8));
+        var anchors = TestData.Convert<float>(TestData.Gaussians(a * d, 9));
+        var values = TestData.Convert<float>(TestData.Gaussians(a * k, 10));
         var actual = Propagate(Cpu, x, n, anchors, a, d, values, k, null, 2.0, neighbours);
         var expected = Naive(Array.ConvertAll(x, v => (double)v), n, Array.ConvertAll(anchors, v => (double)v), a, d,
             Array.ConvertAll(values, v => (double)v), k, null, 2.0, neighbours);
         // float64 arithmetic on the float32 inputs, one rounding to float32 at the end: ≤ 1 ulp ≈ 6e-8 relative.
-        AssertClose(Array.ConvertAll(actual, v => (double)v), expected, 1e-7, 1.2e-7, "output");
+        Tolerances.AssertClose(Array.ConvertAll(actual, v => (double)v), expected, 1e-7, 1.2e-7, "output");
     }
 
     [Test]
     public void PropagateNearest_RowsDoNotDependOnTheirNeighbourRows()
     {
         const int n = 100, a = 40, d = 6, k = 3;
-        var x = Random(n * d, 11);
-        var anchors = Random(a * d, 12);
-        var values = Random(a * k, 13);
+        var x = TestData.Gaussians(n * d, 11);
+        var anchors = TestData.Gaussians(a * d, 12);
+        var values = TestData.Gaussians(a * k, 13);
         var full = Propagate(Cpu, x, n, anchors, a, d, values, k, null, 1.5, 8);
         // Rows 5..34 on their own: other tiles, other groups of four; the results must be bit-identical.
         using var xm = DeviceMatrix<double>.Upload(Cpu, x, n, d);
@@ -140,7 +125,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     [TestCase(90, 3, 200, false)] // count > rows: every row, in order
     public void FarthestPointSample_EqualsGreedy(int rows, int p, int count, bool ties)
     {
-        var y = Random(rows * p, rows + p, rng => ties ? rng.Next(3) : TestData.Gaussian(rng));
+        var y = TestData.Sequence(rows * p, rows + p, rng => ties ? rng.Next(3) : TestData.Gaussian(rng));
         using var m = DeviceMatrix<double>.Upload(Cpu, y, rows, p);
         var picked = Cpu.Backend.FarthestPointSample(m.All, count);
         Assert.That(picked, Is.EqualTo(count >= rows ? Enumerable.Range(0, rows).ToArray() : FarthestPointSampling.Greedy(y, rows, p, count)));
@@ -152,7 +137,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     public void FarthestPointSample_Float32_EqualsGreedyOnTheWidenedValues()
     {
         const int rows = 800, p = 8, count = 120;
-        var y = Cast<float>(Random(rows * p, 14));
+        var y = TestData.Convert<float>(TestData.Gaussians(rows * p, 14));
         using var m = DeviceMatrix<float>.Upload(Cpu, y, rows, p);
         Assert.That(Cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointSampling.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
     }
@@ -161,7 +146,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     public void IlgpuDevice_MatchesManaged()
     {
         const int rows = 150, p = 8, count = 40;
-        var y = Cast<float>(Random(rows * p, 15));
+        var y = TestData.Convert<float>(TestData.Gaussians(rows * p, 15));
         int[] Fps(ComputeDevice dev)
         {
             using var m = DeviceMatrix<float>.Upload(dev, y, rows, p);
@@ -170,27 +155,27 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
         Assert.That(Fps(Ilgpu), Is.EqualTo(Fps(Cpu)), "same picks");
 
         const int n = 120, a = 40, d = 6, k = 3;
-        var x = Cast<float>(Random(n * d, 16));
-        var anchors = Cast<float>(Random(a * d, 17));
-        var values = Cast<float>(Random(a * k, 18));
-        foreach (var degrees in new[] { null, Random(a, 19, rng => 0.2 + rng.NextDouble()) })
+        var x = TestData.Convert<float>(TestData.Gaussians(n * d, 16));
+        var anchors = TestData.Convert<float>(TestData.Gaussians(a * d, 17));
+        var values = TestData.Convert<float>(TestData.Gaussians(a * k, 18));
+        foreach (var degrees in new[] { null, TestData.Sequence(a, 19, rng => 0.2 + rng.NextDouble()) })
         {
             var onDevice = Propagate(Ilgpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
             var managed = Propagate(Cpu, x, n, anchors, a, d, values, k, degrees, 1.3, 5);
             // A float32 kernel computes distances in float32 (relative error ~1e-6 of ‖x‖² ≈ 6): weights agree to ~1e-5.
-            AssertClose(Array.ConvertAll(onDevice, v => (double)v), Array.ConvertAll(managed, v => (double)v), 1e-5, 1e-4,
+            Tolerances.AssertClose(Array.ConvertAll(onDevice, v => (double)v), Array.ConvertAll(managed, v => (double)v), 1e-5, 1e-4,
                 degrees is null ? "renormalized" : "anchor degrees");
         }
         // Every anchor a neighbour with degrees (the classic extension's call): the dense kernel path (a = 140 spans two
         // 128-wide anchor tiles of the distance kernel).
         const int many = 140;
-        var farAnchors = Cast<float>(Random(many * d, 20));
-        var manyValues = Cast<float>(Random(many * k, 21));
+        var farAnchors = TestData.Convert<float>(TestData.Gaussians(many * d, 20));
+        var manyValues = TestData.Convert<float>(TestData.Gaussians(many * k, 21));
         var ones = Enumerable.Repeat(1.0, many).ToArray();
         var dense = Propagate(Ilgpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         var reference = Propagate(Cpu, x, n, farAnchors, many, d, manyValues, k, ones, 1.3, many);
         // Same float32 distance error as above; the sums run over 140 weights instead of 5.
-        AssertClose(Array.ConvertAll(dense, v => (double)v), Array.ConvertAll(reference, v => (double)v), 1e-5, 1e-4, "all anchors");
+        Tolerances.AssertClose(Array.ConvertAll(dense, v => (double)v), Array.ConvertAll(reference, v => (double)v), 1e-5, 1e-4, "all anchors");
         // A row's result does not depend on the batch it comes in (fixed K-slices): the halves alone give the same bits.
         int half = n / 2;
         var first = Propagate(Ilgpu, x[..(half * d)], half, farAnchors, many, d, manyValues, k, ones, 1.3, many);
@@ -209,10 +194,10 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
     private static void AssertClassicValues<T>(ComputeDevice device, int k, int m, int[] rows) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int s = rows.Length, w = k + 1;
-        var block = Cast<T>(Random((k + 2) * m, 30 + s));
-        var rowScale = Random(s, 31, rng => 0.1 + 2 * rng.NextDouble());
+        var block = TestData.Convert<T>(TestData.Gaussians((k + 2) * m, 30 + s));
+        var rowScale = TestData.Sequence(s, 31, rng => 0.1 + 2 * rng.NextDouble());
         var sign = Enumerable.Range(0, k).Select(c => c % 3 == 0 ? 1.0 : -1.0).ToArray();
-        var divisor = Random(k, 32, rng => 0.3 + 3 * rng.NextDouble()); // not powers of two: the division rounds
+        var divisor = TestData.Sequence(k, 32, rng => 0.3 + 3 * rng.NextDouble()); // not powers of two: the division rounds
         using var vm = DeviceMatrix<T>.Upload(device, block, k + 2, m);
         using var om = DeviceMatrix<T>.Allocate(device, s + 3, w);
         device.Backend.ClassicValues(vm.RowRange(1, k), rows, rowScale, sign, divisor, om.RowRange(2, s));

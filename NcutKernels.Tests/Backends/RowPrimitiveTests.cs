@@ -11,19 +11,13 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
 {
     private ComputeDevice Device(string name) => name == "cpu" ? Cpu : Ilgpu;
 
-    private static float[] Random(int count, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)TestData.Gaussian(rng)).ToArray();
-    }
-
     [TestCase("cpu")]
     [TestCase("ilgpu")]
     public void GatherRows_CopiesTheListedRowsInOrder(string device)
     {
         var dev = Device(device);
         const int n = 37, d = 5;
-        var x = Random(n * d, 1);
+        var x = TestData.GaussianFloats(n * d, 1);
         int[] rows = [36, 0, 5, 5, 17];
         using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
         using var dst = DeviceMatrix<float>.Allocate(dev, rows.Length, d);
@@ -42,7 +36,7 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
     {
         var dev = Device(device);
         const int n = 301, d = 6;
-        var x = Random(n * d, 4);
+        var x = TestData.GaussianFloats(n * d, 4);
         using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
         var range = xm.RowRange(7, 250);
         var sums = dev.Backend.ColumnSums(range);
@@ -72,7 +66,7 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
     {
         var dev = Device(device);
         const int n = 300, d = 7;
-        var x = Random(n * d, 5);
+        var x = TestData.GaussianFloats(n * d, 5);
         x[150 * d + 3] = -1e30f;
         x[299 * d + 6] = 7e30f;
         using var m = DeviceMatrix<float>.Upload(dev, x, n, d);
@@ -90,7 +84,7 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
     {
         var dev = Device(device);
         const int n = 300, d = 7;
-        var x = Random(n * d, 2);
+        var x = TestData.GaussianFloats(n * d, 2);
         using (var clean = DeviceMatrix<float>.Upload(dev, x, n, d))
             Assert.That(dev.Backend.FirstNonFinite(clean.All), Is.EqualTo(-1));
         foreach (var (late, early, value) in new[] { (2099, 1500, float.NaN), (1200, 41, float.NegativeInfinity), (2099, 2099, float.PositiveInfinity) })
@@ -112,7 +106,7 @@ public class RowPrimitiveTests : CpuAndIlgpuFixture
     {
         var dev = Device(device);
         const int rows = 9, k = 3;
-        var sums = Random(rows * (k + 1), 3).Select(Math.Abs).ToArray();
+        var sums = TestData.GaussianFloats(rows * (k + 1), 3).Select(Math.Abs).ToArray();
         sums[4 * (k + 1) + k] = 0;   // a row with no weight → zeros
         using var s = DeviceMatrix<float>.Upload(dev, sums, rows, k + 1);
         using var o = DeviceMatrix<float>.Allocate(dev, rows, k);

@@ -15,8 +15,7 @@ public class CliErrorTests
     [OneTimeSetUp]
     public void OneTimeSetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-cli-errors-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-cli-errors-");
         _input = P("x.npy");
         Npy.Write(_input, TestData.Blobs(60, 3, 3, separation: 6, seed: 42));
     }
@@ -79,7 +78,7 @@ public class CliErrorTests
     [TestCase("--affinity", "0")]
     public void TraceEnumOption_NumbersAreRefused(string option, string value)
     {
-        var (code, _, stderr) = Run("trace", "--image", Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg"), "--out", P("trace-enum"), option, value);
+        var (code, _, stderr) = Run("trace", "--image", DemoImage, "--out", P("trace-enum"), option, value);
         Assert.That(code, Is.EqualTo(ExitCode.BadInput));
         AssertOneErrorLine(stderr, option, $"'{value}'");
         Assert.That(Directory.Exists(P("trace-enum")), Is.False);

@@ -7,6 +7,9 @@ namespace NcutKernels.Tests.Cli;
 
 internal static class CliHarness
 {
+    /// <summary>The demo image (ReferenceData/demo.jpg, copied next to the test assembly) that the trace and ResNet tests read.</summary>
+    public static readonly string DemoImage = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
+
     /// <summary>Runs `ncut args…` with captured output.</summary>
     public static (int code, string stdout, string stderr) Run(params string[] args)
     {

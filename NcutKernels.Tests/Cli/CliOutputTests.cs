@@ -14,8 +14,7 @@ public class CliOutputTests
     [SetUp]
     public void SetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-cli-outputs-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-cli-outputs-");
         _input = P("x.npy");
         Npy.Write(_input, TestData.Blobs(60, 3, 3, separation: 6, seed: 41));
     }
@@ -25,10 +24,6 @@ public class CliOutputTests
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    /// <summary>The names in the test folder (and its sub-folders), temporaries included.</summary>
-    private string[] Entries() => Directory.EnumerateFileSystemEntries(_dir, "*", SearchOption.AllDirectories)
-        .Select(e => Path.GetRelativePath(_dir, e)).Order(StringComparer.Ordinal).ToArray();
-
     private static (int, string, string) Embed(params string[] extra) => Run(["embed", "--n-eig", "2", "--device", "cpu", "--sigma", "2", .. extra]);
 
     [Test]
@@ -36,7 +31,7 @@ public class CliOutputTests
     {
         var (code, stdout, stderr) = Embed("--input", _input, "--output", P("u.npy"), "--eigenvalues", P("l.npy"));
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(Entries(), Is.EqualTo(new[] { "l.npy", "u.npy", "x.npy" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "l.npy", "u.npy", "x.npy" }));
         Assert.That(stdout, Does.Contain($"wrote {P("u.npy")}, {P("l.npy")}"));
         Assert.That(Npy.Read(P("u.npy")).Shape, Is.EqualTo(new[] { 60, 2 }));
     }
@@ -54,7 +49,7 @@ public class CliOutputTests
         Assert.That(code, Is.EqualTo(2));
         AssertOneErrorLine(stderr, option, "does not exist");
         Assert.That(stdout, Does.Not.Contain("device:"), "refused before the device is even created");
-        Assert.That(Entries(), Is.EqualTo(new[] { "du.npy", "x.npy" }), "no output, no temporary");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "du.npy", "x.npy" }), "no output, no temporary");
     }
 
     [Test]
@@ -64,7 +59,7 @@ public class CliOutputTests
         var (code, _, stderr) = Embed("--input", _input, "--output", P("u.npy"));
         Assert.That(code, Is.EqualTo(2));
         AssertOneErrorLine(stderr, "--output", "is a folder");
-        Assert.That(Entries(), Is.EqualTo(new[] { "u.npy", "x.npy" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "u.npy", "x.npy" }));
     }
 
     [Test]
@@ -114,7 +109,7 @@ public class CliOutputTests
         Assert.That(code, Is.EqualTo(2));
         AssertOneErrorLine(stderr, "--vjp", "expected shape (60, 2)");
         Assert.That(stdout, Does.Contain("device:"), "sanity: the failure came after the work started");
-        Assert.That(Entries(), Is.EqualTo(new[] { "du.npy", "u.npy", "x.npy" }), "no new output, no temporary");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "du.npy", "u.npy", "x.npy" }), "no new output, no temporary");
         Assert.That(File.ReadAllBytes(P("u.npy")), Is.EqualTo(before), "the earlier output is untouched");
     }
 }

@@ -20,8 +20,7 @@ public class CliTests
     [OneTimeSetUp]
     public void OneTimeSetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-cli-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-cli-tests-");
         _x = TestData.Blobs(N, D, Clusters, separation: 6, seed: 21);
         _input = Path.Combine(_dir, "blobs.npy");
         Npy.Write(_input, _x);

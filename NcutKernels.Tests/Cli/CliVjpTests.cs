@@ -1,6 +1,7 @@
 // CliVjpTests: `ncut embed --vjp/--eigenvalue-vjp --grad-output` against the library's own tape gradient and finite differences.
 using NcutKernels.Cli;
 using NcutKernels.IO;
+using NcutKernels.Tests.Autodiff;
 using NUnit.Framework;
 
 namespace NcutKernels.Tests.Cli;
@@ -11,7 +12,7 @@ public class CliVjpTests
     private string _dir = null!;
 
     [SetUp]
-    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "ncut-vjp-" + Guid.NewGuid().ToString("N")));
+    public void SetUp() => _dir = TempFolder.Create("ncut-vjp-");
 
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
@@ -38,7 +39,7 @@ public class CliVjpTests
     [Test]
     public void Vjp_MatchesFiniteDifferencesOfTheEmbedding()
     {
-        var x = TestData.Blobs(40, 3, 4, separation: 2.5, seed: 5, spread: 0.8);
+        var x = GradientCheck.Points(40);
         var rng = new Random(2);
         var du = new double[40, 3];
         for (int i = 0; i < 40; i++)

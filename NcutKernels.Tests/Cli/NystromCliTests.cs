@@ -16,8 +16,7 @@ public class NystromCliTests
     [OneTimeSetUp]
     public void OneTimeSetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-nystrom-cli-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-nystrom-cli-tests-");
     }
 
     [OneTimeTearDown]

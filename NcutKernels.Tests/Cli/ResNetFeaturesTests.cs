@@ -26,11 +26,9 @@ public class ResNetFeaturesTests
         _layer4 = ResNetFeatures.Load(layer: ResNetLayer.Layer4);
         _plainModel = new InferenceSession(ResNetFeatures.DefaultModelPath);
         _packagePreprocessing = new InferenceSession(ResNetFeatures.DefaultPreprocessingPath);
-        string demo = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
-        _demo = SKBitmap.Decode(demo) ?? throw new AssertionException($"cannot decode {demo}");
+        _demo = SKBitmap.Decode(CliHarness.DemoImage) ?? throw new AssertionException($"cannot decode {CliHarness.DemoImage}");
         _demoCrop = Resized(_demo, Crop, Crop);
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-resnet-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-resnet-tests-");
     }
 
     [OneTimeTearDown]
@@ -149,7 +147,7 @@ public class ResNetFeaturesTests
     [Test]
     public void Extract_DemoFileAtDefaultTiling_IsTwoCropsSideBySide()
     {
-        var map = _layer3.Extract(Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg"));
+        var map = _layer3.Extract(CliHarness.DemoImage);
         Assert.That((map.Height, map.Width, map.Channels), Is.EqualTo((14, 28, 256)), "128×85: one crop high, 1.51 → 2 crops wide");
     }
 

@@ -11,15 +11,12 @@ namespace NcutKernels.Tests.Cli;
 public class TraceCommandTests
 {
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    private static readonly string Demo = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
-
     private string _dir = null!;
 
     [OneTimeSetUp]
     public void OneTimeSetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-trace-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-trace-tests-");
     }
 
     [OneTimeTearDown]
@@ -40,7 +37,7 @@ public class TraceCommandTests
     public void Trace_WritesPicturesAndTablesThatAgree()
     {
         string outDir = Path.Combine(_dir, "trace");
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--tiles", "1", "--clusters", "3", "--n-eig", "4", "--top", "3",
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--tiles", "1", "--clusters", "3", "--n-eig", "4", "--top", "3",
             "--device", "cpu", "--out", outDir);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stderr, Is.Empty);
@@ -76,7 +73,7 @@ public class TraceCommandTests
     public void Trace_TwoImagesWithOneName_WritesBoth()
     {
         string outDir = Path.Combine(_dir, "trace-two");
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--image", Demo, "--tiles", "1", "--clusters", "2", "--n-eig", "3",
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--image", DemoImage, "--tiles", "1", "--clusters", "2", "--n-eig", "3",
             "--top", "2", "--device", "cpu", "--out", outDir);
         Assert.That(code, Is.EqualTo(0), stderr);
         AssertPng(Path.Combine(outDir, "0-demo-segments.png"));
@@ -110,7 +107,7 @@ public class TraceCommandTests
     {
         string outDir = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N"));
         var args = commandLine.Split(' ').Select(a => a
-            .Replace("{demo}", Demo)
+            .Replace("{demo}", DemoImage)
             .Replace("{dir}", outDir)
             .Replace("{missing}", Path.Combine(_dir, "no-such.jpg"))).ToArray();
         var (code, _, stderr) = Run(args);

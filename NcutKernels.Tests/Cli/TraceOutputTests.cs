@@ -9,24 +9,18 @@ namespace NcutKernels.Tests.Cli;
 [TestFixture]
 public class TraceOutputTests
 {
-    private static readonly string Demo = Path.Combine(AppContext.BaseDirectory, "ReferenceData", "demo.jpg");
-
     private string _dir = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-trace-outputs-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-trace-outputs-");
     }
 
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     private string P(string name) => Path.Combine(_dir, name);
-
-    private string[] Entries() => Directory.EnumerateFileSystemEntries(_dir, "*", SearchOption.AllDirectories)
-        .Select(e => Path.GetRelativePath(_dir, e)).Order(StringComparer.Ordinal).ToArray();
 
     private string WritePng(string name, int width, int height, int rows)
     {
@@ -71,7 +65,7 @@ public class TraceOutputTests
         Assert.That(code, Is.EqualTo(ExitCode.BadInput));
         AssertOneErrorLine(stderr, "--image", "huge.png", "100000 × 100000");
         Assert.That(stdout, Is.Empty, "refused before the device or the model is loaded");
-        Assert.That(Entries(), Is.EqualTo(new[] { "huge.png" }), "no output folder");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "huge.png" }), "no output folder");
     }
 
     [TestCase("not-an-image.png", "not a readable image")]
@@ -90,18 +84,18 @@ public class TraceOutputTests
     [Test]
     public void Trace_OutInAMissingFolder_IsRefusedBeforeAnyWork()
     {
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--out", Path.Combine(_dir, "missing", "out"), "--device", "cpu");
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--out", Path.Combine(_dir, "missing", "out"), "--device", "cpu");
         Assert.That(code, Is.EqualTo(ExitCode.BadInput));
         AssertOneErrorLine(stderr, "--out", "does not exist");
         Assert.That(stdout, Is.Empty);
-        Assert.That(Entries(), Is.Empty);
+        Assert.That(TempFolder.Entries(_dir), Is.Empty);
     }
 
     [Test]
     public void Trace_OutThatIsAFile_IsRefused()
     {
         File.WriteAllText(P("out"), "a file");
-        var (code, _, stderr) = Run("trace", "--image", Demo, "--out", P("out"), "--device", "cpu");
+        var (code, _, stderr) = Run("trace", "--image", DemoImage, "--out", P("out"), "--device", "cpu");
         Assert.That(code, Is.EqualTo(ExitCode.BadInput));
         AssertOneErrorLine(stderr, "--out", "is a file");
         Assert.That(File.ReadAllText(P("out")), Is.EqualTo("a file"));
@@ -111,11 +105,11 @@ public class TraceOutputTests
     public void Trace_OutWhereAnOutputNameIsAFolder_IsRefusedBeforeAnyWork()
     {
         Directory.CreateDirectory(Path.Combine(P("out"), "trace.json"));
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--out", P("out"), "--device", "cpu");
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--out", P("out"), "--device", "cpu");
         Assert.That(code, Is.EqualTo(ExitCode.BadInput));
         AssertOneErrorLine(stderr, "--out", "trace.json", "is a folder");
         Assert.That(stdout, Is.Empty);
-        Assert.That(Entries(), Is.EqualTo(new[] { "out", Path.Combine("out", "trace.json") }), "nothing staged is left behind");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "out", Path.Combine("out", "trace.json") }), "nothing staged is left behind");
     }
 
     [Test]
@@ -123,11 +117,11 @@ public class TraceOutputTests
     {
         // A model file that is not ONNX: the failure comes after the device is created, before any picture exists.
         File.WriteAllBytes(P("model.onnx"), [0x08, 0x07, 0xFF, 0xFF, 0xFF]);
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--out", P("out"), "--device", "cpu", "--model", P("model.onnx"));
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--out", P("out"), "--device", "cpu", "--model", P("model.onnx"));
         Assert.That(code, Is.Not.EqualTo(ExitCode.Success));
         AssertOneErrorLine(stderr);
         Assert.That(stdout, Does.Contain("device:"), "sanity: the work had started");
-        Assert.That(Entries(), Is.EqualTo(new[] { "model.onnx" }), "no output folder, no staging folder");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "model.onnx" }), "no output folder, no staging folder");
     }
 
     [Test]
@@ -135,12 +129,12 @@ public class TraceOutputTests
     {
         Directory.CreateDirectory(P("out"));
         File.WriteAllText(Path.Combine(P("out"), "notes.txt"), "mine");
-        var (code, stdout, stderr) = Run("trace", "--image", Demo, "--tiles", "1", "--clusters", "2", "--n-eig", "3", "--top", "2",
+        var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--tiles", "1", "--clusters", "2", "--n-eig", "3", "--top", "2",
             "--device", "cpu", "--out", P("out"));
         Assert.That(code, Is.EqualTo(ExitCode.Success), stderr);
         var expected = new[] { "channels.csv", "demo-channels.png", "demo-eigenvectors.png", "demo-segments.png", "notes.txt", "trace.json" }
             .Select(n => Path.Combine("out", n)).Prepend("out").Order(StringComparer.Ordinal);
-        Assert.That(Entries(), Is.EqualTo(expected), "the set and the old file, no staging folder");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(expected), "the set and the old file, no staging folder");
         Assert.That(File.ReadAllText(Path.Combine(P("out"), "notes.txt")), Is.EqualTo("mine"));
         Assert.That(stdout, Does.Contain($"trace: wrote demo-segments.png, demo-channels.png, demo-eigenvectors.png, channels.csv, trace.json to {P("out")}"));
     }

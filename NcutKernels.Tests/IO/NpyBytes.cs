@@ -2,11 +2,15 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using NcutKernels.IO;
 
 namespace NcutKernels.Tests.IO;
 
 internal static class NpyBytes
 {
+    /// <summary>Reads an in-memory .npy file (seekable stream).</summary>
+    public static NpyArray Read(byte[] file) => Npy.Read(new MemoryStream(file));
+
     public static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>

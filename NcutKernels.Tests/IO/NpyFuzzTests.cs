@@ -198,8 +198,7 @@ public class NpyFuzzTests
     [Test]
     public void Corpus_FromFiles_MessagesStartWithThePath()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "ncut-npy-fuzz-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TempFolder.Create("ncut-npy-fuzz-");
         try
         {
             var corpus = Corpus();
@@ -221,8 +220,7 @@ public class NpyFuzzTests
     [Test]
     public void Corpus_ThroughTheCli_ExitsTwoWithOnePrintableLine()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "ncut-npy-fuzz-cli-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TempFolder.Create("ncut-npy-fuzz-cli-");
         try
         {
             // Every hostile file, and every 40th refused mutation: the reader's refusal is what the CLI must report.

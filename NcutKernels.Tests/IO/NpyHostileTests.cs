@@ -12,8 +12,6 @@ public class NpyHostileTests
 
     private static readonly byte[] TwoDoubles = NpyBytes.Bytes(new double[] { 1.5, -2 });
 
-    private static NpyArray ReadBytes(byte[] file) => Npy.Read(new MemoryStream(file));
-
     /// <summary>The reader's error for <paramref name="file"/>, checked to be one printable line, read seekable and not.</summary>
     private static string Refused(byte[] file)
     {
@@ -43,7 +41,7 @@ public class NpyHostileTests
     {
         var header = Encoding.Latin1.GetBytes(Valid + "\n");
         var file = NpyBytes.Build(header, TwoDoubles, major: 1, lengthField: 9000);
-        var e = Assert.Throws<InvalidDataException>(() => ReadBytes(file))!;
+        var e = Assert.Throws<InvalidDataException>(() => NpyBytes.Read(file))!;
         Assert.That(e.Message, Does.Contain("9000").And.Contain($"only {header.Length + TwoDoubles.Length} bytes follow"));
         Assert.That(() => Npy.Read(new UnseekableStream(file)), Throws.TypeOf<InvalidDataException>().With.Message.Contains("file ends inside the header"));
     }
@@ -178,7 +176,7 @@ public class NpyHostileTests
     [Test]
     public void Version3_Utf8Header_IsRead()
     {
-        var a = ReadBytes(NpyBytes.Build(Valid, TwoDoubles, major: 3));
+        var a = NpyBytes.Read(NpyBytes.Build(Valid, TwoDoubles, major: 3));
         Assert.That(a.Doubles, Is.EqualTo(new[] { 1.5, -2 }));
     }
 
@@ -207,13 +205,13 @@ public class NpyHostileTests
     {
         // numpy strips Python 2's L suffix from old headers; tuples may carry a trailing comma, spaces, signs and digit underscores.
         var file = NpyBytes.Build("{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":( 1_0L , + 1, ),}", NpyBytes.Bytes(new float[10]), pad: false);
-        Assert.That(ReadBytes(file).Shape, Is.EqualTo(new[] { 10, 1 }));
+        Assert.That(NpyBytes.Read(file).Shape, Is.EqualTo(new[] { 10, 1 }));
     }
 
     [Test]
     public void ZeroRows_AreRead()
     {
-        var a = ReadBytes(NpyBytes.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", []));
+        var a = NpyBytes.Read(NpyBytes.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", []));
         Assert.That(a.Shape, Is.EqualTo(new[] { 0, 3 }));
         Assert.That(a.Singles, Is.Empty);
     }
@@ -223,7 +221,7 @@ public class NpyHostileTests
     {
         var values = Enumerable.Range(0, 6).Select(i => i * 0.5).ToArray();
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", NpyBytes.Bytes(values));
-        Assert.That(Npy.Read(new UnseekableStream(file)).Doubles, Is.EqualTo(ReadBytes(file).Doubles));
+        Assert.That(Npy.Read(new UnseekableStream(file)).Doubles, Is.EqualTo(NpyBytes.Read(file).Doubles));
     }
 
     [Test]
@@ -238,8 +236,7 @@ public class NpyHostileTests
     [Test]
     public void Folder_AsInput_SaysItIsAFolder()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "ncut-npy-folder-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TempFolder.Create("ncut-npy-folder-");
         try
         {
             Assert.That(() => Npy.Read(dir), Throws.TypeOf<InvalidDataException>().With.Message.Contains("is a folder"));

@@ -14,8 +14,7 @@ public class NpyTests
     [SetUp]
     public void SetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-npy-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-npy-tests-");
     }
 
     [TearDown]
@@ -27,16 +26,10 @@ public class NpyTests
 
     private string TempFile(string name) => Path.Combine(_dir, name);
 
-    private static NpyArray ReadBytes(byte[] file) => Npy.Read(new MemoryStream(file));
-
     [Test]
     public void Float32Matrix_RoundTrips()
     {
-        var rng = new Random(1);
-        var data = new float[5, 3];
-        for (int i = 0; i < 5; i++)
-            for (int j = 0; j < 3; j++)
-                data[i, j] = (float)(rng.NextDouble() * 200 - 100);
+        var data = TestData.Grid(5, 3, 1, rng => (float)(rng.NextDouble() * 200 - 100));
         data[2, 1] = float.Epsilon;
         data[4, 0] = -0f;
         string path = TempFile("f32.npy");
@@ -96,7 +89,7 @@ public class NpyTests
             for (int i = 0; i < rows; i++)
                 fortran[j * rows + i] = 10 * i + j;
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", NpyBytes.Bytes(fortran));
-        var a = ReadBytes(file);
+        var a = NpyBytes.Read(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { rows, cols }));
         Assert.That(a.Doubles, Is.EqualTo(new double[] { 0, 1, 2, 10, 11, 12 }));
     }
@@ -106,7 +99,7 @@ public class NpyTests
     {
         // 3×2 stored column-major: columns (1, 2, 3) and (4, 5, 6).
         var file = NpyBytes.Build("{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }", NpyBytes.Bytes(new float[] { 1, 2, 3, 4, 5, 6 }));
-        var a = ReadBytes(file);
+        var a = NpyBytes.Read(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 3, 2 }));
         Assert.That(a.Singles, Is.EqualTo(new float[] { 1, 4, 2, 5, 3, 6 }));
         var m = a.ToMatrix<float>();
@@ -118,7 +111,7 @@ public class NpyTests
     public void FortranOrderVector_IsUnchanged()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': True, 'shape': (3,), }", NpyBytes.Bytes(new double[] { 7, 8, 9 }));
-        Assert.That(ReadBytes(file).Doubles, Is.EqualTo(new double[] { 7, 8, 9 }));
+        Assert.That(NpyBytes.Read(file).Doubles, Is.EqualTo(new double[] { 7, 8, 9 }));
     }
 
     [Test]
@@ -126,7 +119,7 @@ public class NpyTests
     {
         // numpy writes keys sorted, but the format allows any order and spacing.
         var file = NpyBytes.Build("{'shape':(2,2),'fortran_order':False,'descr':'<f8'}", NpyBytes.Bytes(new double[] { 1, 2, 3, 4 }));
-        var a = ReadBytes(file);
+        var a = NpyBytes.Read(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 2, 2 }));
         Assert.That(a.Doubles, Is.EqualTo(new double[] { 1, 2, 3, 4 }));
     }
@@ -136,7 +129,7 @@ public class NpyTests
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", NpyBytes.Bytes(new double[] { 1.5, -2, 3, 4.25 }), major: 2);
         Assert.That(file[6], Is.EqualTo(2), "sanity: the file says version 2");
-        var a = ReadBytes(file);
+        var a = NpyBytes.Read(file);
         Assert.That(a.Shape, Is.EqualTo(new[] { 2, 2 }));
         Assert.That(a.Doubles, Is.EqualTo(new double[] { 1.5, -2, 3, 4.25 }));
     }
@@ -193,7 +186,7 @@ public class NpyTests
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", NpyBytes.Bytes(new double[] { 1 }));
         file[1] = (byte)'X';
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("magic"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("magic"));
     }
 
     [Test]
@@ -210,7 +203,7 @@ public class NpyTests
     {
         // Header promises 3×2 doubles, only 5 are there.
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", NpyBytes.Bytes(new double[5]));
-        Assert.That(() => ReadBytes(file),
+        Assert.That(() => NpyBytes.Read(file),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("data").And.Message.Contains("40 of 48"));
     }
 
@@ -218,29 +211,29 @@ public class NpyTests
     public void TruncatedHeader_ThrowsInvalidData()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", []);
-        Assert.That(() => ReadBytes(file[..30]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("header"));
-        Assert.That(() => ReadBytes(file[..4]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("preamble"));
+        Assert.That(() => NpyBytes.Read(file[..30]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("header"));
+        Assert.That(() => NpyBytes.Read(file[..4]), Throws.TypeOf<InvalidDataException>().With.Message.Contains("preamble"));
     }
 
     [Test]
     public void UnsupportedDtype_ThrowsInvalidData_NamingIt()
     {
         var file = NpyBytes.Build("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new byte[8]);
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'<i4'"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'<i4'"));
     }
 
     [Test]
     public void BigEndianFloat_ThrowsInvalidData()
     {
         var file = NpyBytes.Build("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", new byte[8]);
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'>f8'"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'>f8'"));
     }
 
     [Test]
     public void ThreeDimensionalShape_ThrowsInvalidData()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", NpyBytes.Bytes(new double[8]));
-        Assert.That(() => ReadBytes(file),
+        Assert.That(() => NpyBytes.Read(file),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("1-D or 2-D").And.Message.Contains("2, 2, 2"));
     }
 
@@ -248,28 +241,28 @@ public class NpyTests
     public void ScalarShape_ThrowsInvalidData()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", NpyBytes.Bytes(new double[1]));
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>());
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>());
     }
 
     [Test]
     public void MissingShapeKey_ThrowsInvalidData_NamingIt()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, }", NpyBytes.Bytes(new double[2]));
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'shape'"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'shape'"));
     }
 
     [Test]
     public void MissingDescrKey_ThrowsInvalidData_NamingIt()
     {
         var file = NpyBytes.Build("{'fortran_order': False, 'shape': (2,), }", NpyBytes.Bytes(new double[2]));
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'descr'"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'descr'"));
     }
 
     [Test]
     public void NegativeShapeEntry_ThrowsInvalidData()
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 3), }", NpyBytes.Bytes(new double[6]));
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("-2"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("-2"));
     }
 
     [Test]
@@ -278,7 +271,7 @@ public class NpyTests
         // 300 000 000 doubles = 2.4 GB: more bytes than an int counts, though fewer elements than Array.MaxLength.
         // A corrupt header like this must be reported as malformed data, not escape as an arithmetic error.
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (300000000,), }", NpyBytes.Bytes(new double[4]));
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>());
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>());
     }
 
     [Test]
@@ -286,7 +279,7 @@ public class NpyTests
     {
         var file = NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", NpyBytes.Bytes(new double[1]));
         file[6] = 9;
-        Assert.That(() => ReadBytes(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("version 9"));
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("version 9"));
     }
 
     [Test]

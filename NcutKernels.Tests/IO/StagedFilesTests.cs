@@ -12,17 +12,13 @@ public class StagedFilesTests
     [SetUp]
     public void SetUp()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "ncut-staged-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        _dir = TempFolder.Create("ncut-staged-");
     }
 
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     private string P(params string[] parts) => Path.Combine([_dir, .. parts]);
-
-    private string[] Entries() => Directory.EnumerateFileSystemEntries(_dir, "*", SearchOption.AllDirectories)
-        .Select(e => Path.GetRelativePath(_dir, e)).Order(StringComparer.Ordinal).ToArray();
 
     private static Action<Stream> Text(string text) => s => s.Write(System.Text.Encoding.UTF8.GetBytes(text));
 
@@ -33,14 +29,14 @@ public class StagedFilesTests
         {
             files.Add(P("a.txt"));
             files.Add(P("b.txt"));
-            Assert.That(Entries(), Has.Length.EqualTo(2).And.All.StartsWith("."), "two hidden temporaries before the commit");
+            Assert.That(TempFolder.Entries(_dir), Has.Length.EqualTo(2).And.All.StartsWith("."), "two hidden temporaries before the commit");
             files.Write(P("a.txt"), Text("A"));
             files.Write(P("b.txt"), Text("B"));
             Assert.That(File.Exists(P("a.txt")), Is.False, "nothing in place before the commit");
             files.Commit();
             Assert.That(files.Targets, Is.EqualTo(new[] { P("a.txt"), P("b.txt") }));
         }
-        Assert.That(Entries(), Is.EqualTo(new[] { "a.txt", "b.txt" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "a.txt", "b.txt" }));
         Assert.That(File.ReadAllText(P("b.txt")), Is.EqualTo("B"));
     }
 
@@ -52,7 +48,7 @@ public class StagedFilesTests
             files.Write(P("a.txt"), Text("A"));
             files.Add(P("b.txt"));
         }
-        Assert.That(Entries(), Is.Empty);
+        Assert.That(TempFolder.Entries(_dir), Is.Empty);
     }
 
     [Test]
@@ -64,7 +60,7 @@ public class StagedFilesTests
             s.Write(new byte[1000]);
             throw new IOException("No space left on device");
         }), Throws.TypeOf<IOException>().With.Message.EqualTo("No space left on device"));
-        Assert.That(Entries(), Is.EqualTo(new[] { "a.txt" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "a.txt" }));
         Assert.That(File.ReadAllText(P("a.txt")), Is.EqualTo("old contents"));
     }
 
@@ -78,7 +74,7 @@ public class StagedFilesTests
             Directory.CreateDirectory(P("b.txt"));   // appears after the checks: the second rename cannot replace a folder
             Assert.That(files.Commit, Throws.InstanceOf<IOException>());
         }
-        Assert.That(Entries(), Is.EqualTo(new[] { "b.txt" }), "a.txt rolled back, temporaries gone, the folder untouched");
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "b.txt" }), "a.txt rolled back, temporaries gone, the folder untouched");
     }
 
     [Test]
@@ -102,7 +98,7 @@ public class StagedFilesTests
             files.Add(P("a.txt"));
             Assert.That(files.Commit, Throws.InvalidOperationException.With.Message.Contains("nothing was written"));
         }
-        Assert.That(Entries(), Is.Empty);
+        Assert.That(TempFolder.Entries(_dir), Is.Empty);
     }
 
     [Test]
@@ -115,7 +111,7 @@ public class StagedFilesTests
             Assert.That(Directory.Exists(P("out")), Is.False);
             files.Commit();
         }
-        Assert.That(Entries(), Is.EqualTo(new[] { "out", Path.Combine("out", "a.txt"), Path.Combine("out", "b.txt") }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "out", Path.Combine("out", "a.txt"), Path.Combine("out", "b.txt") }));
     }
 
     [Test]
@@ -129,7 +125,7 @@ public class StagedFilesTests
             files.Write(P("out", "a.txt"), Text("new A"));
             files.Commit();
         }
-        Assert.That(Entries(), Is.EqualTo(new[] { "out", Path.Combine("out", "a.txt"), Path.Combine("out", "keep.txt") }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "out", Path.Combine("out", "a.txt"), Path.Combine("out", "keep.txt") }));
         Assert.That(File.ReadAllText(P("out", "a.txt")), Is.EqualTo("new A"));
     }
 
@@ -138,7 +134,7 @@ public class StagedFilesTests
     {
         using (var files = new StagedFiles(P("out")))
             files.Write(P("out", "a.txt"), Text("A"));
-        Assert.That(Entries(), Is.Empty);
+        Assert.That(TempFolder.Entries(_dir), Is.Empty);
     }
 
     [Test]
@@ -149,7 +145,7 @@ public class StagedFilesTests
         Assert.That(() => new StagedFiles(P("missing", "out")), Throws.TypeOf<DirectoryNotFoundException>().With.Message.Contains("parent folder"));
         using (var files = new StagedFiles(P("out")))
             Assert.That(() => files.Add(P("elsewhere.txt")), Throws.InstanceOf<ArgumentException>().With.Message.Contains("not in the output folder"));
-        Assert.That(Entries(), Is.EqualTo(new[] { "file" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "file" }));
     }
 
     [Test]
@@ -157,7 +153,7 @@ public class StagedFilesTests
     {
         Directory.CreateDirectory(P("x.npy"));
         Assert.That(() => Npy.Write(P("x.npy"), new double[,] { { 1 } }), Throws.InstanceOf<IOException>().With.Message.Contains("is a folder"));
-        Assert.That(Entries(), Is.EqualTo(new[] { "x.npy" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "x.npy" }));
     }
 
     [Test]
@@ -165,7 +161,7 @@ public class StagedFilesTests
     {
         Npy.Write(P("x.npy"), new double[,] { { 1, 2 } });
         Npy.Write(P("x.npy"), new float[,] { { 3 }, { 4 } });
-        Assert.That(Entries(), Is.EqualTo(new[] { "x.npy" }));
+        Assert.That(TempFolder.Entries(_dir), Is.EqualTo(new[] { "x.npy" }));
         Assert.That(Npy.Read(P("x.npy")).Singles, Is.EqualTo(new float[] { 3, 4 }));
     }
 }

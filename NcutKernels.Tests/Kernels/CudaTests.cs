@@ -45,8 +45,7 @@ public class CudaTests
     {
         var device = Cuda;
         const int n = 700, d = 300;
-        var rng = new Random(1);
-        var x = Enumerable.Range(0, n * d).Select(_ => rng.NextSingle()).ToArray();
+        var x = TestData.UniformSingles(n * d, 1);
         float[] W(ComputeDevice dev)
         {
             using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
@@ -100,22 +99,14 @@ public class CudaTests
         var device = Cuda;
         const int n = 1000, d = 64, k = 10;
         var x = TestData.Blobs(n, d, k, separation: 3, seed: 21);
-        var rng = new Random(2);
-        var c = new double[n, k];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < k; j++)
-                c[i, j] = rng.NextDouble() + 0.5;
+        var c = TestData.Weights(n, k, 2);
         (double[] grad, EigenGradientReport report) Grad<T>(ComputeDevice dev, T[,] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             using var tape = new Tape<T>(dev);
             var v = tape.Input(input);
             var ncut = new Ncut(dev, new NcutOptions { EigenvectorCount = k, Sigma = Math.Sqrt(d) });
             var (u, _) = ncut.FitTransform(v);
-            var cw = new T[n, k];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < k; j++)
-                    cw[i, j] = T.CreateChecked(c[i, j]);
-            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(cw))));
+            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Convert<T>(c)))));
             return (v.Gradient.Cast<T>().Select(double.CreateChecked).ToArray(), ncut.GradientReport!);
         }
         using var cpu = ComputeDevice.Create(DeviceKind.Cpu);

@@ -95,29 +95,9 @@ public class DirectDifferenceTwinTests : CpuAndIlgpuFixture
     {
         const double sigma = 0.3;
         var x = FarRows(n, d, 8);
-        var xd = x.Select(v => (double)v).ToArray();
         Assert.That(AffinityMath.UsesDirectDifferences(AffinityKind.Rbf, MaxCentredSquaredNorm(Matrix(x, n, d)), 1 / (2 * sigma * sigma)), Is.True,
             "premise: the direct path");
-        var w = new double[n * n];
-        var degrees = new double[n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double d2 = 0;
-                for (int c = 0; c < d; c++)
-                    d2 += (xd[i * d + c] - xd[j * d + c]) * (xd[i * d + c] - xd[j * d + c]);
-                w[i * n + j] = Math.Exp(-d2 / (2 * sigma * sigma));
-                degrees[i] += w[i * n + j];
-            }
-        var rng = new System.Random(9);
-        var u = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng) / Math.Sqrt(n)).ToArray();
-        var y = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng)).ToArray();
-        var expected = new double[n * d];
-        NcutKernels.Solvers.NcutBackward.AccumulateRbf(xd, w, degrees, y, u, sigma, n, d, k, expected);
-        var actual = Enumerable.Repeat(1.0, n * d).ToArray(); // the backend accumulates (+=)
-        using (var xm = DeviceMatrix<float>.Upload(Ilgpu, x, n, d))
-        using (var wm = DeviceMatrix<float>.Upload(Ilgpu, w.Select(v => (float)v).ToArray(), n, n))
-            Ilgpu.Backend.AccumulateRbfEmbeddingGradient(xm.All, wm, degrees, y, u, sigma, actual);
+        var (actual, expected) = RbfBackwardTwin.Run(Ilgpu, x, n, d, k, sigma);
         double scale = expected.Max(Math.Abs);
         Assert.That(scale, Is.GreaterThan(0), "premise: a non-zero gradient");
         // float32 S and sums of S_ij·(x_i − x_j) over the near rows only: measured max error 2e-7 of max |X̄|.

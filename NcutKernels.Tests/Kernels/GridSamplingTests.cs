@@ -39,12 +39,6 @@ public class GridSamplingTests
         _context.Dispose();
     }
 
-    private static float[] Random(int count, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => rng.NextSingle() * 2 - 1).ToArray();
-    }
-
     private static int[] Sample(Accelerator acc, IlgpuNystrom nystrom, float[] points, int rows, int p, int count, int groups, int spinLimit = IlgpuNystrom.GridSpinLimit)
     {
         using var buffer = acc.Allocate1D(points);
@@ -56,7 +50,7 @@ public class GridSamplingTests
     [TestCase(1000, 3, 120)] // more rows than threads: strided rows per thread
     public void OneGroup_MatchesHostFloat32(int rows, int p, int count)
     {
-        var points = Random(rows * p, rows + p);
+        var points = TestData.SignedSingles(rows * p, rows + p);
         Assert.That(Sample(_acc, _nystrom, points, rows, p, count, 1), Is.EqualTo(NystromReference.FarthestPointSample(points, rows, p, count)).AsCollection);
     }
 
@@ -78,13 +72,13 @@ public class GridSamplingTests
     [TestCase(50, 80)]
     [TestCase(50, 0)]
     public void CountAtLeastRows_GivesAllRows(int rows, int count) =>
-        Assert.That(Sample(_acc, _nystrom, Random(rows * 8, 3), rows, 8, count, 1), Is.EqualTo(Enumerable.Range(0, Math.Min(rows, count)).ToArray()).AsCollection);
+        Assert.That(Sample(_acc, _nystrom, TestData.SignedSingles(rows * 8, 3), rows, 8, count, 1), Is.EqualTo(Enumerable.Range(0, Math.Min(rows, count)).ToArray()).AsCollection);
 
     [TestCase(200, 8, 30, 2)]
     [TestCase(130, 5, 20, 3)] // ragged slices: 44, 44, 42 rows
     public void SeveralGroups_MatchHostFloat32(int rows, int p, int count, int groups)
     {
-        var points = Random(rows * p, 7 * rows + p);
+        var points = TestData.SignedSingles(rows * p, 7 * rows + p);
         Assert.That(Sample(_dual, _dualNystrom, points, rows, p, count, groups), Is.EqualTo(NystromReference.FarthestPointSample(points, rows, p, count)).AsCollection);
     }
 
@@ -93,7 +87,7 @@ public class GridSamplingTests
     {
         // Two groups on one multiprocessor run one after the other, and a poll limit of 0 gives up at the first wait.
         const int rows = 120, p = 4, count = 15;
-        var points = Random(rows * p, 11);
+        var points = TestData.SignedSingles(rows * p, 11);
         using var log = new StringWriter();
         var listener = new TextWriterTraceListener(log);
         Trace.Listeners.Add(listener);

@@ -20,13 +20,6 @@ public class KernelTwinTests : CpuAndIlgpuFixture
         return result;
     }
 
-    private static void AssertClose(float[] actual, float[] expected, double atol, double rtol, string what)
-    {
-        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
-        for (int i = 0; i < actual.Length; i++)
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(atol + rtol * Math.Abs(expected[i])), $"{what}[{i}]");
-    }
-
     // n = 37 and d = 11 straddle no tile edge: every load and store bound is exercised.
     [TestCase(AffinityKind.Rbf, 37, 11)]
     [TestCase(AffinityKind.Cosine, 37, 11)]
@@ -40,7 +33,7 @@ public class KernelTwinTests : CpuAndIlgpuFixture
             return Run(dev, new float[n * n], n, n, (be, w) => be.Affinity(xm.All, w, kind, 1 / (2 * 1.3 * 1.3)));
         }
         // float32 Gram expansion vs the same expansion in another summation order: a few ulps of ‖x‖².
-        AssertClose(W(Ilgpu), W(Cpu), 2e-6, 2e-5, "W");
+        Tolerances.AssertClose(W(Ilgpu), W(Cpu), 2e-6, 2e-5, "W");
     }
 
     [Test]
@@ -59,8 +52,8 @@ public class KernelTwinTests : CpuAndIlgpuFixture
             });
             return normalize ? result : deg.Download().Cast<float>().ToArray();
         }
-        AssertClose(Go(Ilgpu, false), Go(Cpu, false), 1e-6, 1e-6, "degrees");
-        AssertClose(Go(Ilgpu, true), Go(Cpu, true), 1e-7, 1e-6, "M");
+        Tolerances.AssertClose(Go(Ilgpu, false), Go(Cpu, false), 1e-6, 1e-6, "degrees");
+        Tolerances.AssertClose(Go(Ilgpu, true), Go(Cpu, true), 1e-7, 1e-6, "M");
     }
 
     [TestCase(70, 5)]
@@ -84,7 +77,7 @@ public class KernelTwinTests : CpuAndIlgpuFixture
             });
         }
         // float32 sums of n products of size ≤ 1 in two different orders: error ≲ n·eps ≈ 1.2e-7·n.
-        AssertClose(Go(Ilgpu), Go(Cpu), 2e-7 * n, 1e-5, "M·V");
+        Tolerances.AssertClose(Go(Ilgpu), Go(Cpu), 2e-7 * n, 1e-5, "M·V");
     }
 
     [Test]
@@ -113,8 +106,8 @@ public class KernelTwinTests : CpuAndIlgpuFixture
             using var am = DeviceMatrix<float>.Upload(dev, a, p, n);
             return Run(dev, b, q, n, (be, dst) => be.Combine(dst.All, beta, am.All, s));
         }
-        AssertClose(C(Ilgpu, 0.5), C(Cpu, 0.5), 1e-6, 1e-6, "combine β=0.5");
-        AssertClose(C(Ilgpu, 0), C(Cpu, 0), 1e-6, 1e-6, "combine β=0");
+        Tolerances.AssertClose(C(Ilgpu, 0.5), C(Cpu, 0.5), 1e-6, 1e-6, "combine β=0.5");
+        Tolerances.AssertClose(C(Ilgpu, 0), C(Cpu, 0), 1e-6, 1e-6, "combine β=0");
     }
 
     // n = 60: one tile of every tiled kernel; n = 130, d = 9: two tiles per edge and ragged ones, with features far
@@ -125,27 +118,7 @@ public class KernelTwinTests : CpuAndIlgpuFixture
     {
         const double sigma = 1.2;
         var x = TestData.UniformFloats(n * d, 8, offset - 1, offset + 1);
-        var xd = x.Select(v => (double)v).ToArray();
-        var w = new double[n * n];
-        var degrees = new double[n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double d2 = 0;
-                for (int c = 0; c < d; c++)
-                    d2 += (xd[i * d + c] - xd[j * d + c]) * (xd[i * d + c] - xd[j * d + c]);
-                w[i * n + j] = Math.Exp(-d2 / (2 * sigma * sigma));
-                degrees[i] += w[i * n + j];
-            }
-        var rng = new System.Random(9);
-        var u = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng) / Math.Sqrt(n)).ToArray();
-        var y = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng)).ToArray();
-        var expected = new double[n * d];
-        NcutKernels.Solvers.NcutBackward.AccumulateRbf(xd, w, degrees, y, u, sigma, n, d, k, expected);
-        var actual = Enumerable.Repeat(1.0, n * d).ToArray(); // the backend accumulates (+=)
-        using (var xm = DeviceMatrix<float>.Upload(Ilgpu, x, n, d))
-        using (var wm = DeviceMatrix<float>.Upload(Ilgpu, w.Select(v => (float)v).ToArray(), n, n))
-            Ilgpu.Backend.AccumulateRbfEmbeddingGradient(xm.All, wm, degrees, y, u, sigma, actual);
+        var (actual, expected) = RbfBackwardTwin.Run(Ilgpu, x, n, d, k, sigma);
         // float32 S (2k-term dots) and S·X (n-term sums) against float64: measured max error 2.3e-7 of max |X̄| (both cases).
         double scale = expected.Max(Math.Abs);
         for (int e = 0; e < expected.Length; e++)

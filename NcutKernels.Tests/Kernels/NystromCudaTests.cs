@@ -56,12 +56,6 @@ public class NystromCudaTests
         }
     }
 
-    private static float[] Uniform(int count, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => rng.NextSingle()).ToArray();
-    }
-
     /// <summary>
     /// The walk on CUDA is checked for the greedy property in float64 rather than pick by pick: CUDA fuses each square
     /// into the running sum (fma), so distances differ from the float32 host reference in the last bit and a near-tie
@@ -73,7 +67,7 @@ public class NystromCudaTests
     public void FarthestPointSample_IsGreedy(int rows, int p, int count)
     {
         var (acc, nystrom) = Cuda;
-        var points = Uniform(rows * p, 1);
+        var points = TestData.UniformSingles(rows * p, 1);
         using var buffer = acc.Allocate1D(points);
         nystrom.FarthestPointSample(buffer.View, rows, p, count); // warm-up: kernel compilation
         var sw = Stopwatch.StartNew();
@@ -120,7 +114,7 @@ public class NystromCudaTests
     {
         var (acc, nystrom) = Cuda;
         const int p = 8, count = 10240;
-        using var buffer = acc.Allocate1D(Uniform(rows * p, 2));
+        using var buffer = acc.Allocate1D(TestData.UniformSingles(rows * p, 2));
         var shape = nystrom.GridShape(rows, p);
         Assert.That(shape.Groups, Is.GreaterThan(1), "CUDA runs the grid walk");
         int[] Timed(string what, (int, int) s)
@@ -148,10 +142,10 @@ public class NystromCudaTests
         var (acc, nystrom) = Cuda;
         const int n = 20000, d = 256, a = 1024, k = 20, neighbours = 32;
         const float sigma = 4f;
-        var x = Uniform(n * d, 2);
-        var anchors = Uniform(a * d, 3);
-        var values = Uniform(a * k, 4).Select(v => 2 * v - 1).ToArray();
-        var deg = degrees ? Uniform(a, 5).Select(v => v + 0.5f).ToArray() : null;
+        var x = TestData.UniformSingles(n * d, 2);
+        var anchors = TestData.UniformSingles(a * d, 3);
+        var values = TestData.UniformSingles(a * k, 4).Select(v => 2 * v - 1).ToArray();
+        var deg = degrees ? TestData.UniformSingles(a, 5).Select(v => v + 0.5f).ToArray() : null;
         using var xb = acc.Allocate1D(x);
         using var ab = acc.Allocate1D(anchors);
         using var vb = acc.Allocate1D(values);

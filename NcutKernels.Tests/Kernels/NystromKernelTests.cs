@@ -105,8 +105,7 @@ public class NystromKernelTests
         var output = ob.GetAsArray1D();
         // float32 distances (expansion, ~1e-5 absolute), exp and sums against float64: measured ≤ 3.4e-7 absolute on outputs of
         // size ≲ 1 (the relative error is larger only where an output cancels to nearly 0).
-        for (int e = 0; e < output.Length; e++)
-            Assert.That(output[e], Is.EqualTo(expected.Output[e]).Within(1e-5 + 1e-4 * Math.Abs(expected.Output[e])), $"output[{e / k},{e % k}]");
+        Tolerances.AssertClose(output, expected.Output, 1e-5, 1e-4, "output", cols: k);
         if (!neighbourOutput)
             return;
         Assert.That(ib.GetAsArray1D(), Is.EqualTo(expected.Indices).AsCollection, "neighbour indices, ascending distance");
@@ -140,8 +139,7 @@ public class NystromKernelTests
         }
         var output = Run(0);
         // As PropagateNearest above: float32 distances (expansion), exp and sums against float64.
-        for (int e = 0; e < output.Length; e++)
-            Assert.That(output[e], Is.EqualTo(expected.Output[e]).Within(1e-5 + 1e-4 * Math.Abs(expected.Output[e])), $"output[{e / k},{e % k}]");
+        Tolerances.AssertClose(output, expected.Output, 1e-5, 1e-4, "output", cols: k);
         Assert.That(Run(48), Is.EqualTo(output).AsCollection, "chunks of 48 rows");
         Assert.That(Run(7), Is.EqualTo(output).AsCollection, "chunks of 7 rows");
     }
@@ -169,8 +167,7 @@ public class NystromKernelTests
         _nystrom.PropagateNearest(xb.View, n, d, ab.View, a, vb.View, k, null, 1f, neighbours, ob.View, ib.View, wb.View);
         Assert.That(ib.GetAsArray1D(), Is.EqualTo(expected.Indices).AsCollection, "neighbour indices, ascending distance");
         var output = ob.GetAsArray1D();
-        for (int e = 0; e < output.Length; e++)
-            Assert.That(output[e], Is.EqualTo(expected.Output[e]).Within(1e-5 + 1e-4 * Math.Abs(expected.Output[e])), $"output[{e / k},{e % k}]");
+        Tolerances.AssertClose(output, expected.Output, 1e-5, 1e-4, "output", cols: k);
     }
 
     [Test]

@@ -55,6 +55,14 @@ public class DeviceConcurrencyTests
         return tasks.Select(t => t.Result).ToArray();
     }
 
+    /// <summary>Each worker's outputs alone, in turn, then <paramref name="threads"/> workers sharing one device for <paramref name="rounds"/> rounds: identical.</summary>
+    private static void AssertSharedMatchesSequential(DeviceKind kind, int threads, int rounds, int n)
+    {
+        using var device = ComputeDevice.Create(kind);
+        var alone = Enumerable.Range(0, threads).Select(worker => Work(device, worker, n)).ToArray();
+        AssertIdentical(Concurrently(device, threads, rounds, n), alone);
+    }
+
     private static void AssertIdentical(Outputs[][] concurrent, Outputs[] alone)
     {
         Assert.Multiple(() =>
@@ -72,22 +80,12 @@ public class DeviceConcurrencyTests
     }
 
     [Test]
-    public void IlgpuDevice_SharedByThreads_MatchesSequentialRuns()
-    {
-        const int threads = 2, rounds = 2, n = 80;
-        using var device = ComputeDevice.Create(DeviceKind.IlgpuCpu);
-        var alone = Enumerable.Range(0, threads).Select(worker => Work(device, worker, n)).ToArray();
-        AssertIdentical(Concurrently(device, threads, rounds, n), alone);
-    }
+    public void IlgpuDevice_SharedByThreads_MatchesSequentialRuns() =>
+        AssertSharedMatchesSequential(DeviceKind.IlgpuCpu, threads: 2, rounds: 2, n: 80);
 
     [Test]
-    public void ManagedDevice_SharedByThreads_MatchesSequentialRuns()
-    {
-        const int threads = 6, rounds = 10, n = 160;
-        using var device = ComputeDevice.Create(DeviceKind.Cpu);
-        var alone = Enumerable.Range(0, threads).Select(worker => Work(device, worker, n)).ToArray();
-        AssertIdentical(Concurrently(device, threads, rounds, n), alone);
-    }
+    public void ManagedDevice_SharedByThreads_MatchesSequentialRuns() =>
+        AssertSharedMatchesSequential(DeviceKind.Cpu, threads: 6, rounds: 10, n: 160);
 
     /// <summary>
     /// A thread fits (Ncut, then a Nyström fit kept on the device) in a loop that only an exception ends; once its first round

@@ -12,8 +12,7 @@ public class BlockLanczosTests
     /// <summary>A symmetric n×n matrix with a spread-out top of the spectrum: Q·diag(λ)·Qᵀ, λ_i = 0.97^i, Q from a seeded QR.</summary>
     private static double[,] Spectrum(int n, int seed)
     {
-        var rng = new Random(seed);
-        var q = Matrix<double>.Build.Dense(n, n, (_, _) => rng.NextDouble() * 2 - 1).QR().Q;
+        var q = TestData.RandomMatrix(n, n, seed, TestData.SignedUniform).QR().Q;
         var lambda = Matrix<double>.Build.DiagonalOfDiagonalArray(Enumerable.Range(0, n).Select(i => Math.Pow(0.97, i)).ToArray());
         return (q * lambda * q.Transpose()).ToArray();
     }

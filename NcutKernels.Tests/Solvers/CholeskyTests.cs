@@ -10,8 +10,7 @@ public class CholeskyTests
     /// <summary>B·Bᵀ + n·I for a seeded Gaussian B (n×n): well conditioned, symmetric positive definite.</summary>
     private static Matrix<double> SpdMatrix(int n, int seed)
     {
-        var rng = new Random(seed);
-        var b = Matrix<double>.Build.Dense(n, n, (_, _) => TestData.Gaussian(rng));
+        var b = TestData.RandomMatrix(n, n, seed, TestData.Gaussian);
         return b * b.Transpose() + Matrix<double>.Build.DenseIdentity(n) * n;
     }
 
@@ -23,8 +22,7 @@ public class CholeskyTests
         var a = SpdMatrix(n, n);
         var l = Cholesky.Factor(a.ToRowMajorArray(), n);
         var reference = a.Cholesky().Factor;
-        var rng = new Random(2);
-        var b = Matrix<double>.Build.Dense(n, 3, (_, _) => TestData.Gaussian(rng));
+        var b = TestData.RandomMatrix(n, 3, 2, TestData.Gaussian);
         var x = Cholesky.Solve(l, n, b.ToRowMajorArray(), 3);
         var expected = a.Cholesky().Solve(b).ToRowMajorArray();
         // Same algorithm family in float64, another summation order: |Δ| ≤ 1e-12·(1 + |ref|) (entries are O(√n)).

@@ -8,12 +8,6 @@ namespace NcutKernels.Tests.Solvers;
 [TestFixture]
 public class SmallSvdTests
 {
-    private static Matrix<double> Random(int m, int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Matrix<double>.Build.Dense(m, n, (_, _) => rng.NextDouble() * 2 - 1);
-    }
-
     /// <summary>A = U·S·Vᵀ, UᵀU = VᵀV = I, s descending and equal to MathNet's singular values, all within tol.</summary>
     private static void AssertDecomposition(Matrix<double> a, double tol)
     {
@@ -41,14 +35,14 @@ public class SmallSvdTests
     [TestCase(7, 7)]
     [TestCase(20, 20)]
     [TestCase(9, 4)]
-    public void Random_MatchesMathNet(int m, int n) => AssertDecomposition(Random(m, n, 10 * m + n), 1e-13 * m);
+    public void Random_MatchesMathNet(int m, int n) => AssertDecomposition(TestData.RandomMatrix(m, n, 10 * m + n, TestData.SignedUniform), 1e-13 * m);
 
     [Test]
     public void RankDeficient_FactorsStayOrthogonal()
     {
         // rank 2 in 6×6 (a product of 6×2 and 2×6), then a rank-1 matrix with two repeated rows.
-        AssertDecomposition(Random(6, 2, 1) * Random(2, 6, 2), 1e-13);
-        var rows = Random(1, 5, 3);
+        AssertDecomposition(TestData.RandomMatrix(6, 2, 1, TestData.SignedUniform) * TestData.RandomMatrix(2, 6, 2, TestData.SignedUniform), 1e-13);
+        var rows = TestData.RandomMatrix(1, 5, 3, TestData.SignedUniform);
         AssertDecomposition(Matrix<double>.Build.Dense(5, 5, (i, j) => i < 2 ? rows[0, j] : 0), 1e-13);
     }
 

@@ -31,14 +31,6 @@ public class AffinityTests
         return w.Download().Cast<T>().Select(double.CreateChecked).ToArray();
     }
 
-    private static void AssertClose(double[] actual, MathNet.Numerics.LinearAlgebra.Matrix<double> expected, double atol, double rtol)
-    {
-        int n = expected.RowCount;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-                Assert.That(actual[i * n + j], Is.EqualTo(expected[i, j]).Within(atol + rtol * Math.Abs(expected[i, j])), $"[{i},{j}]");
-    }
-
     [TestCase(DeviceKind.Cpu, AffinityKind.Rbf, true)]
     [TestCase(DeviceKind.Cpu, AffinityKind.Cosine, true)]
     [TestCase(DeviceKind.Cpu, AffinityKind.Rbf, false)]
@@ -52,8 +44,8 @@ public class AffinityTests
         var w = TestData.Affinity(x, affinity == AffinityKind.Cosine, sigma);
         // float64: rounding of the Gram expansion only; float32: ~10 ulps of ‖x‖²/(2σ²) ≈ 1e-5 absolute.
         double atol = useDouble ? 1e-12 : 1e-5, rtol = useDouble ? 1e-12 : 1e-5;
-        AssertClose(Compute(kind, x, affinity, sigma, useDouble, false), w, atol, rtol);
-        AssertClose(Compute(kind, x, affinity, sigma, useDouble, true), TestData.Normalize(w), atol / 10, rtol);
+        Tolerances.AssertClose(Compute(kind, x, affinity, sigma, useDouble, false), w, atol, rtol);
+        Tolerances.AssertClose(Compute(kind, x, affinity, sigma, useDouble, true), TestData.Normalize(w), atol / 10, rtol);
     }
 
     [TestCase(DeviceKind.Cpu)]
@@ -70,6 +62,6 @@ public class AffinityTests
         var w = TestData.Affinity(x, false, sigma);
         // Centring leaves coordinates of size ~1 with float32 rounding of the inputs themselves (500 + δ
         // keeps ~3e-5 absolute): d² errors ~1e-4, i.e. W errors ≲ 1e-3 relative at σ = 0.3.
-        AssertClose(Compute(kind, x, AffinityKind.Rbf, sigma, false, false), w, 1e-4, 2e-3);
+        Tolerances.AssertClose(Compute(kind, x, AffinityKind.Rbf, sigma, false, false), w, 1e-4, 2e-3);
     }
 }

@@ -76,8 +76,8 @@ public class FarClusterTests : CpuAndIlgpuFixture
             using var tape = new Tape<T>(Cpu);
             var xv = tape.Input(input);
             var (u, _) = ncut.FitTransform(xv);
-            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(Convert<T>(weights)))));
-            return Widen(xv.Gradient);
+            tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(TestData.Convert<T>(weights)))));
+            return TestData.ToDouble(xv.Gradient);
         }
         var expected = Gradient(x);
         var actual = Gradient(TestData.ToFloat(x));
@@ -88,15 +88,4 @@ public class FarClusterTests : CpuAndIlgpuFixture
             for (int c = 0; c < 3; c++)
                 Assert.That(actual[i, c], Is.EqualTo(expected[i, c]).Within(1e-5 * scale), $"X̄[{i},{c}]");
     }
-
-    private static T[,] Convert<T>(double[,] a) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        var r = new T[a.GetLength(0), a.GetLength(1)];
-        for (int i = 0; i < a.GetLength(0); i++)
-            for (int j = 0; j < a.GetLength(1); j++)
-                r[i, j] = T.CreateChecked(a[i, j]);
-        return r;
-    }
-
-    private static double[,] Widen<T>(T[,] a) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => Ncut.ToDouble(a);
 }

@@ -30,12 +30,6 @@ public class FarthestPointSamplingTests
         return chosen;
     }
 
-    private static double[] Random(int rows, int d, int seed, Func<Random, double> draw)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, rows * d).Select(_ => draw(rng)).ToArray();
-    }
-
     [TestCase(3000, 8, 400, false)]
     [TestCase(2000, 3, 2000, false)]
     [TestCase(90, 5, 60, false)]
@@ -43,7 +37,7 @@ public class FarthestPointSamplingTests
     public void Greedy_EqualsTheBruteForceWalk(int rows, int d, int count, bool ties)
     {
         // ties: coordinates in {0, 1, 2}, so many rows coincide and many distances are equal
-        var y = Random(rows, d, rows + d, rng => ties ? rng.Next(3) : TestData.Gaussian(rng) + (rng.Next(4) == 0 ? 5 : 0));
+        var y = TestData.Sequence(rows * d, rows + d, rng => ties ? rng.Next(3) : TestData.Gaussian(rng) + (rng.Next(4) == 0 ? 5 : 0));
         Assert.That(FarthestPointSampling.Greedy(y, rows, d, count), Is.EqualTo(BruteForce(y, rows, d, count)));
     }
 
@@ -55,7 +49,7 @@ public class FarthestPointSamplingTests
     public void Sample_IsDistinctSeededAndDrawsFromEvenlySpacedCandidates()
     {
         const int n = 5000, d = 12, count = 300;
-        var x = Random(n, d, 3, TestData.Gaussian);
+        var x = TestData.Gaussians(n * d, 3);
         var a = FarthestPointSampling.Sample(x, n, d, count, seed: 4);
         Assert.That(a, Has.Length.EqualTo(count));
         Assert.That(a.Distinct().Count(), Is.EqualTo(count), "no row twice");

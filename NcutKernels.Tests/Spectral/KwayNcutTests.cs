@@ -43,8 +43,6 @@ public class KwayNcutTests
         return (u, groups);
     }
 
-    private static Matrix<double> M(double[,] a) => Matrix<double>.Build.DenseOfArray(a);
-
     private static KwayNcut Kway(KwayMethod method, int k, int? sampleSize = KwayOptions.DefaultSampleSize, int seed = 0) =>
         new(new KwayOptions { ClusterCount = k, Method = method, SampleSize = sampleSize, Seed = seed });
 
@@ -61,7 +59,7 @@ public class KwayNcutTests
     {
         var (u, _) = Planted(600, 6, noise: 0.3, seed: 1);
         var kway = Kway(KwayMethod.AxisAlign, 6);
-        var r = M(kway.Fit(u));
+        var r = TestData.Matrix(kway.Fit(u));
         Assert.That(r.RowCount, Is.EqualTo(6));
         Assert.That(r.ColumnCount, Is.EqualTo(6));
         // |RᵀR − I| ≤ 1e-12 entrywise (Jacobi SVD factors are orthogonal to ~1e-15)
@@ -75,7 +73,7 @@ public class KwayNcutTests
         // ncut_pytorch's quick_kway returns the unit centroids: unit columns, not an orthogonal matrix.
         var (u, _) = Planted(600, 5, noise: 0.3, seed: 2, extra: 2);
         var kway = Kway(KwayMethod.SphericalKMeans, 5);
-        var r = M(kway.Fit(u));
+        var r = TestData.Matrix(kway.Fit(u));
         Assert.That(r.RowCount, Is.EqualTo(7), "all 7 columns are used by default");
         Assert.That(r.ColumnCount, Is.EqualTo(5));
         for (int j = 0; j < 5; j++)
@@ -149,7 +147,7 @@ public class KwayNcutTests
     {
         var (u, _) = Planted(400, 6, noise: 0.2, seed: 7);
         var kway = new KwayNcut(new KwayOptions { ClusterCount = 6, Method = KwayMethod.SphericalKMeans, EigenvectorCount = 3 });
-        var r = M(kway.Fit(u));
+        var r = TestData.Matrix(kway.Fit(u));
         Assert.That((r.RowCount, r.ColumnCount), Is.EqualTo((3, 6)));
         Assert.That(kway.Predict(u).Distinct().Count(), Is.GreaterThan(3), "more clusters than dimensions are populated");
     }
@@ -171,8 +169,8 @@ public class KwayNcutTests
     {
         var (u, _) = Planted(300, 4, noise: 0.2, seed: 9, extra: 2);
         var kway = Kway(KwayMethod.AxisAlign, 4);
-        var r = M(kway.Fit(u));
-        var lead = M(u).SubMatrix(0, 300, 0, 4);
+        var r = TestData.Matrix(kway.Fit(u));
+        var lead = TestData.Matrix(u).SubMatrix(0, 300, 0, 4);
         var expected = lead * r;
         var normalized = Matrix<double>.Build.DenseOfRowVectors(lead.EnumerateRows().Select(row => row / row.L2Norm())) * r;
         var scores = kway.Transform(u);
@@ -245,7 +243,7 @@ public class KwayNcutTests
     public void AllZeroInput_GivesFiniteRotation(KwayMethod method)
     {
         var kway = Kway(method, 3);
-        var r = M(kway.Fit(new double[10, 3]));
+        var r = TestData.Matrix(kway.Fit(new double[10, 3]));
         Assert.That(r.Enumerate().All(double.IsFinite), Is.True);
         if (method == KwayMethod.AxisAlign)
             // |RᵀR − I| ≤ 1e-12: the SVD of the zero matrix still has orthogonal factors

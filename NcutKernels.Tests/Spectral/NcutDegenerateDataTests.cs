@@ -11,16 +11,8 @@ namespace NcutKernels.Tests.Spectral;
 /// nothing but rounding; the result must still be an orthonormal basis whose eigenvalues are those of the float64 definition.
 /// </summary>
 [TestFixture]
-public class NcutDegenerateDataTests
+public class NcutDegenerateDataTests : CpuFixture
 {
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Create() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void Dispose() => _cpu.Dispose();
-
     /// <summary>Rows alternate between the points a and b (b = a: all rows identical).</summary>
     private static double[,] TwoPoints(int n, double[] a, double[] b)
     {
@@ -47,7 +39,7 @@ public class NcutDegenerateDataTests
     /// <summary>Runs Ncut on x (float64, or float32 when <paramref name="float32"/>) and checks finiteness, orthonormality and the bounds.</summary>
     private (Matrix<double> u, double[] lambda, double sigma) Fit(double[,] x, int k, bool float32, NcutOptions? options = null)
     {
-        var ncut = new Ncut(_cpu, (options ?? new NcutOptions()) with { EigenvectorCount = k });
+        var ncut = new Ncut(Cpu, (options ?? new NcutOptions()) with { EigenvectorCount = k });
         var u = float32 ? TestData.Matrix(ncut.FitTransform(TestData.ToFloat(x))) : TestData.Matrix(ncut.FitTransform(x));
         // float32: M is stored in float32 and its products summed in float32, so the Ritz values carry a few ulps of 1.
         double rounding = float32 ? 1e-6 : 1e-12;

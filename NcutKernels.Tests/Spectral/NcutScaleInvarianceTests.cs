@@ -13,18 +13,11 @@ namespace NcutKernels.Tests.Spectral;
 /// block Lanczos solver; the blobs' top four eigenvalues are separated from the rest (checked below), so the subspace is defined.
 /// </summary>
 [TestFixture]
-public class NcutScaleInvarianceTests
+public class NcutScaleInvarianceTests : CpuFixture
 {
     private const int N = 200, K = 4;
     private const double Sigma = 2.5;
     private static readonly double[,] X = EmbeddingChecks.Quantized(TestData.Blobs(N, 5, 3, separation: 3, seed: 1));
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Create() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void Dispose() => _cpu.Dispose();
 
     /// <summary>Asserts that (u, λ) is the reference embedding: eigenvalues within valueTol, separated subspace within sinTol.</summary>
     private static void AssertReference(Matrix<double> u, double[] lambda, AffinityKind kind, double sigma, double valueTol, double sinTol, string what)
@@ -37,6 +30,22 @@ public class NcutScaleInvarianceTests
         Assert.That(sin, Is.LessThanOrEqualTo(sinTol), $"{what}: subspace sin θ");
     }
 
+    /// <summary>u of <paramref name="ncut"/> fitted to x in float64, or to x rounded to float32.</summary>
+    private static Matrix<double> Fit(Ncut ncut, double[,] x, bool float64) =>
+        float64 ? TestData.Matrix(ncut.FitTransform(x)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(x)));
+
+    /// <summary>The σ rule's σ for X, then a fresh σ-rule Ncut fitted to c·X (same precision): what the σ-rule tests compare.</summary>
+    private (double unscaledSigma, Ncut ncut, Matrix<double> u) SigmaRuleFits(double c, bool float64)
+    {
+        var unscaled = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K });
+        if (float64)
+            unscaled.FitTransform(X);
+        else
+            unscaled.FitTransform(TestData.ToFloat(X));
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K });
+        return (unscaled.Sigma, ncut, Fit(ncut, EmbeddingChecks.Scaled(X, c), float64));
+    }
+
     // float32: c·X is rounded to float32 once (relative 6e-8), the affinity and M are float32.
     [TestCase(1e19)]
     [TestCase(1e30)]
@@ -46,7 +55,7 @@ public class NcutScaleInvarianceTests
     [TestCase(3e-36)]
     public void Float32_ScaledFeaturesAndSigma_GiveTheReferenceEmbedding(double c)
     {
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
         var u = TestData.Matrix(ncut.FitTransform(TestData.ToFloat(EmbeddingChecks.Scaled(X, c))));
         Assert.That(ncut.Report!.Dense, Is.False, "must exercise Lanczos");
         Assert.That(ncut.Sigma, Is.EqualTo(c * Sigma), "σ in the user's units");
@@ -60,7 +69,7 @@ public class NcutScaleInvarianceTests
     [TestCase(1e-300)]
     public void Float64_ScaledFeaturesAndSigma_GiveTheReferenceEmbedding(double c)
     {
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
         var u = TestData.Matrix(ncut.FitTransform(EmbeddingChecks.Scaled(X, c)));
         Assert.That(ncut.Eigenvalues, Has.All.Matches<double>(double.IsFinite));
         AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, Sigma, 1e-9, 1e-6, $"c = {c}");
@@ -74,9 +83,8 @@ public class NcutScaleInvarianceTests
     public void SubnormalFeatures_GiveTheReferenceEmbedding(int exponent, bool float64)
     {
         double c = Math.ScaleB(1.0, exponent);
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
-        var scaled = EmbeddingChecks.Scaled(X, c);
-        var u = float64 ? TestData.Matrix(ncut.FitTransform(scaled)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(scaled)));
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = c * Sigma });
+        var u = Fit(ncut, EmbeddingChecks.Scaled(X, c), float64);
         Assert.That(ncut.Sigma, Is.EqualTo(c * Sigma));
         AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, Sigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"2^{exponent}");
     }
@@ -93,16 +101,9 @@ public class NcutScaleInvarianceTests
     public void SigmaRule_ScalesWithTheFeatures(int exponent, bool float64)
     {
         double c = Math.ScaleB(1.0, exponent);
-        var unscaled = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
-        if (float64)
-            unscaled.FitTransform(X);
-        else
-            unscaled.FitTransform(TestData.ToFloat(X));
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
-        var scaled = EmbeddingChecks.Scaled(X, c);
-        var u = float64 ? TestData.Matrix(ncut.FitTransform(scaled)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(scaled)));
-        Assert.That(ncut.Sigma, Is.EqualTo(c * unscaled.Sigma), "σ(2^j·X) = 2^j·σ(X)");
-        AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaled.Sigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"2^{exponent}");
+        var (unscaledSigma, ncut, u) = SigmaRuleFits(c, float64);
+        Assert.That(ncut.Sigma, Is.EqualTo(c * unscaledSigma), "σ(2^j·X) = 2^j·σ(X)");
+        AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaledSigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"2^{exponent}");
     }
 
     // Any factor, not only powers of two: the σ rule solves mean affinity = target to 1e-12, so σ(c·X) = c·σ(X) to rounding.
@@ -114,17 +115,10 @@ public class NcutScaleInvarianceTests
     [TestCase(6.7e-27, false)]
     public void SigmaRule_AnyFactor_GivesTheSameEmbedding(double c, bool float64)
     {
-        var unscaled = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
-        if (float64)
-            unscaled.FitTransform(X);
-        else
-            unscaled.FitTransform(TestData.ToFloat(X));
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K });
-        var scaled = EmbeddingChecks.Scaled(X, c);
-        var u = float64 ? TestData.Matrix(ncut.FitTransform(scaled)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(scaled)));
+        var (unscaledSigma, ncut, u) = SigmaRuleFits(c, float64);
         // c·X rounds once (float64 1e-16, float32 6e-8 relative), and σ follows the rounded data: 1e-12 / 1e-6.
-        Assert.That(ncut.Sigma, Is.EqualTo(c * unscaled.Sigma).Within((float64 ? 1e-12 : 1e-6) * c * unscaled.Sigma), "σ(c·X) = c·σ(X)");
-        AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaled.Sigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"c = {c}");
+        Assert.That(ncut.Sigma, Is.EqualTo(c * unscaledSigma).Within((float64 ? 1e-12 : 1e-6) * c * unscaledSigma), "σ(c·X) = c·σ(X)");
+        AssertReference(u, ncut.Eigenvalues, AffinityKind.Rbf, unscaledSigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"c = {c}");
     }
 
     // Cosine (default σ = 0.5, no unit): any scale.
@@ -135,9 +129,8 @@ public class NcutScaleInvarianceTests
     [TestCase(1e-30, false)]
     public void Cosine_AnyScale_GivesTheReferenceEmbedding(double c, bool float64)
     {
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Affinity = AffinityKind.Cosine });
-        var scaled = EmbeddingChecks.Scaled(X, c);
-        var u = float64 ? TestData.Matrix(ncut.FitTransform(scaled)) : TestData.Matrix(ncut.FitTransform(TestData.ToFloat(scaled)));
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Affinity = AffinityKind.Cosine });
+        var u = Fit(ncut, EmbeddingChecks.Scaled(X, c), float64);
         Assert.That(ncut.Sigma, Is.EqualTo(NcutOptions.DefaultCosineSigma));
         // 3e-310 is subnormal: c·X keeps only ~40 bits there (relative rounding 1e-12, far inside the tolerance).
         AssertReference(u, ncut.Eigenvalues, AffinityKind.Cosine, NcutOptions.DefaultCosineSigma, float64 ? 1e-9 : 1e-5, float64 ? 1e-6 : 1e-3, $"c = {c}");

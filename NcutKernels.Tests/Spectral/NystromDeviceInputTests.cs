@@ -7,16 +7,8 @@ namespace NcutKernels.Tests.Spectral;
 
 [TestFixture]
 [NonParallelizable]
-public class NystromDeviceInputTests
+public class NystromDeviceInputTests : CpuFixture
 {
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void TearDown() => _cpu.Dispose();
-
     [TestCase(NystromPropagation.Classic, LandmarkSampling.Uniform, 10240)]
     [TestCase(NystromPropagation.NcutPytorch, LandmarkSampling.FarthestPoint, 10240)] // m = 300: every row a candidate, x downloaded
     [TestCase(NystromPropagation.Renormalized, LandmarkSampling.FarthestPoint, 100)]  // m = 100: 400 candidate rows gathered on the device
@@ -25,10 +17,10 @@ public class NystromDeviceInputTests
         var x = TestData.ToFloat(TestData.Blobs(1200, 10, 4, separation: 4, seed: 3));
         var options = new NcutOptions { EigenvectorCount = 4, Seed = 5 };
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, Sampling = sampling, ChunkRows = 250, SampleCount = sampleCount };
-        using var host = new NystromNcut(_cpu, options, nystrom);
+        using var host = new NystromNcut(Cpu, options, nystrom);
         var expected = host.FitTransform(x);
-        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
-        using var device = new NystromNcut(_cpu, options, nystrom);
+        using var xd = DeviceMatrix<float>.Upload(Cpu, x);
+        using var device = new NystromNcut(Cpu, options, nystrom);
         using var u = device.FitTransform(xd);
         Assert.That(device.LandmarkIndices, Is.EqualTo(host.LandmarkIndices), "same landmarks");
         Assert.That(u.Download(), Is.EqualTo(expected), "same bits as the host-array path");
@@ -42,10 +34,10 @@ public class NystromDeviceInputTests
     {
         var x = TestData.Blobs(300, 5, 3, separation: 4, seed: 4);
         var options = new NcutOptions { EigenvectorCount = 3 };
-        using var expectedNcut = new NystromNcut(_cpu, options);
+        using var expectedNcut = new NystromNcut(Cpu, options);
         var expected = expectedNcut.FitTransform(x);
-        using var xd = DeviceMatrix<double>.Upload(_cpu, x);
-        using var device = new NystromNcut(_cpu, options);
+        using var xd = DeviceMatrix<double>.Upload(Cpu, x);
+        using var device = new NystromNcut(Cpu, options);
         using var u = device.FitTransform(xd);
         Assert.That(device.Path, Is.EqualTo(EmbeddingPath.Exact));
         Assert.That(u.Download(), Is.EqualTo(expected));
@@ -73,25 +65,25 @@ public class NystromDeviceInputTests
     public void BadDeviceInput_ThrowsNamingTheProblem()
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
-        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
-        using (var unfitted = DeviceMatrix<float>.Allocate(_cpu, 4, 3))
+        using var nystrom = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
+        using (var unfitted = DeviceMatrix<float>.Allocate(Cpu, 4, 3))
             Assert.That(() => nystrom.Transform(unfitted), Throws.InvalidOperationException, "no fit yet");
         var bad = (float[,])x.Clone();
         bad[123, 2] = float.PositiveInfinity;
-        using (var xb = DeviceMatrix<float>.Upload(_cpu, bad))
+        using (var xb = DeviceMatrix<float>.Upload(Cpu, bad))
             Assert.That(() => nystrom.FitTransform(xb), Throws.ArgumentException.With.Property("ParamName").EqualTo("x")
                 .And.Message.Contains("row 123, column 2").And.Message.Contains(float.PositiveInfinity.ToString()));
         using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
         using (var elsewhere = DeviceMatrix<float>.Upload(ilgpu, x))
             Assert.That(() => nystrom.FitTransform(elsewhere), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("same ComputeDevice"));
-        var disposed = DeviceMatrix<float>.Upload(_cpu, x);
+        var disposed = DeviceMatrix<float>.Upload(Cpu, x);
         disposed.Dispose();
         Assert.That(() => nystrom.FitTransform(disposed), Throws.InstanceOf<ObjectDisposedException>());
-        using (var one = DeviceMatrix<float>.Allocate(_cpu, 1, 3))
+        using (var one = DeviceMatrix<float>.Allocate(Cpu, 1, 3))
             Assert.That(() => nystrom.FitTransform(one), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("x").And.Message.Contains("1×3"));
-        using var good = DeviceMatrix<float>.Upload(_cpu, x);
+        using var good = DeviceMatrix<float>.Upload(Cpu, x);
         nystrom.Fit(good);
-        using var narrow = DeviceMatrix<float>.Allocate(_cpu, 4, 2);
+        using var narrow = DeviceMatrix<float>.Allocate(Cpu, 4, 2);
         Assert.That(() => nystrom.Transform(narrow), Throws.ArgumentException.With.Property("ParamName").EqualTo("x").And.Message.Contains("d = 3"));
     }
 
@@ -99,8 +91,8 @@ public class NystromDeviceInputTests
     public void Dispose_FreesTheFitAndRejectsFurtherUse()
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 3, 2, separation: 4, seed: 2));
-        var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
-        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
+        var nystrom = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 2 }, new NystromOptions { Path = EmbeddingPath.Nystrom });
+        using var xd = DeviceMatrix<float>.Upload(Cpu, x);
         nystrom.Fit(xd);
         var eigenvalues = nystrom.Eigenvalues;
         Assert.That(nystrom.HoldsDeviceMemory, Is.True, "the fit lives on the device");
@@ -123,8 +115,8 @@ public class NystromDeviceInputTests
     {
         var x = TestData.ToFloat(TestData.Blobs(900, 6, 3, separation: 4, seed: 12));
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = mode, SampleCount = 200, AnchorCount = 64 };
-        using var ncut = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 3, Seed = 4 }, nystrom);
-        using var xd = DeviceMatrix<float>.Upload(_cpu, x);
+        using var ncut = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 3, Seed = 4 }, nystrom);
+        using var xd = DeviceMatrix<float>.Upload(Cpu, x);
         using var u = ncut.FitTransform(xd);
         var first = u.Download();
         var wide = ncut.Transform(TestData.ToDouble(x));
@@ -147,7 +139,7 @@ public class NystromDeviceInputTests
     {
         var x = TestData.Blobs(600, 5, 3, separation: 4, seed: 13);
         var nystrom = new NystromOptions { Path = path, Propagation = mode, SampleCount = 150, AnchorCount = 48 };
-        using var ncut = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 3, Seed = 2 }, nystrom);
+        using var ncut = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 3, Seed = 2 }, nystrom);
         ncut.Fit(x);
         var before = ncut.Transform(x);
         var narrow = ncut.Transform(TestData.ToFloat(x));

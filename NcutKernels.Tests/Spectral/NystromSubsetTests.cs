@@ -6,16 +6,8 @@ using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 
-public class NystromSubsetTests
+public class NystromSubsetTests : CpuFixture
 {
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void TearDown() => _cpu.Dispose();
-
     /// <summary>Largest |cos| between two distinct columns of m.</summary>
     private static double MaxColumnCos(Matrix<double> m)
     {
@@ -41,7 +33,7 @@ public class NystromSubsetTests
         var x = SmallEigenvalueMixture(n, seed: 3);
         // ClassicWork 2²⁰ forces the subset regime of n·m > 2³⁰ at a CI-friendly size (n·m = 4·10⁷ here).
         var nystrom = new NystromOptions { SampleCount = m, ClassicWork = 1 << 20, AccuracyCheckRows = 600 };
-        using var fit = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
+        using var fit = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
         var u = fit.FitTransform(x);
         Assert.That(fit.Eigenvalues.Skip(1).Max(), Is.LessThan(0.01), "premise: small eigenvalues");
         Assert.That(fit.AnchorIndices.Length, Is.LessThan(m), "a subset is in use");
@@ -97,7 +89,7 @@ public class NystromSubsetTests
         var log = new StringWriter();
         // A tolerance no subset reaches: the extension sums over all m landmarks, exact at the landmarks (residual 0).
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, SampleCount = 1200, ClassicWork = 1 << 16, ClassicTolerance = 1e-12 };
-        using var fit = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 6, Log = log }, nystrom);
+        using var fit = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 6, Log = log }, nystrom);
         var u = fit.FitTransform(x);
         Assert.That(fit.AnchorIndices, Is.EqualTo(fit.LandmarkIndices));
         Assert.That(fit.SubsetResidual, Is.EqualTo(0));
@@ -114,7 +106,7 @@ public class NystromSubsetTests
         const int n = 3000, k = 6;
         var x = TestData.ToFloat(TestData.Blobs(n, 8, 6, separation: 3, seed: 17));
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = propagation, ClassicLandmarks = classicLandmarks };
-        using var fit = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
+        using var fit = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
         var u = fit.FitTransform(x);
         for (int c = 0; c < k; c++)
             Assert.That(Enumerable.Range(0, n).Sum(i => (double)u[i, c]), Is.GreaterThanOrEqualTo(0), $"column {c} sums to ≥ 0 over the fitted rows");
@@ -129,10 +121,10 @@ public class NystromSubsetTests
             for (int c = 0; c < k; c++)
                 Assert.That(v[i, c], Is.EqualTo(u[1000 + i, c]), $"shard row {i}, column {c}");
         // Fit then Transform gives FitTransform's output; so does a device-resident fit.
-        using var again = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
+        using var again = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
         Assert.That(again.Fit(x).Transform(x), Is.EqualTo(u));
-        using var resident = DeviceMatrix<float>.Upload(_cpu, x);
-        using var onDevice = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
+        using var resident = DeviceMatrix<float>.Upload(Cpu, x);
+        using var onDevice = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = k }, nystrom);
         using var ud = onDevice.FitTransform(resident);
         var host = new float[n * k];
         ud.Download(host);
@@ -145,7 +137,7 @@ public class NystromSubsetTests
         var x = TestData.Blobs(2400, 6, 4, separation: 5, seed: 23);
         var log = new StringWriter();
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, AccuracyCheckRows = 300 };
-        using var fit = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, Log = log }, nystrom);
+        using var fit = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 4, Log = log }, nystrom);
         fit.FitTransform(x);
         var check = fit.Accuracy!;
         Assert.That(check.Rows, Is.EqualTo(300));
@@ -156,7 +148,7 @@ public class NystromSubsetTests
         Assert.That(check.ExactSinTheta, Is.Not.Null.And.LessThan(0.1), "n ≤ 16384: compared with the exact path (well-separated blobs)");
         Assert.That(log.ToString(), Does.Contain("accuracy on 300 sampled rows"));
 
-        using var unchecked_ = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4 }, nystrom with { AccuracyCheckRows = 0 });
+        using var unchecked_ = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 4 }, nystrom with { AccuracyCheckRows = 0 });
         unchecked_.FitTransform(x);
         Assert.That(unchecked_.Accuracy, Is.Null, "off by default");
     }
@@ -168,17 +160,17 @@ public class NystromSubsetTests
         var x = TestData.Blobs(2400, 6, 4, separation: 5, seed: 23);
         var log = new StringWriter();
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom, Propagation = NystromPropagation.NcutPytorch, AccuracyCheckRows = 300 };
-        using var fit = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, Log = log }, nystrom);
+        using var fit = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 4, Log = log }, nystrom);
         fit.FitTransform(x);
         TestContext.Out.WriteLine(fit.Accuracy);
         Assert.That(fit.Accuracy!.Passed, Is.False);
         Assert.That(log.ToString(), Does.Contain("warning: nystrom accuracy: the propagated rows differ"));
         var warnings = new List<NcutWarning>();
-        using var observed = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, OnWarning = warnings.Add }, nystrom);
+        using var observed = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 4, OnWarning = warnings.Add }, nystrom);
         observed.FitTransform(x);
         Assert.That(warnings.Select(w => w.Source), Is.EqualTo(new[] { "nystrom accuracy" }));
         Assert.That(warnings[0].Remedy, Does.Contain("Propagation = Classic"));
-        using var strict = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 4, Strict = true }, nystrom);
+        using var strict = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 4, Strict = true }, nystrom);
         Assert.That(() => strict.FitTransform(x), Throws.InstanceOf<NcutReliabilityException>()
             .With.Property(nameof(NcutReliabilityException.Warning)).Property(nameof(NcutWarning.Source)).EqualTo("nystrom accuracy"));
         Assert.That(strict.Accuracy, Is.Not.Null.And.Property(nameof(NystromAccuracy.Passed)).False, "the check's result stays readable");
@@ -190,7 +182,7 @@ public class NystromSubsetTests
     [Test]
     public void AccuracyCheck_NeedsTheRbfAffinity()
     {
-        Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine },
+        Assert.That(() => new NystromNcut(Cpu, new NcutOptions { Affinity = AffinityKind.Cosine },
                 new NystromOptions { Propagation = NystromPropagation.Renormalized, AccuracyCheckRows = 100 }),
             Throws.ArgumentException.With.Message.Contains("AccuracyCheckRows").And.Message.Contains("RBF"));
     }
@@ -209,13 +201,13 @@ public class NystromSubsetTests
                 cx[i, j] = (float)(x[i, j] * c);
         var options = new NcutOptions { EigenvectorCount = 4, Affinity = AffinityKind.Cosine, Quantile = 0.25 };
         var nystrom = new NystromOptions { Path = EmbeddingPath.Nystrom };
-        using var plain = new NystromNcut(_cpu, options, nystrom);
+        using var plain = new NystromNcut(Cpu, options, nystrom);
         var expected = plain.FitTransform(x);
-        using var scaled = new NystromNcut(_cpu, options, nystrom);
+        using var scaled = new NystromNcut(Cpu, options, nystrom);
         Assert.That(scaled.FitTransform(cx), Is.EqualTo(expected));
         Assert.That(scaled.Sigma, Is.EqualTo(plain.Sigma), "cosine σ has no unit");
-        using var resident = DeviceMatrix<float>.Upload(_cpu, cx);
-        using var onDevice = new NystromNcut(_cpu, options, nystrom);
+        using var resident = DeviceMatrix<float>.Upload(Cpu, cx);
+        using var onDevice = new NystromNcut(Cpu, options, nystrom);
         using var ud = onDevice.FitTransform(resident);
         Assert.That(onDevice.Sigma, Is.EqualTo(plain.Sigma), "device-resident input: the same σ rule");
         Assert.That(ud.Download(), Is.EqualTo(expected));
@@ -224,13 +216,13 @@ public class NystromSubsetTests
     [Test]
     public void Options_AreValidated()
     {
-        Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ClassicTolerance = 0 }),
+        Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ClassicTolerance = 0 }),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicTolerance"));
-        Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ClassicTolerance = double.NaN }),
+        Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ClassicTolerance = double.NaN }),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicTolerance"));
-        Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ClassicWork = 0 }),
+        Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ClassicWork = 0 }),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicWork"));
-        Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { AccuracyCheckRows = -1 }),
+        Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { AccuracyCheckRows = -1 }),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("AccuracyCheckRows"));
     }
 }

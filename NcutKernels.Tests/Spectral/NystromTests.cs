@@ -8,19 +8,8 @@ namespace NcutKernels.Tests.Spectral;
 
 [TestFixture]
 [NonParallelizable]
-public class NystromTests
+public class NystromTests : CpuFixture
 {
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void TearDown() => _cpu.Dispose();
-
-    private static NystromOptions Forced(NystromPropagation propagation = NystromPropagation.Classic) =>
-        new() { Path = EmbeddingPath.Nystrom, Propagation = propagation };
-
     /// <summary>sin of the largest principal angle between span(exact) (orthonormal) and span(approx) (any basis).</summary>
     private static double Sin(double[,] exact, double[,] approx) =>
         TestData.SubspaceSin(TestData.Matrix(exact), TestData.Orthonormal(TestData.Matrix(approx)));
@@ -42,9 +31,9 @@ public class NystromTests
     {
         var x = TestData.Blobs(300, 6, 3, separation: 5, seed: 1);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        using var nystrom = new NystromNcut(_cpu, options);
+        using var nystrom = new NystromNcut(Cpu, options);
         var u = nystrom.FitTransform(x);
-        var exact = new Ncut(_cpu, options);
+        var exact = new Ncut(Cpu, options);
         Assert.That(u, Is.EqualTo(exact.FitTransform(x)), "bit-identical to Ncut");
         Assert.That(nystrom.Path, Is.EqualTo(EmbeddingPath.Exact));
         Assert.That(nystrom.Eigenvalues, Is.EqualTo(exact.Eigenvalues));
@@ -58,11 +47,11 @@ public class NystromTests
     {
         var x = TestData.ToFloat(TestData.Blobs(400, 5, 4, separation: 5, seed: 2));
         var options = new NcutOptions { EigenvectorCount = 4 };
-        using var exact = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100, Path = EmbeddingPath.Exact });
-        Assert.That(exact.FitTransform(x), Is.EqualTo(new Ncut(_cpu, options).FitTransform(x)));
+        using var exact = new NystromNcut(Cpu, options, new NystromOptions { ExactThreshold = 100, Path = EmbeddingPath.Exact });
+        Assert.That(exact.FitTransform(x), Is.EqualTo(new Ncut(Cpu, options).FitTransform(x)));
         Assert.That(exact.Path, Is.EqualTo(EmbeddingPath.Exact));
 
-        using var auto = new NystromNcut(_cpu, options, new NystromOptions { ExactThreshold = 100 });
+        using var auto = new NystromNcut(Cpu, options, new NystromOptions { ExactThreshold = 100 });
         var u = auto.FitTransform(x);
         Assert.That(auto.Path, Is.EqualTo(EmbeddingPath.Nystrom), "n = 400 > 100");
         Assert.That(auto.LandmarkIndices, Has.Length.EqualTo(100), "m = ⌊400·0.25⌋");
@@ -81,10 +70,10 @@ public class NystromTests
         const int n = 4000, d = 16, c = 6;
         var x = TestData.Blobs(n, d, c, separation: 4, seed: 3);
         var options = new NcutOptions { EigenvectorCount = c };
-        var exact = new Ncut(_cpu, options).FitTransform(x);
+        var exact = new Ncut(Cpu, options).FitTransform(x);
         double Measure(NystromOptions nystrom, out double nmi)
         {
-            using var uNcut = new NystromNcut(_cpu, options, nystrom with { ExactThreshold = 1000 });
+            using var uNcut = new NystromNcut(Cpu, options, nystrom with { ExactThreshold = 1000 });
             var u = uNcut.FitTransform(x);
             nmi = TestData.Nmi(KwayLabels(u, c), Truth(n, c));
             double sin = Sin(exact, u);
@@ -113,7 +102,7 @@ public class NystromTests
     {
         var x = TestData.Blobs(1200, 8, 4, separation: 5, seed: 4);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        using var nystrom = new NystromNcut(_cpu, options, Forced());
+        using var nystrom = new NystromNcut(Cpu, options, EmbeddingChecks.ForcedNystrom());
         var u = nystrom.FitTransform(x);
         var landmarks = nystrom.LandmarkIndices;
         var xl = new double[landmarks.Length, 8];
@@ -121,7 +110,7 @@ public class NystromTests
             for (int e = 0; e < 8; e++)
                 xl[r, e] = x[landmarks[r], e];
         // The landmark graph is solved exactly as Ncut would solve it at the same σ (same matrix, same seed).
-        var landmarkNcut = new Ncut(_cpu, options with { Sigma = nystrom.Sigma });
+        var landmarkNcut = new Ncut(Cpu, options with { Sigma = nystrom.Sigma });
         var ul = landmarkNcut.FitTransform(xl);
         Assert.That(nystrom.Eigenvalues, Is.EqualTo(landmarkNcut.Eigenvalues));
         Assert.That(nystrom.Eigenvalues[^1], Is.GreaterThan(0.01), "premise of the tolerance below");
@@ -143,7 +132,7 @@ public class NystromTests
         const int n = 1200, d = 8, k = 4, s = 40;
         var x = TestData.Blobs(n, d, k, separation: 5, seed: 4);
         var options = new NcutOptions { EigenvectorCount = k };
-        using var nystrom = new NystromNcut(_cpu, options, Forced() with { ClassicLandmarks = s });
+        using var nystrom = new NystromNcut(Cpu, options, EmbeddingChecks.ForcedNystrom() with { ClassicLandmarks = s });
         var u = nystrom.FitTransform(x);
         var landmarks = nystrom.LandmarkIndices;
         var subset = nystrom.AnchorIndices;
@@ -155,7 +144,7 @@ public class NystromTests
         for (int r = 0; r < m; r++)
             for (int e = 0; e < d; e++)
                 xl[r, e] = x[landmarks[r], e];
-        var ul = new Ncut(_cpu, options with { Sigma = nystrom.Sigma }).FitTransform(xl);
+        var ul = new Ncut(Cpu, options with { Sigma = nystrom.Sigma }).FitTransform(xl);
         // Reference in float64 (MathNet): A = (WᵀW + ρI)⁻¹·Wᵀ·H with W the m×s affinity between every landmark and the subset,
         // H = [W_LL·D^-1/2·u/λ, d] (the all-landmark extension's √d·u at the landmarks, and the degrees d over all m),
         // ρ = 1e-10·tr(WᵀW)/s; u(x) = w(x, S)·A_{1..k}/√(w(x, S)·A_{k+1}).
@@ -197,7 +186,7 @@ public class NystromTests
     public void UniformLandmarks_AreTheFirstStepsOfASeededFisherYatesShuffle()
     {
         var x = TestData.Blobs(1000, 3, 2, separation: 4, seed: 12);
-        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2, Seed = 21 }, Forced());
+        using var nystrom = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 2, Seed = 21 }, EmbeddingChecks.ForcedNystrom());
         nystrom.Fit(x);
         var random = new Random(21);
         var rows = Enumerable.Range(0, 1000).ToArray();
@@ -225,17 +214,17 @@ public class NystromTests
     {
         var x = TestData.ToFloat(TestData.Blobs(1500, 10, 5, separation: 4, seed: 5));
         var options = new NcutOptions { EigenvectorCount = 5, Seed = 7 };
-        var nystrom = Forced(mode) with { Sampling = sampling };
-        using var fit = new NystromNcut(_cpu, options, nystrom);
+        var nystrom = EmbeddingChecks.ForcedNystrom(mode) with { Sampling = sampling };
+        using var fit = new NystromNcut(Cpu, options, nystrom);
         var first = fit.FitTransform(x);
-        using var again = new NystromNcut(_cpu, options, nystrom);
+        using var again = new NystromNcut(Cpu, options, nystrom);
         Assert.That(again.FitTransform(x), Is.EqualTo(first), "same seed, same bits");
         Assert.That(again.LandmarkIndices, Is.EqualTo(fit.LandmarkIndices));
         Assert.That(fit.LandmarkIndices, Has.Length.EqualTo(375).And.Ordered.Ascending.And.Unique);
         // 37-row chunks: the propagation holds O(37·(d + k)) on the device at a time; the result must not change.
-        using var chunked = new NystromNcut(_cpu, options, nystrom with { ChunkRows = 37 });
+        using var chunked = new NystromNcut(Cpu, options, nystrom with { ChunkRows = 37 });
         Assert.That(chunked.FitTransform(x), Is.EqualTo(first), "chunked");
-        using var reseeded = new NystromNcut(_cpu, options with { Seed = 8 }, nystrom);
+        using var reseeded = new NystromNcut(Cpu, options with { Seed = 8 }, nystrom);
         reseeded.Fit(x);
         Assert.That(reseeded.LandmarkIndices, Is.Not.EqualTo(fit.LandmarkIndices), "another seed, other landmarks");
     }
@@ -250,7 +239,7 @@ public class NystromTests
         for (int i = 0; i < n + 500; i++)
             for (int e = 0; e < 12; e++)
                 (i < n ? x : held)[i < n ? i : i - n, e] = all[i, e];
-        using var nystrom = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = c }, Forced());
+        using var nystrom = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = c }, EmbeddingChecks.ForcedNystrom());
         var u = nystrom.FitTransform(x);
         var rows = new double[200, 12];
         for (int i = 0; i < 200; i++)
@@ -272,24 +261,24 @@ public class NystromTests
     {
         var x = TestData.Blobs(2400, 6, 4, separation: 4, seed: 8);
         var options = new NcutOptions { EigenvectorCount = 4 };
-        using var nystrom = new NystromNcut(_cpu, options, Forced(NystromPropagation.Renormalized) with { AnchorCount = 128 });
+        using var nystrom = new NystromNcut(Cpu, options, EmbeddingChecks.ForcedNystrom(NystromPropagation.Renormalized) with { AnchorCount = 128 });
         nystrom.Fit(x);
         Assert.That(nystrom.AnchorIndices, Has.Length.EqualTo(128));
         Assert.That(nystrom.AnchorIndices, Is.SubsetOf(nystrom.LandmarkIndices));
         Assert.That(nystrom.PropagationNeighbours, Is.EqualTo(4), "max(4, ⌊min(32, 128/32)⌋)");
         Assert.That(nystrom.PropagationSigma, Is.GreaterThan(0));
-        using var classic = new NystromNcut(_cpu, options, Forced());
+        using var classic = new NystromNcut(Cpu, options, EmbeddingChecks.ForcedNystrom());
         classic.Fit(x);
         Assert.That(classic.AnchorIndices, Is.EqualTo(classic.LandmarkIndices), "the classic extension sums over every landmark");
         Assert.That(classic.PropagationSigma, Is.EqualTo(classic.Sigma));
         // An exact-path fit prepares its anchors on the first Transform.
-        using var exact = new NystromNcut(_cpu, options);
+        using var exact = new NystromNcut(Cpu, options);
         exact.Fit(TestData.Blobs(600, 6, 4, separation: 4, seed: 8));
         Assert.That(exact.AnchorIndices, Is.Empty);
         exact.Transform(new double[,] { { 0, 0, 0, 0, 0, 0 } });
         Assert.That(exact.AnchorIndices, Has.Length.EqualTo(600));
         // A given subset on the exact path: the first Transform draws it among all n points, later ones reuse it.
-        using var subset = new NystromNcut(_cpu, options, new NystromOptions { ClassicLandmarks = 50 });
+        using var subset = new NystromNcut(Cpu, options, new NystromOptions { ClassicLandmarks = 50 });
         var points = TestData.Blobs(600, 6, 4, separation: 4, seed: 8);
         subset.Fit(points);
         var first = subset.Transform(points);
@@ -306,9 +295,9 @@ public class NystromTests
         using var ilgpu = ComputeDevice.Create(DeviceKind.IlgpuCpu);
         foreach (var (mode, subset) in new[] { (NystromPropagation.Classic, (int?)null), (NystromPropagation.Classic, 12), (NystromPropagation.NcutPytorch, null) })
         {
-            using var onDeviceNcut = new NystromNcut(ilgpu, options, Forced(mode) with { ClassicLandmarks = subset });
+            using var onDeviceNcut = new NystromNcut(ilgpu, options, EmbeddingChecks.ForcedNystrom(mode) with { ClassicLandmarks = subset });
             var onDevice = onDeviceNcut.FitTransform(x);
-            using var managedNcut = new NystromNcut(_cpu, options, Forced(mode) with { ClassicLandmarks = subset });
+            using var managedNcut = new NystromNcut(Cpu, options, EmbeddingChecks.ForcedNystrom(mode) with { ClassicLandmarks = subset });
             var managed = managedNcut.FitTransform(x);
             // float32 kernels vs the managed backend: eigenvectors agree to ~1e-5 (KernelTwinTests), so do their extensions (the
             // least-squares subset's normal equations are float64 on both). Column signs come from each output's own sums.
@@ -326,27 +315,27 @@ public class NystromTests
         var x = TestData.Blobs(200, 3, 2, separation: 4, seed: 10);
         Assert.Multiple(() =>
         {
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { SampleCount = 1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleCount"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { SampleMaxRatio = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleMaxRatio"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExactThreshold = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExactThreshold"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Sampling = (LandmarkSampling)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sampling"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Path = (EmbeddingPath)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Path"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Propagation = (NystromPropagation)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Propagation"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { AnchorCount = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("AnchorCount"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { Neighbours = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Neighbours"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { NeighboursMaxRatio = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NeighboursMaxRatio"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ChunkRows = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkRows"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ExtrapolationFactor = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExtrapolationFactor"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { ClassicLandmarks = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicLandmarks"));
-            Assert.That(() => new NystromNcut(_cpu, null, new NystromOptions { DistancePrecision = (DistancePrecision)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("DistancePrecision"));
-            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Affinity = AffinityKind.Cosine }, Forced()),
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { SampleCount = 1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleCount"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { SampleMaxRatio = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SampleMaxRatio"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ExactThreshold = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExactThreshold"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { Sampling = (LandmarkSampling)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sampling"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { Path = (EmbeddingPath)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Path"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { Propagation = (NystromPropagation)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Propagation"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { AnchorCount = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("AnchorCount"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { Neighbours = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Neighbours"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { NeighboursMaxRatio = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NeighboursMaxRatio"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ChunkRows = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ChunkRows"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ExtrapolationFactor = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ExtrapolationFactor"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { ClassicLandmarks = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ClassicLandmarks"));
+            Assert.That(() => new NystromNcut(Cpu, null, new NystromOptions { DistancePrecision = (DistancePrecision)7 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("DistancePrecision"));
+            Assert.That(() => new NystromNcut(Cpu, new NcutOptions { Affinity = AffinityKind.Cosine }, EmbeddingChecks.ForcedNystrom()),
                 Throws.ArgumentException.With.Property("ParamName").EqualTo("nystrom").And.Message.Contains("Cosine"));
-            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { Sigma = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
+            Assert.That(() => new NystromNcut(Cpu, new NcutOptions { Sigma = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
 
-            using var fitted = new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 2 }, Forced());
+            using var fitted = new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 2 }, EmbeddingChecks.ForcedNystrom());
             Assert.That(() => fitted.Transform(x), Throws.InvalidOperationException.With.Message.Contains("Fit"));
             // n = 200 → m = 50 landmarks: k = 50 is too many.
-            Assert.That(() => new NystromNcut(_cpu, new NcutOptions { EigenvectorCount = 50 }, Forced()).Fit(x),
+            Assert.That(() => new NystromNcut(Cpu, new NcutOptions { EigenvectorCount = 50 }, EmbeddingChecks.ForcedNystrom()).Fit(x),
                 Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("EigenvectorCount").And.Message.Contains("m = 50"));
             var bad = (double[,])x.Clone();
             bad[17, 2] = double.NaN;

@@ -9,27 +9,8 @@ using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 
-public class ReliabilityTests
+public class ReliabilityTests : CpuFixture
 {
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Setup() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void TearDown() => _cpu.Dispose();
-
-    /// <summary>The tutorial's quick start: standard-normal features (n × 300). Their normalized affinity's λ2…λ20 lie ~1e-7 apart near 2e-5.</summary>
-    private static double[,] StandardNormal(int n, int d, int seed)
-    {
-        var rng = new Random(seed);
-        var x = new double[n, d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++)
-                x[i, j] = TestData.Gaussian(rng);
-        return x;
-    }
-
     [Test]
     public void LanczosReport_Resolution_ComparesEachResidualWithItsGap()
     {
@@ -49,10 +30,11 @@ public class ReliabilityTests
     [Test]
     public void QuickStart_Float32_WarnsThatTheEigenvectorsAreNotDetermined_Float64_ResolvesThem()
     {
-        var x = StandardNormal(3000, 300, 1);
+        // The tutorial's quick start: standard-normal features (n × 300). Their normalized affinity's λ2…λ20 lie ~1e-7 apart near 2e-5.
+        var x = TestData.GaussianGrid(3000, 300, 1);
         var warnings = new List<NcutWarning>();
         var log = new StringWriter();
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = 20, Log = log, OnWarning = warnings.Add });
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = 20, Log = log, OnWarning = warnings.Add });
         ncut.FitTransform(TestData.ToFloat(x));
         TestContext.Out.WriteLine(ncut.Report);
         Assert.That(ncut.Report!.Converged, "the residuals meet the tolerance: 'converged' alone would look fine");
@@ -64,14 +46,14 @@ public class ReliabilityTests
         Assert.That(log.ToString(), Does.Contain("warning: eigen-solve:"));
 
         var quiet = new List<NcutWarning>();
-        var wide = new Ncut(_cpu, new NcutOptions { EigenvectorCount = 20, OnWarning = quiet.Add });
+        var wide = new Ncut(Cpu, new NcutOptions { EigenvectorCount = 20, OnWarning = quiet.Add });
         wide.FitTransform(x);
         TestContext.Out.WriteLine(wide.Report);
         Assert.That(wide.Report!.SpanResolved, "float64 resolves the same spectrum");
         Assert.That(quiet, Is.Empty);
 
         // A strict instance that fitted something resolved before refuses the unresolved fit and keeps nothing of either.
-        var strict = new Ncut(_cpu, new NcutOptions { EigenvectorCount = 20, Strict = true });
+        var strict = new Ncut(Cpu, new NcutOptions { EigenvectorCount = 20, Strict = true });
         strict.FitTransform(TestData.Blobs(300, 4, 4, separation: 6, seed: 7));
         strict.KwayFit(4);
         Assert.That(strict.Eigenvalues, Has.Length.EqualTo(20));
@@ -87,12 +69,12 @@ public class ReliabilityTests
     [Test]
     public void QuickStartGradient_IsSaidToBeUnreliable_AndTimingsDoNotLinger()
     {
-        var x = TestData.ToFloat(StandardNormal(600, 300, 2));
+        var x = TestData.ToFloat(TestData.GaussianGrid(600, 300, 2));
         var warnings = new List<NcutWarning>();
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = 20, OnWarning = warnings.Add });
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = 20, OnWarning = warnings.Add });
         ncut.FitTransform(x);
         Assert.That(ncut.Timings, Is.Not.Null);
-        using var tape = new Tape<float>(_cpu);
+        using var tape = new Tape<float>(Cpu);
         var v = tape.Input(x);
         var (u, _) = ncut.FitTransform(v);
         Assert.That(ncut.Timings, Is.Null, "a differentiable fit does not keep the previous fit's timings");
@@ -110,8 +92,8 @@ public class ReliabilityTests
         // gradient is unreliable.
         var x = TestData.Blobs(200, 4, 4, separation: 6, seed: 3);
         var options = new NcutOptions { EigenvectorCount = 4, Strict = true, MaxGradientIterations = 1 };
-        var ncut = new Ncut(_cpu, options);
-        using var tape = new Tape<double>(_cpu);
+        var ncut = new Ncut(Cpu, options);
+        using var tape = new Tape<double>(Cpu);
         var (u, _) = ncut.FitTransform(tape.Input(x));
         Assert.That(ncut.Report!.SpanResolved, "premise: the forward passes strict mode");
         var c = TestData.Weights(200, 4, 5);
@@ -129,7 +111,7 @@ public class ReliabilityTests
         try
         {
             string input = Path.Combine(dir.FullName, "x.npy"), output = Path.Combine(dir.FullName, "u.npy");
-            Npy.Write(input, TestData.ToFloat(StandardNormal(1500, 300, 4)));
+            Npy.Write(input, TestData.ToFloat(TestData.GaussianGrid(1500, 300, 4)));
             var (code, stdout, stderr) = CliHarness.Run("embed", "--input", input, "--n-eig", "20", "--output", output, "--device", "cpu");
             Assert.That(code, Is.EqualTo(0), stderr);
             Assert.That(stderr, Does.StartWith("ncut: warning: eigen-solve: the 20 eigenvectors are not determined in float32"));

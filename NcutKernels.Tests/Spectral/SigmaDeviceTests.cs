@@ -19,8 +19,6 @@ public class SigmaDeviceTests
     [OneTimeTearDown]
     public void TearDown() => _ilgpu.Dispose();
 
-    private static float[] Flat(double[,] x) => x.Cast<double>().Select(v => (float)v).ToArray();
-
     [TestCase(AffinityKind.Rbf, 0.25, 4.0)]
     [TestCase(AffinityKind.Rbf, 0.6, 1.0)]
     [TestCase(AffinityKind.Cosine, 0.25, 4.0)]
@@ -28,7 +26,7 @@ public class SigmaDeviceTests
     public void DevicePath_GivesTheHostSigma(AffinityKind kind, double q, double separation)
     {
         const int n = 300, d = 16;
-        var x = Flat(TestData.Blobs(n, d, 4, separation, seed: 21));
+        var x = TestData.Convert<float>(TestData.Flatten(TestData.Blobs(n, d, 4, separation, seed: 21)));
         double host = SigmaSelection.ByDegreeQuantile<float>(x, n, d, kind, q, seed: 0);
         double device = SigmaSelection.ByDegreeQuantile<float>(x, n, d, kind, q, seed: 0, _ilgpu);
         // σ is the root of mean(σ) = target to 1e-12; the device sums the float64 pair terms in another order, so its means
@@ -42,7 +40,7 @@ public class SigmaDeviceTests
     public void DevicePath_OnASampledSubset_GivesTheHostSigma()
     {
         const int n = 1500, d = 5;
-        var x = Flat(TestData.Blobs(n, d, 3, 5, seed: 22));
+        var x = TestData.Convert<float>(TestData.Flatten(TestData.Blobs(n, d, 3, 5, seed: 22)));
         double host = SigmaSelection.ByDegreeQuantile<float>(x, n, d, AffinityKind.Rbf, 0.25, seed: 3);
         // As above: the device's pair sums round differently; the root agrees to 1e-12.
         Assert.That(SigmaSelection.ByDegreeQuantile<float>(x, n, d, AffinityKind.Rbf, 0.25, seed: 3, _ilgpu), Is.EqualTo(host).Within(1e-12 * host));
@@ -62,7 +60,7 @@ public class SigmaDeviceTests
     public void BatchedRowSums_EqualOneSigmaPerLaunch_AndTheHost(AffinityKind kind)
     {
         const int m = 37, d = 5;
-        var xs = TestData.Blobs(m, d, 3, 4, seed: 23).Cast<double>().ToArray();
+        var xs = TestData.Flatten(TestData.Blobs(m, d, 3, 4, seed: 23));
         using var device = ((IlgpuBackend)_ilgpu.Backend).SigmaRowSums(xs, m, d, kind);
         using var host = new HostRowSums(xs, m, d, kind);
         var one = new double[m];

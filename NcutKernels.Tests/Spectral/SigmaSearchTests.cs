@@ -25,7 +25,7 @@ public class SigmaSearchTests
     }
 
     private static double[] Subset(int m, int d, double separation, int seed) =>
-        TestData.Blobs(m, d, 4, separation, seed).Cast<double>().ToArray();
+        TestData.Flatten(TestData.Blobs(m, d, 4, separation, seed));
 
     private static double SumOfStd(double[] xs, int m, int d) =>
         Enumerable.Range(0, d).Sum(k =>

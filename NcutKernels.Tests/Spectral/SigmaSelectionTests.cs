@@ -7,15 +7,6 @@ namespace NcutKernels.Tests.Spectral;
 [TestFixture]
 public class SigmaSelectionTests
 {
-    private static double[] Flatten(double[,] x)
-    {
-        int n = x.GetLength(0), d = x.GetLength(1);
-        var flat = new double[n * d];
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < d; k++)
-                flat[i * d + k] = x[i, k];
-        return flat;
-    }
 
     /// <summary>Σ over columns of the unbiased standard deviation, over the given rows.</summary>
     private static double SumOfStd(double[,] x, int[] rows)
@@ -118,7 +109,7 @@ public class SigmaSelectionTests
         const int n = 300, d = 4;
         var x = TestData.Blobs(n, d, 3, separation, seed: 8);
         var rows = Enumerable.Range(0, n).ToArray();
-        double sigma = SigmaSelection.ByDegreeQuantile<double>(Flatten(x), n, d, kind, q, seed: 0);
+        double sigma = SigmaSelection.ByDegreeQuantile<double>(TestData.Flatten(x), n, d, kind, q, seed: 0);
         Assert.That(double.IsFinite(sigma) && sigma > 0, Is.True, $"σ = {sigma}");
 
         double target = Target(x, rows, kind, q);
@@ -135,7 +126,7 @@ public class SigmaSelectionTests
     public void SmallData_SeedDoesNotMatterWhenAllPointsAreUsed()
     {
         const int n = 200, d = 3;
-        var flat = Flatten(TestData.Blobs(n, d, 2, separation: 5, seed: 9));
+        var flat = TestData.Flatten(TestData.Blobs(n, d, 2, separation: 5, seed: 9));
         double a = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.25, seed: 1);
         double b = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.25, seed: 12345);
         Assert.That(a, Is.EqualTo(b));
@@ -147,7 +138,7 @@ public class SigmaSelectionTests
     {
         // A higher target mean affinity needs a wider kernel (the mean is increasing in σ).
         const int n = 250, d = 4;
-        var flat = Flatten(TestData.Blobs(n, d, 4, separation: 6, seed: 3));
+        var flat = TestData.Flatten(TestData.Blobs(n, d, 4, separation: 6, seed: 3));
         double low = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.1, seed: 0);
         double high = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.9, seed: 0);
         Assert.That(high, Is.GreaterThan(low));
@@ -164,7 +155,7 @@ public class SigmaSelectionTests
             for (int k = 0; k < d; k++)
                 flat32[i * d + k] = x32[i, k];
         double s32 = SigmaSelection.ByDegreeQuantile<float>(flat32, n, d, AffinityKind.Rbf, 0.25, seed: 0);
-        double s64 = SigmaSelection.ByDegreeQuantile<double>(Flatten(x64), n, d, AffinityKind.Rbf, 0.25, seed: 0);
+        double s64 = SigmaSelection.ByDegreeQuantile<double>(TestData.Flatten(x64), n, d, AffinityKind.Rbf, 0.25, seed: 0);
         Assert.That(s32, Is.EqualTo(s64));
     }
 
@@ -231,7 +222,7 @@ public class SigmaSelectionTests
     {
         const int n = 3000, d = 4;
         var x = TestData.Blobs(n, d, 5, separation: 6, seed: 13);
-        var flat = Flatten(x);
+        var flat = TestData.Flatten(x);
         double a = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.25, seed: 42);
         double b = SigmaSelection.ByDegreeQuantile<double>(flat, n, d, AffinityKind.Rbf, 0.25, seed: 42);
         Assert.That(a, Is.EqualTo(b));

@@ -10,16 +10,9 @@ using NUnit.Framework;
 namespace NcutKernels.Tests.Spectral;
 
 [TestFixture]
-public class TinySigmaTests
+public class TinySigmaTests : CpuFixture
 {
     private const int N = 60, D = 4, K = 4;
-    private ComputeDevice _cpu = null!;
-
-    [OneTimeSetUp]
-    public void Create() => _cpu = ComputeDevice.Create(DeviceKind.Cpu);
-
-    [OneTimeTearDown]
-    public void Dispose() => _cpu.Dispose();
 
     /// <summary>Uniform rows in [0, 1)^4, rows 10–19 copies of rows 0–9 (50 distinct points, ten of them twice).</summary>
     private static double[,] WithDuplicates()
@@ -34,8 +27,8 @@ public class TinySigmaTests
     /// <summary>The eigenvectors, eigenvalues and dX of loss Σ w∘U² + Σλ on a tape of T.</summary>
     private (double[,] u, double[] lambda, double[,] dx) FitWithGradient<T>(T[,] x, NcutOptions options) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        var ncut = new Ncut(_cpu, options);
-        using var tape = new Tape<T>(_cpu);
+        var ncut = new Ncut(Cpu, options);
+        using var tape = new Tape<T>(Cpu);
         var xv = tape.Input(x);
         var (u, lambda) = ncut.FitTransform(xv);
         var w = TestData.Weights(x.GetLength(0), options.EigenvectorCount, 4);
@@ -88,7 +81,7 @@ public class TinySigmaTests
     public void SigmaBelowTheLimit_IsRefused(AffinityKind kind, double sigma, bool float64, string limit)
     {
         var x = WithDuplicates();
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = sigma, Affinity = kind });
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = sigma, Affinity = kind });
         void Check(Action fit)
         {
             var e = Assert.Throws<ArgumentOutOfRangeException>(() => fit())!;
@@ -99,13 +92,13 @@ public class TinySigmaTests
         if (float64)
         {
             Check(() => ncut.FitTransform(x));
-            using var tape = new Tape<double>(_cpu);
+            using var tape = new Tape<double>(Cpu);
             Check(() => ncut.FitTransform(tape.Input(x)));
         }
         else
         {
             Check(() => ncut.FitTransform(TestData.ToFloat(x)));
-            using var tape = new Tape<float>(_cpu);
+            using var tape = new Tape<float>(Cpu);
             Check(() => ncut.FitTransform(tape.Input(TestData.ToFloat(x))));
         }
     }
@@ -116,17 +109,16 @@ public class TinySigmaTests
         // max|x| ≈ 2^-301 lies below float64's safe range [2^-256, 2^256): the features are used as x·2^301, so the limit 2^-500
         // becomes 2^-801 in the user's units.
         var x = EmbeddingChecks.Scaled(TestData.Uniform(N, D, 13), Math.ScaleB(1.0, -300));
-        var fits = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = Math.ScaleB(1.0, -800) });
+        var fits = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = Math.ScaleB(1.0, -800) });
         Assert.That(() => fits.FitTransform(x), Throws.Nothing);
-        var refused = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = Math.ScaleB(1.0, -802) });
+        var refused = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = Math.ScaleB(1.0, -802) });
         Assert.That(() => refused.FitTransform(x), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Sigma"));
     }
 
     [Test]
     public void EmbedWithTinySigma_ExitsWithAnErrorInsteadOfANaNGradient()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "ncut-tiny-sigma-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        string dir = TempFolder.Create("ncut-tiny-sigma-");
         try
         {
             string P(string name) => Path.Combine(dir, name);
@@ -152,8 +144,8 @@ public class TinySigmaTests
         // Features near 2^-1060 (subnormal) and σ with them: dλ/dX ~ 1/σ ≈ 2^1060 exceeds float64.
         double c = Math.ScaleB(1.0, -1060);
         var x = EmbeddingChecks.Scaled(EmbeddingChecks.Quantized(TestData.Blobs(N, D, 3, separation: 3, seed: 15)), c);
-        var ncut = new Ncut(_cpu, new NcutOptions { EigenvectorCount = K, Sigma = 2.5 * c });
-        using var tape = new Tape<double>(_cpu);
+        var ncut = new Ncut(Cpu, new NcutOptions { EigenvectorCount = K, Sigma = 2.5 * c });
+        using var tape = new Tape<double>(Cpu);
         var xv = tape.Input(x);
         var (_, lambda) = ncut.FitTransform(xv);
         Assert.That(ncut.Eigenvalues, Has.All.Matches<double>(double.IsFinite), "the forward is fine");
