@@ -1,4 +1,4 @@
-// ChannelTracingTutorialTests: the seed tutorial's pipeline (k-way scores, −mean|score| of one cluster, per-channel gradient) end to end, checked by finite differences.
+// ChannelTracingTutorialTests: the pipeline of ncut_pytorch's channel-tracing tutorial (k-way scores, −mean|score| of one cluster, per-channel gradient) end to end, checked by finite differences.
 using MathNet.Numerics.LinearAlgebra;
 using NcutKernels.Autodiff;
 using NcutKernels.Ops;
@@ -62,7 +62,7 @@ public class ChannelTracingTutorialTests
         GradientCheck.Assert(x, (t, v) => ClusterLoss(t, v, pixels, cluster));
 
         // The tutorial's last step: per-channel mean gradient over the cluster's pixels, ranked by magnitude
-        // (which channels win is the channel tracer's business, issue 4; here it must be finite and non-zero).
+        // (which channels win is the channel tracer's business, tested with it; here it must be finite and non-zero).
         var (_, grad) = GradientCheck.Evaluate(x, (t, v) => ClusterLoss(t, v, pixels, cluster), withGrad: true);
         var perChannel = Enumerable.Range(0, Channels).Select(c => pixels.Average(p => grad[p, c])).ToArray();
         Assert.That(perChannel.All(double.IsFinite), Is.True);

@@ -30,7 +30,7 @@ public class ReliabilityTests : CpuFixture
     [Test]
     public void QuickStart_Float32_WarnsThatTheEigenvectorsAreNotDetermined_Float64_ResolvesThem()
     {
-        // The tutorial's quick start: standard-normal features (n × 300). Their normalized affinity's λ2…λ20 lie ~1e-7 apart near 2e-5.
+        // The channel-tracing tutorial's quick start: standard-normal features (n × 300). Their normalized affinity's λ2…λ20 lie ~1e-7 apart near 2e-5.
         var x = TestData.GaussianGrid(3000, 300, 1);
         var warnings = new List<NcutWarning>();
         var log = new StringWriter();
