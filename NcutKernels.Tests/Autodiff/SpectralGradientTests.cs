@@ -40,7 +40,7 @@ public class SpectralGradientTests
         var c = TestData.Weights(40, 3, 4);
         GradientCheck.Assert(m, (t, x) =>
         {
-            var (u, lambda, _, _) = SpectralOps.TopK(t, x, 3, 1e-13, 0, 1000, 0, 1e-12, 5000, null);
+            var (u, lambda, _, _) = SpectralOps.TopK(t, x, new LanczosSettings(3, Tolerance: 1e-13, Seed: 0, MaxBlockProducts: 1000, Shift: 0), new EigenBackwardSettings(Tolerance: 1e-12, MaxIterations: 5000));
             return t.Add(t.Sum(t.Multiply(t.Square(u), t.Constant(c))), t.Scale(t.Sum(lambda), 0.7));
         }, symmetric: true);
     }
@@ -334,7 +334,7 @@ public class SpectralGradientTests
             {
                 var w = SpectralOps.Affinity(tape, v, AffinityKind.Rbf, Sigma);
                 var m = SpectralOps.Normalize(tape, w, 1e-8);
-                u = SpectralOps.TopK(tape, m, 3, 1e-13, 0, 1000, 1e-8, 1e-11, 2000, null).u;
+                u = SpectralOps.TopK(tape, m, new LanczosSettings(3, Tolerance: 1e-13, Seed: 0, MaxBlockProducts: 1000, Shift: 1e-8), new EigenBackwardSettings(Tolerance: 1e-11, MaxIterations: 2000)).u;
             }
             Assert.That(tape.Count, Is.EqualTo(fused ? 1 : 3));
             tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(c))));

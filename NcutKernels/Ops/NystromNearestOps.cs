@@ -72,7 +72,11 @@ internal static class NystromNearestOps
             throw;
         }
         var saved = new NearestSaved(sigma, neighbours, degrees);
-        return tape.Record("nystrom-nearest", [x, anchors, values], [output], e => NearestBackward(e, saved))[0];
+        return tape.Record("nystrom-nearest", [x, anchors, values], [output], e =>
+        {
+            NearestBackward(e, saved);
+            SpectralOps.ThrowIfNotFinite(e, "nystrom-nearest");
+        })[0];
     }
 
     /// <summary>The backward of <see cref="Nearest{T}"/> (derivation in the class remarks): host float64, 8 fixed row partitions in parallel, their sums added in order.</summary>
@@ -104,24 +108,7 @@ internal static class NystromNearestOps
         if (saved.Degrees is null)
             return;
         // Through g_j = (1/A)·Σ_j' W_jj': ā_j += −(1/(A·σ²))·Σ_j' (ḡ_j + ḡ_j')·W_jj'·(a_j − a_j').
-        var gBar = totals.DegreeBar;
-        Parallel.For(0, a, j =>
-        {
-            var aj = an.AsSpan(j * d, d);
-            var acc = new double[d];
-            double rowSum = 0;
-            for (int q = 0; q < a; q++)
-            {
-                var aq = an.AsSpan(q * d, d);
-                double w = Math.Exp(-inv / 2 * Math.Max(0, asq[j] + asq[q] - 2 * SimdMath.Dot<double>(aj, aq)));
-                double s = (gBar[j] + gBar[q]) * w;
-                rowSum += s;
-                SimdMath.MultiplyAdd<double>(aq, s, acc);
-            }
-            for (int c = 0; c < d; c++)
-                ga[(long)j * d + c] += -inv / a * (rowSum * aj[c] - acc[c]);
-        });
-        SpectralOps.ThrowIfNotFinite(e, "nystrom-nearest");
+        Solvers.RbfPairGradient.Accumulate(an, asq, a, d, totals.DegreeBar, inv / 2, -inv / a, ga);
     }
 
     /// <summary>Everything a row's backward reads.</summary>

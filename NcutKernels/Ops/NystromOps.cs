@@ -91,7 +91,11 @@ internal static class NystromOps
         }
         var output = DeviceMatrix<T>.Upload(device, result, n, k);
         var saved = new ClassicSaved(sigma, degrees);
-        return tape.Record("nystrom-classic", [x, xl, ul, lambda], [output], e => ClassicBackward(e, saved))[0];
+        return tape.Record("nystrom-classic", [x, xl, ul, lambda], [output], e =>
+        {
+            ClassicBackward(e, saved);
+            SpectralOps.ThrowIfNotFinite(e, "nystrom-classic");
+        })[0];
     }
 
     /// <summary>d_j = row sums of the landmarks' affinity (RBF unless <paramref name="kind"/> says otherwise) at σ, on the device (as the landmark Ncut computes them).</summary>
@@ -153,24 +157,8 @@ internal static class NystromOps
             for (int c = 0; c < d; c++)
                 gxl[(long)j * d + c] += inv * (totals.Hx[(long)j * d + c] - totals.ColH[j] * ls[(long)j * d + c]);
         }
-        // Through the degrees: l̄_j += −(1/σ²)·Σ_j' (d̄_j + d̄_j')·W_jj'·(l_j − l_j'), one landmark row at a time.
-        Parallel.For(0, m, j =>
-        {
-            var lj = ls.AsSpan(j * d, d);
-            var acc = new double[d];
-            double rowSum = 0;
-            for (int q = 0; q < m; q++)
-            {
-                var lq = ls.AsSpan(q * d, d);
-                double w = Math.Exp(-scale * Math.Max(0, lsq[j] + lsq[q] - 2 * SimdMath.Dot<double>(lj, lq)));
-                double sj = (dBar[j] + dBar[q]) * w;
-                rowSum += sj;
-                SimdMath.MultiplyAdd<double>(lq, sj, acc);
-            }
-            for (int c = 0; c < d; c++)
-                gxl[(long)j * d + c] += -inv * (rowSum * lj[c] - acc[c]);
-        });
-        SpectralOps.ThrowIfNotFinite(e, "nystrom-classic");
+        // Through the degrees: l̄_j += −(1/σ²)·Σ_j' (d̄_j + d̄_j')·W_jj'·(l_j − l_j').
+        Solvers.RbfPairGradient.Accumulate(ls, lsq, m, d, dBar, scale, -inv, gxl);
     }
 
     /// <summary>One point's share: x̄_i (when wanted) and its contributions to P = Wᵀ·B, Σ_i H_ij·x_i, Σ_i H_ij and Σ_i V̄_ic·V_ic.</summary>

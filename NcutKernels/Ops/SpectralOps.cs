@@ -22,13 +22,12 @@ internal static class SpectralOps
     /// What the top-k backward needs: the eigenvalues of M (shift included), the forward residuals and θ_{k+1} (for the
     /// report's gap and resolution); <see cref="Report"/> is filled by the backward pass.
     /// </summary>
-    internal sealed class TopKSaved(double[] theta, double[] residuals, double next, double cgTolerance, int cgMaxIterations)
+    internal sealed class TopKSaved(double[] theta, double[] residuals, double next, EigenBackwardSettings backward)
     {
         public double[] Theta { get; } = theta;
         public double[] Residuals { get; } = residuals;
         public double Next { get; } = next;
-        public double CgTolerance { get; } = cgTolerance;
-        public int CgMaxIterations { get; } = cgMaxIterations;
+        public EigenBackwardSettings Settings { get; } = backward;
         public EigenGradientReport? Report { get; private set; }
 
         /// <summary>Called with each backward pass's report (the owner's reliability warning).</summary>
@@ -43,7 +42,7 @@ internal static class SpectralOps
 
         /// <summary><see cref="EigenBackward.Solve"/> with these settings.</summary>
         public (double[] y, EigenGradientReport report) Backward(Func<double[], double[]> multiply, double[] u, double[]? uBar, double[]? lambdaBar, int n, int k) =>
-            EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, CgTolerance, CgMaxIterations, Residuals, Next);
+            EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, Settings.Tolerance, Settings.MaxIterations, Residuals, Next);
     }
 
     // ---- affinity ---------------------------------------------------------------------------------------
@@ -226,9 +225,12 @@ internal static class SpectralOps
     /// W̄ or M̄ (<see cref="NcutBackward"/> and its device twin), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
     /// </summary>
     public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) RbfEmbedding<T>(Tape<T> tape, Variable<T> x, double sigma,
-        int k, double tolerance, int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log)
+        LanczosSettings lanczos, EigenBackwardSettings backward, Action<string>? log = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(lanczos);
+        ArgumentNullException.ThrowIfNull(backward);
+        double shift = lanczos.Shift;
         int n = x.Rows;
         var be = tape.Device.Backend;
         var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity", leaf: false);
@@ -236,7 +238,7 @@ internal static class SpectralOps
         var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
         using (m)
         {
-            var topK = SolveTopK(tape.Device, m, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
+            var topK = SolveTopK(tape.Device, m, lanczos, backward, log, out var outputs, out var report);
             var saved = new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees);
             var outs = tape.Record("ncut-embedding", [x], outputs, e => RbfEmbeddingBackward(e, saved));
             return (outs[0], outs[1], topK, report);
@@ -307,23 +309,26 @@ internal static class SpectralOps
     // ---- top-k eigenpairs -------------------------------------------------------------------------------
 
     /// <summary>Outputs U (n×k, columns with sum ≥ 0) and λ (1×k, descending, shift removed).</summary>
-    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) TopK<T>(Tape<T> tape, Variable<T> m, int k, double tolerance,
-        int seed, int maxProducts, double shift, double cgTolerance, int cgMaxIterations, Action<string>? log) where T : unmanaged, IFloatingPointIeee754<T>
+    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) TopK<T>(Tape<T> tape, Variable<T> m, LanczosSettings lanczos,
+        EigenBackwardSettings backward, Action<string>? log = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var saved = SolveTopK(tape.Device, m.Value, k, tolerance, seed, maxProducts, shift, cgTolerance, cgMaxIterations, log, out var outputs, out var report);
+        ArgumentNullException.ThrowIfNull(lanczos);
+        ArgumentNullException.ThrowIfNull(backward);
+        var saved = SolveTopK(tape.Device, m.Value, lanczos, backward, log, out var outputs, out var report);
         var outs = tape.Record("top-k-eigen", [m], outputs, e => TopKBackward(e, saved));
         return (outs[0], outs[1], saved, report);
     }
 
     /// <summary>Lanczos on M; the outputs to record are U (n×k, columns with sum ≥ 0) and λ (1×k, shift removed).</summary>
-    private static TopKSaved SolveTopK<T>(ComputeDevice device, DeviceMatrix<T> m, int k, double tolerance, int seed, int maxProducts, double shift,
-        double cgTolerance, int cgMaxIterations, Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
+    private static TopKSaved SolveTopK<T>(ComputeDevice device, DeviceMatrix<T> m, LanczosSettings lanczos, EigenBackwardSettings backward,
+        Action<string>? log, out DeviceMatrix<T>[] outputs, out LanczosReport report)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        (double[] theta, T[] vectors, report, double next) = BlockLanczos<T>.SolveWithNext(device, m, k, tolerance, seed, maxProducts, log);
-        var lambda = theta.Select(v => T.CreateChecked(v - shift)).ToArray();
+        int k = lanczos.EigenvectorCount;
+        (double[] theta, T[] vectors, report, double next) = BlockLanczos<T>.SolveWithNext(device, m, k, lanczos.Tolerance, lanczos.Seed, lanczos.MaxBlockProducts, log);
+        var lambda = theta.Select(v => T.CreateChecked(v - lanczos.Shift)).ToArray();
         outputs = [DeviceMatrix<T>.Upload(device, Ncut.ToColumns(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
-        return new TopKSaved(theta, report.Residuals, next, cgTolerance, cgMaxIterations);
+        return new TopKSaved(theta, report.Residuals, next, backward);
     }
 
     /// <summary>M̄ += ½(Y·Uᵀ + U·Yᵀ) from <see cref="EigenBackward"/>; the diagnostics go to the saved report.</summary>

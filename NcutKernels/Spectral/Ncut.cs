@@ -78,20 +78,17 @@ public sealed class Ncut
         double sigma = Options.ScaledSigmaFor<T>(scaledHost is null ? span : scaledHost, rows, cols, _device, scale);
         Sigma = scale.ToUser(sigma, Options.Affinity);
         var xs = ScaledOnTape(tape, x, scale);
-        double tol = Options.EigenTolerance<T>();
-        double cgTol = Options.CgTolerance<T>();
+        var (lanczos, backward) = (Options.Lanczos<T>(), Options.EigenBackward<T>());
         var log = Options.Log;
         Action<string>? progress = log is null ? null : log.WriteLine;
         (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
         if (Options.Affinity == AffinityKind.Rbf)
-            r = Ops.SpectralOps.RbfEmbedding(tape, xs, sigma, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
-                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
+            r = Ops.SpectralOps.RbfEmbedding(tape, xs, sigma, lanczos, backward, progress);
         else
         {
             var w = Ops.SpectralOps.Affinity(tape, xs, Options.Affinity, sigma);
             var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
-            r = Ops.SpectralOps.TopK(tape, m, Options.EigenvectorCount, tol, Options.Seed, Options.MaxBlockProducts,
-                Options.DiagonalShift, cgTol, Options.MaxGradientIterations, progress);
+            r = Ops.SpectralOps.TopK(tape, m, lanczos, backward, progress);
         }
         var (u, lambda, saved, report) = r;
         Report = report;
@@ -196,8 +193,8 @@ public sealed class Ncut
         be.Synchronize();
         double normalizeMs = Lap(sw);
 
-        double tol = Options.EigenTolerance<T>();
-        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts,
+        var lanczos = Options.Lanczos<T>();
+        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, lanczos.Tolerance, lanczos.Seed, lanczos.MaxBlockProducts,
             log is null ? null : log.WriteLine);
         double eigenMs = Lap(sw);
         Report = report;

@@ -37,11 +37,13 @@ public sealed record NcutOptions
     /// <summary>Iteration cap of the backward pass's conjugate gradients. Default 2000.</summary>
     public int MaxGradientIterations { get; init; } = 2000;
 
-    /// <summary>The eigen-solve's residual tolerance for features of type T: <see cref="Tolerance"/>, or 1e-5 (float32) / 1e-9 (float64).</summary>
-    internal double EigenTolerance<T>() => Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9);
+    /// <summary>The eigen-solve's settings for features of type T, defaults resolved: <see cref="Tolerance"/> or 1e-5 (float32) / 1e-9 (float64).</summary>
+    internal Solvers.LanczosSettings Lanczos<T>() =>
+        new(EigenvectorCount, Tolerance ?? (typeof(T) == typeof(float) ? 1e-5 : 1e-9), Seed, MaxBlockProducts, DiagonalShift);
 
-    /// <summary>The backward CG's relative tolerance for type T: <see cref="GradientTolerance"/>, or 1e-6 (float32) / 1e-11 (float64).</summary>
-    internal double CgTolerance<T>() => GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11);
+    /// <summary>The eigen backward's settings for type T, defaults resolved: <see cref="GradientTolerance"/> or 1e-6 (float32) / 1e-11 (float64).</summary>
+    internal Solvers.EigenBackwardSettings EigenBackward<T>() =>
+        new(GradientTolerance ?? (typeof(T) == typeof(float) ? 1e-6 : 1e-11), MaxGradientIterations);
 
     /// <summary>Where progress and timing lines go (null: silent).</summary>
     public TextWriter? Log { get; init; }

@@ -118,148 +118,6 @@ public sealed partial class NystromNcut
         return this;
     }
 
-    /// <summary>
-    /// Embeds the rows of <paramref name="x"/> (n×d, the fitted d) with the fitted landmarks, without refitting: returns n×k.
-    /// Exact-path fits prepare their anchors on the first call.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
-    public T[,] Transform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => Transform(Span(x), x.GetLength(0), x.GetLength(1));
-
-    /// <summary>As <see cref="Transform{T}(T[,])"/> for x given row-major with <paramref name="rows"/> × <paramref name="cols"/> elements.</summary>
-    public T[,] Transform<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var fit = BeginTransform<T>(rows, cols);
-        var scaled = ScaledTransformRows(x, rows, cols, fit.Scale);
-        return TransformCore(scaled is null ? x : scaled, rows, cols);
-    }
-
-    /// <summary>
-    /// As <see cref="Transform{T}(T[,])"/> for x resident on this device (n×d, the fitted d): returns a new n×k
-    /// <see cref="DeviceMatrix{T}"/> (the caller disposes it); x is not copied to the host.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No fit has run yet.</exception>
-    public DeviceMatrix<T> Transform<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        CheckDeviceInput(x);
-        var fit = BeginTransform<T>(x.Rows, x.Cols);
-        CheckDeviceValues(x);
-        ThrowIfBeyondScale<T>(_device.Backend.MaxAbs(x.All), fit.Scale);
-        if (fit.Scale.IsIdentity)
-            return TransformDevice(x);
-        using var scaled = ScaledCopy(x, fit.Scale);
-        return TransformDevice(scaled);
-    }
-
-    /// <summary>Propagates the rows of x (row-major, checked, in the fit's scaled units) in chunks: returns n×k.</summary>
-    private T[,] TransformCore<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var fit = BeginTransform<T>(rows, cols);
-        var sw = Stopwatch.StartNew();
-        var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
-        using var _ = converted;
-        int k = fit.Eigenvalues.Length;
-        var result = new T[rows, k];
-        var output = MemoryMarshal.CreateSpan(ref result[0, 0], result.Length);
-        int chunk = Math.Min(Nystrom.ChunkRows, rows);
-        using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
-        using var oc = DeviceMatrix<T>.Allocate(_device, chunk, k);
-        using var run = new PropagationRun<T>(this, resident, _propagator!, chunk);
-        for (int r0 = 0; r0 < rows; r0 += chunk)
-        {
-            int len = Math.Min(chunk, rows - r0);
-            xc.Storage.Upload(x.Slice((int)((long)r0 * cols), len * cols), 0);
-            run.Propagate(xc.RowRange(0, len), oc.RowRange(0, len));
-            oc.Storage.Download(output.Slice((int)((long)r0 * k), len * k), 0);
-            if (rows > chunk)
-                Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
-        }
-        long bad = FeatureChecks.FirstNonFinite<T>(output);
-        if (bad >= 0)
-            throw NonFiniteOutput(bad, k);
-        EndTransform(rows, anchorsMs, Lap(sw));
-        return result;
-    }
-
-    /// <summary>The error for a non-finite entry at flat index <paramref name="bad"/> of an n×k output (the guard on every propagation).</summary>
-    private static ArithmeticException NonFiniteOutput(long bad, int k) =>
-        new($"NystromNcut produced a non-finite embedding entry at row {bad / k}, vector {bad % k}; the result is not returned.");
-
-    /// <summary>Propagates device-resident x (checked, in the fit's scaled units): returns a new n×k matrix on the device.</summary>
-    private DeviceMatrix<T> TransformDevice<T>(DeviceMatrix<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var fit = BeginTransform<T>(x.Rows, x.Cols);
-        var sw = Stopwatch.StartNew();
-        var (resident, converted, anchorsMs) = PrepareOnce<T>(fit, sw);
-        using var _ = converted;
-        var result = DeviceMatrix<T>.Allocate(_device, x.Rows, fit.Eigenvalues.Length);
-        try
-        {
-            // The classic sums hold rows×(k+1) floats per pass: at most int.MaxValue of them (one launch's threads finish them).
-            int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
-            using var run = new PropagationRun<T>(this, resident, _propagator!, passRows);
-            run.Propagate(x.All, result.All);
-            if (_device.Backend.FirstNonFinite(result.All) is var bad and >= 0)
-                throw NonFiniteOutput(bad, result.Cols);
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
-        EndTransform(x.Rows, anchorsMs, Lap(sw));
-        return result;
-    }
-
-    /// <summary>The fit a transform of rows×cols uses (checked).</summary>
-    private Landmarks BeginTransform<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        CheckType<T>();
-        var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
-        if (rows < 1)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Need at least 1 row.");
-        if (cols != fit.Cols)
-            throw new ArgumentException($"x has {cols} columns; the fit had d = {fit.Cols}.", "x");
-        return fit;
-    }
-
-    /// <summary>
-    /// The device-resident fit with its propagation prepared, in T, and the milliseconds that took: a Nyström fit's own (ready);
-    /// after an exact or differentiable fit, on the first transform, the host copies uploaded in T and the propagation prepared
-    /// there (kept); and when the fit's element type is not T, a converted copy for this transform only (also returned as
-    /// <c>converted</c>, for the caller to dispose), so the fit itself never loses precision.
-    /// </summary>
-    private (Resident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (_resident is null)
-        {
-            var created = new Resident<T>(DeviceMatrix<T>.Upload(_device, As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
-            try
-            {
-                _propagator = Prepare(fit, created);
-                if (fit.OutputSigns is { } signs)
-                    created.ScaleValues(_device, signs);
-            }
-            catch
-            {
-                created.Dispose();
-                throw;
-            }
-            _resident = created;
-            return (created, null, Lap(sw));
-        }
-        if (_resident is Resident<T> same)
-            return (same, null, 0);
-        var copy = _resident.Convert<T>(_device);
-        return (copy, copy, Lap(sw));
-    }
-
-    private void EndTransform(int rows, double anchorsMs, double propagationMs)
-    {
-        var t = Timings ?? new NystromTimings(0, 0, 0, 0, 0);
-        Timings = t with { AnchorsMs = t.AnchorsMs + anchorsMs, PropagationMs = propagationMs };
-        Options.Log?.WriteLine($"nystrom: propagated {rows} rows in {propagationMs:F1} ms");
-    }
-
     /// <summary>Fits on <paramref name="x"/> (n×d) and returns its n×k embedding (exact path: the exact eigenvectors).</summary>
     public T[,] FitTransform<T>(T[,] x) where T : unmanaged, IFloatingPointIeee754<T> => FitTransform(Span(x), x.GetLength(0), x.GetLength(1));
 
@@ -503,115 +361,6 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: {Timings}");
     }
 
-    /// <summary>The landmark rows, ascending: m = min(SampleCount, ⌊n·SampleMaxRatio⌋) of them by <see cref="NystromOptions.Sampling"/> (constant: no gradient).</summary>
-    private int[] SampleLandmarks<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int m = LandmarkCount(rows);
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
-        Array.Sort(indices);
-        return indices;
-    }
-
-    /// <summary>m = min(SampleCount, ⌊n·SampleMaxRatio⌋) for n = rows; throws when m ≤ k.</summary>
-    private int LandmarkCount(int rows)
-    {
-        int k = Options.EigenvectorCount;
-        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
-        if (m <= k)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
-                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
-                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
-        return m;
-    }
-
-    /// <summary>
-    /// m distinct rows of n, uniformly at random from <paramref name="seed"/>: the first m steps of a Fisher–Yates shuffle of
-    /// 0..n−1, with only the displaced entries stored (O(m) memory and time, not O(n)).
-    /// </summary>
-    private static int[] UniformSample(int n, int m, int seed)
-    {
-        var random = new Random(seed);
-        var displaced = new Dictionary<int, int>(m);
-        var rows = new int[m];
-        for (int i = 0; i < m; i++)
-        {
-            int j = random.Next(i, n);
-            int atI = displaced.GetValueOrDefault(i, i);
-            rows[i] = displaced.GetValueOrDefault(j, j);
-            displaced[j] = atI;
-        }
-        return rows;
-    }
-
-    /// <summary>
-    /// Exact Ncut on the landmark rows <paramref name="xm"/> (the resident features; for cosine, their unit-scaled copy) through
-    /// the device (as <see cref="Ncut"/>): returns the eigenvalues, the
-    /// landmark graph's degrees and, when the classic extension of a fit on n = <paramref name="points"/> may run over a landmark
-    /// subset, what its least-squares fit needs (the caller owns it); the eigenvectors stay on the device
-    /// (<see cref="Resident{T}.SetVectors"/>), each with the sign that makes its sum over the landmarks ≥ 0.
-    /// </summary>
-    private (double[] eigenvalues, double[] degrees, SubsetInputs<T>? subset) LandmarkNcut<T>(Resident<T> resident, DeviceMatrix<T> xm, double sigma, int points)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int k = Options.EigenvectorCount;
-        var be = _device.Backend;
-        var sw = Stopwatch.StartNew();
-        int m = xm.Rows;
-        using var w = DeviceMatrix<T>.Allocate(_device, m, m);
-        using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);
-        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
-        be.RowSums(w, degrees.All);
-        var d = new T[m];
-        degrees.Download(d);
-        // The classic extension over a landmark subset fits its weights to these raw affinity rows: kept before normalizing.
-        var sizes = SubsetSizes(points, m);
-        var subsetRows = sizes.Length > 0 ? SubsetAffinityRows(w, sizes[^1]) : null;
-        try
-        {
-            var eigenvalues = LandmarkEigen(resident, w, degrees, sw);
-            var wide = Widen<T>(d);
-            var (vectors, signs) = (resident.Vectors!, resident.Signs!);
-            return (eigenvalues, wide, subsetRows is null ? null : new SubsetInputs<T>(subsetRows, ClassicTargets(w, vectors, signs, eigenvalues, wide)));
-        }
-        catch
-        {
-            subsetRows?.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Normalizes the landmark affinity in place and solves for its top-k eigenpairs (<see cref="LandmarkNcut"/>): returns the eigenvalues.</summary>
-    private double[] LandmarkEigen<T>(Resident<T> resident, DeviceMatrix<T> w, DeviceMatrix<T> degrees, Stopwatch sw)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int k = Options.EigenvectorCount, m = w.Rows;
-        var be = _device.Backend;
-        be.Normalize(w, degrees.All, Options.DiagonalShift);
-        be.Synchronize();
-        var log = Options.Log;
-        log?.WriteLine($"nystrom: landmark affinity, degrees and normalization in {sw.Elapsed.TotalMilliseconds:F1} ms");
-        double tol = Options.EigenTolerance<T>();
-        var (values, vectors, report) = BlockLanczos<T>.SolveOnDevice(_device, w, k, tol, Options.Seed, Options.MaxBlockProducts, log is null ? null : log.WriteLine);
-        try
-        {
-            using var ones = DeviceMatrix<T>.Upload(_device, Enumerable.Repeat(T.One, m).ToArray(), 1, m);
-            var sums = be.InnerProducts(vectors.All, ones.All);
-            resident.SetVectors(vectors, Enumerable.Range(0, k).Select(c => sums[c, 0] < 0 ? -1.0 : 1.0).ToArray());
-        }
-        catch
-        {
-            vectors.Dispose();
-            throw;
-        }
-        Report = report;
-        log?.WriteLine($"nystrom: landmark eigen-solve {report}");
-        if (Reliability.OfEigenSolve("landmark eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
-            Options.Warn(warning);
-        return values.Select(v => v - Options.DiagonalShift).ToArray();
-    }
-
     /// <summary>
     /// Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>) and leaves its anchors
     /// and values on the device (<see cref="Resident{T}.SetPropagation"/>). <paramref name="subset"/> (owned from here on): what
@@ -619,69 +368,12 @@ public sealed partial class NystromNcut
     /// </summary>
     private Propagator Prepare<T>(Landmarks fit, Resident<T> resident, SubsetInputs<T>? subset = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
-        var log = Options.Log;
-        var be = _device.Backend;
         if (Propagation == NystromPropagation.Classic)
             return PrepareClassic(fit, resident, subset);
         subset?.Dispose();
-        var sw = Stopwatch.StartNew();
-        var hostVectors = fit.Vectors ?? resident.DownloadVectors();
-        var rows = AnchorRows<T>(hostVectors, m, k);
-        double walkMs = Lap(sw);
-        int a = rows.Length;
-        var anchorMatrix = DeviceMatrix<T>.Allocate(_device, a, d);
-        DeviceMatrix<T>? anchorValues = null;
-        try
-        {
-            be.GatherRows(resident.Features.All, rows, anchorMatrix.All);
-            var anchorRows = new T[anchorMatrix.Length];
-            anchorMatrix.Download(anchorRows);
-            anchorValues = DeviceMatrix<T>.Upload(_device, Narrow<T>((double[])GatherRows(hostVectors, k, rows)), a, k);
-            double copyMs = Lap(sw);
-            double sigmaP = PropagationSigmaOf(As<double>(anchorRows), a, d);
-            double sigmaMs = Lap(sw);
-            int neighbours = NeighbourCount(a);
-            double[]? anchorDegrees = null;
-            if (Propagation == NystromPropagation.NcutPytorch)
-            {
-                anchorDegrees = Ops.NystromOps.LandmarkDegrees(_device, anchorMatrix, sigmaP, AffinityKind.Rbf);
-                for (int j = 0; j < a; j++)
-                    anchorDegrees[j] /= a;
-            }
-            log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights " +
-                $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
-            resident.SetPropagation(anchorMatrix, anchorValues);
-            return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false, double.NaN);
-        }
-        catch
-        {
-            anchorMatrix.Dispose();
-            anchorValues?.Dispose();
-            throw;
-        }
+        return PrepareNearest(fit, resident);
     }
 
-    /// <summary>
-    /// The landmark eigenvectors on the device (k×m) and their column signs: the solver's, kept since the fit, or uploaded
-    /// from the host copy (signs applied already) and kept from then on.
-    /// </summary>
-    private (DeviceMatrix<T> vectors, double[] signs) DeviceVectors<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (resident.Vectors is { } kept)
-            return (kept, resident.Signs!);
-        int m = fit.Indices.Length, k = fit.Eigenvalues.Length;
-        var host = fit.Vectors!;
-        var rows = new T[(long)k * m];
-        for (int j = 0; j < m; j++)
-            for (int c = 0; c < k; c++)
-                rows[(long)c * m + j] = T.CreateTruncating(host[(long)j * k + c]);
-        resident.SetVectors(DeviceMatrix<T>.Upload(_device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
-        return (resident.Vectors!, resident.Signs!);
-    }
-
-    /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
-    private const int ClassicSeedSalt = 0x51ED2705;
 
     /// <summary>The rows <paramref name="rows"/> of a row-major matrix with <paramref name="cols"/> columns (same element type).</summary>
     private static Array GatherRows(Array matrix, int cols, int[] rows)
@@ -691,24 +383,6 @@ public sealed partial class NystromNcut
             Array.Copy(matrix, (long)rows[r] * cols, result, (long)r * cols, cols);
         return result;
     }
-
-    /// <summary>The anchors' positions among the m landmarks, ascending: farthest points in eigenvector space (<paramref name="vectors"/> m×k; constant: no gradient).</summary>
-    private int[] AnchorRows<T>(double[] vectors, int m, int k) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var rows = FarthestPointSampling.Sample<T>(_device, Narrow<T>(vectors), m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
-        Array.Sort(rows);
-        return rows;
-    }
-
-    /// <summary>σp: the degree rule on the anchors' features (a×d, float64) × <see cref="NystromOptions.ExtrapolationFactor"/>.</summary>
-    private double PropagationSigmaOf(double[] anchors, int a, int d) =>
-        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed, _device) * Nystrom.ExtrapolationFactor;
-
-    /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
-    private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
-
-    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
-    private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 
     private void CheckType<T>() where T : unmanaged
     {
@@ -724,9 +398,6 @@ public sealed partial class NystromNcut
             r[i] = double.CreateTruncating(a[i]);
         return r;
     }
-
-    /// <summary>Device-resident input: the classic extension's sums cover at least this many rows per pass (each pass prepares the anchors and synchronizes).</summary>
-    private const int DeviceClassicChunk = 1 << 18;
 
     private static T[] Narrow<T>(double[] a) where T : unmanaged, IFloatingPointIeee754<T>
     {

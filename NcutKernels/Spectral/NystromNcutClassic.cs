@@ -165,7 +165,7 @@ public sealed partial class NystromNcut
                 throw;
             }
             log?.WriteLine($"nystrom: classic extension over {s} of the {m} landmarks, least squares " +
-                $"({(given ? "ClassicLandmarks" : $"n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs")}), σ={fit.Sigma:G6}");
+                $"({(given ? "ClassicLandmarks" : $"n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs")}), σ={fit.Scale.ToUser(fit.Sigma, Options.Affinity):G6}");
             return new Propagator(order, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true, solved.MaxResidual);
         }
         log?.WriteLine($"nystrom: no landmark subset of up to {largest} reached the tolerance {Nystrom.ClassicTolerance:G3}: " +
@@ -196,7 +196,31 @@ public sealed partial class NystromNcut
             values?.Dispose();
             throw;
         }
-        Options.Log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Sigma:G6}");
+        Options.Log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Scale.ToUser(fit.Sigma, Options.Affinity):G6}");
         return new Propagator(all, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true, 0);
     }
+
+    /// <summary>
+    /// The landmark eigenvectors on the device (k×m) and their column signs: the solver's, kept since the fit, or uploaded
+    /// from the host copy (signs applied already) and kept from then on.
+    /// </summary>
+    private (DeviceMatrix<T> vectors, double[] signs) DeviceVectors<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (resident.Vectors is { } kept)
+            return (kept, resident.Signs!);
+        int m = fit.Indices.Length, k = fit.Eigenvalues.Length;
+        var host = fit.Vectors!;
+        var rows = new T[(long)k * m];
+        for (int j = 0; j < m; j++)
+            for (int c = 0; c < k; c++)
+                rows[(long)c * m + j] = T.CreateTruncating(host[(long)j * k + c]);
+        resident.SetVectors(DeviceMatrix<T>.Upload(_device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
+        return (resident.Vectors!, resident.Signs!);
+    }
+
+    /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
+    private const int ClassicSeedSalt = 0x51ED2705;
+
+    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
+    private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
 }

@@ -72,7 +72,7 @@ public sealed partial class NystromNcut
         var features = xl.ToArray();
         double sigma = LandmarkSigma(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols, scale);
         double sigmaMs = Lap(sw);
-        log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={sigma:G6} (recorded)");
+        log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={scale.ToUser(sigma, Options.Affinity):G6} (recorded)");
 
         var landmark = new Ncut(_device, Options with { Sigma = sigma, Quantile = null });
         var (ul, lam) = landmark.FitTransform(xl);

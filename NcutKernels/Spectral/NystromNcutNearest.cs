@@ -1,0 +1,71 @@
+// NystromNcutNearest: preparing the nearest-anchor propagations of a fit — anchors by farthest points in eigenvector space, σp, neighbour count, anchor degrees.
+using System.Diagnostics;
+using System.Numerics;
+using NcutKernels.Runtime;
+
+namespace NcutKernels.Spectral;
+
+public sealed partial class NystromNcut
+{
+    /// <summary>
+    /// The nearest-anchor propagations' preparation: anchors among the landmarks by farthest-point sampling in eigenvector space,
+    /// their features and eigenvector rows on the device, σp by the degree rule on the anchors and, for ncut_pytorch's weights,
+    /// the anchors' degrees.
+    /// </summary>
+    private Propagator PrepareNearest<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = fit.Indices.Length, d = fit.Cols, k = fit.Eigenvalues.Length;
+        var log = Options.Log;
+        var be = _device.Backend;
+        var sw = Stopwatch.StartNew();
+        var hostVectors = fit.Vectors ?? resident.DownloadVectors();
+        var rows = AnchorRows<T>(hostVectors, m, k);
+        double walkMs = Lap(sw);
+        int a = rows.Length;
+        var anchorMatrix = DeviceMatrix<T>.Allocate(_device, a, d);
+        DeviceMatrix<T>? anchorValues = null;
+        try
+        {
+            be.GatherRows(resident.Features.All, rows, anchorMatrix.All);
+            var anchorRows = new T[anchorMatrix.Length];
+            anchorMatrix.Download(anchorRows);
+            anchorValues = DeviceMatrix<T>.Upload(_device, Narrow<T>((double[])GatherRows(hostVectors, k, rows)), a, k);
+            double copyMs = Lap(sw);
+            double sigmaP = PropagationSigmaOf(As<double>(anchorRows), a, d);
+            double sigmaMs = Lap(sw);
+            int neighbours = NeighbourCount(a);
+            double[]? anchorDegrees = null;
+            if (Propagation == NystromPropagation.NcutPytorch)
+            {
+                anchorDegrees = Ops.NystromOps.LandmarkDegrees(_device, anchorMatrix, sigmaP, AffinityKind.Rbf);
+                for (int j = 0; j < a; j++)
+                    anchorDegrees[j] /= a;
+            }
+            log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={fit.Scale.ToUser(sigmaP, AffinityKind.Rbf):G6}, {neighbours} neighbours, {Propagation} weights " +
+                $"(walk {walkMs:F1} ms, gather {copyMs:F1} ms, σp {sigmaMs:F1} ms, degrees {Lap(sw):F1} ms)");
+            resident.SetPropagation(anchorMatrix, anchorValues);
+            return new Propagator(rows, anchorDegrees, sigmaP, neighbours, false, double.NaN);
+        }
+        catch
+        {
+            anchorMatrix.Dispose();
+            anchorValues?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The anchors' positions among the m landmarks, ascending: farthest points in eigenvector space (<paramref name="vectors"/> m×k; constant: no gradient).</summary>
+    private int[] AnchorRows<T>(double[] vectors, int m, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = FarthestPointSampling.Sample<T>(_device, Narrow<T>(vectors), m, k, Math.Min(Nystrom.AnchorCount, m), Options.Seed);
+        Array.Sort(rows);
+        return rows;
+    }
+
+    /// <summary>σp: the degree rule on the anchors' features (a×d, float64) × <see cref="NystromOptions.ExtrapolationFactor"/>.</summary>
+    private double PropagationSigmaOf(double[] anchors, int a, int d) =>
+        SigmaSelection.ByDegreeQuantile<double>(anchors, a, d, AffinityKind.Rbf, NcutOptions.DefaultQuantile, Options.Seed, _device) * Nystrom.ExtrapolationFactor;
+
+    /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
+    private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+}
