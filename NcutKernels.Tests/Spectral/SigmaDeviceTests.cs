@@ -61,7 +61,7 @@ public class SigmaDeviceTests
     {
         const int m = 37, d = 5;
         var xs = TestData.Flatten(TestData.Blobs(m, d, 3, 4, seed: 23));
-        using var device = ((IlgpuBackend)_ilgpu.Backend).SigmaRowSums(xs, m, d, kind);
+        using var device = ((IlgpuBackend)_ilgpu.Backend).SigmaRowSums(xs, m, d, kind)!;
         using var host = new HostRowSums(xs, m, d, kind);
         var one = new double[m];
         // A batch within the first room, then one longer than it (a larger room), then single σ again.

@@ -236,6 +236,12 @@ internal abstract partial class Backend
     /// <inheritdoc cref="ScaleColumns{T}"/>
     protected abstract void ScaleColumnsCore<T>(Block<T> x, double[] factors) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// The σ rule's affinity row sums over xs (m×d, float64) computed on this backend, or null when the backend has no such
+    /// capability and the host computes them (<see cref="Spectral.HostRowSums"/>; the managed CPU backend).
+    /// </summary>
+    public virtual IAffinityRowSums? SigmaRowSums(double[] xs, int m, int d, AffinityKind kind) => null;
+
     /// <summary>Waits for queued work.</summary>
     public void Synchronize()
     {

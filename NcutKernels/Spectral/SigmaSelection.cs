@@ -82,7 +82,7 @@ internal static partial class SigmaSelection
             double sigma0 = SumOfStd(xs, m, d);
             if (!(sigma0 > 0))
                 return unit.ToUser(DegenerateSigma, kind);
-            using var affinity = device?.Backend is IlgpuBackend ilgpu ? ilgpu.SigmaRowSums(xs, m, d, kind) : new HostRowSums(xs, m, d, kind);
+            using var affinity = device?.Backend.SigmaRowSums(xs, m, d, kind) ?? new HostRowSums(xs, m, d, kind);
             return unit.ToUser(Search(affinity, m, sigma0, quantile), kind);
         }
         finally
