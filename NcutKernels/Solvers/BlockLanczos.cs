@@ -1,4 +1,4 @@
-// BlockLanczos: top-k eigenpairs of a symmetric matrix by thick-restarted block Lanczos with full reorthogonalization.
+// BlockLanczos: top-k eigenpairs of a symmetric matrix by thick-restarted block Lanczos with full reorthogonalization — one algorithm kept in one file (its iteration, restart and refill steps share the basis state and read best together).
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
