@@ -1,5 +1,8 @@
-// NystromNcutClassic: preparing the classic extension of a fit — over every landmark, or over a landmark subset fitted by least squares.
+// NystromNcutClassic: the classic extension of a fit — its preparation (over every landmark, or a landmark subset fitted by least squares), its device pass and its taped op.
 using System.Numerics;
+using NcutKernels.Autodiff;
+using NcutKernels.Backends;
+using NcutKernels.Ops;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
@@ -223,4 +226,42 @@ public sealed partial class NystromNcut
 
     /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
     private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
+
+    /// <summary>
+    /// The classic extension's pass: the landmark (or subset) sums of [values, weight] into a chunk×(k+1) scratch, then
+    /// <see cref="Backend.FinishClassic{T}"/> turns them into rows (the sums come divided by a, the all-ones degrees:
+    /// u = (a·Σ w·v)/√(a·Σ w)).
+    /// </summary>
+    private sealed class ClassicRun<T>(NystromNcut owner, Resident<T> resident, Propagator p, int chunkRows) : PropagationRun<T>(owner, resident, p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly DeviceMatrix<T> _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), resident.Values!.Cols);
+
+        public override void Propagate(Block<T> x, Block<T> output)
+        {
+            int a = P.Rows.Length;
+            for (int r0 = 0; r0 < x.Rows; r0 += _sums.Rows)
+            {
+                int len = Math.Min(_sums.Rows, x.Rows - r0);
+                var sums = _sums.RowRange(0, len);
+                Backend.PropagateNearest(x with { Row0 = x.Row0 + r0, Rows = len }, Anchors.All, Values.All, P.Degrees, P.Sigma, a, sums, Precision);
+                Backend.FinishClassic(sums, a, output with { Row0 = output.Row0 + r0, Rows = len });
+            }
+        }
+
+        public override void Dispose() => _sums.Dispose();
+    }
+
+    /// <summary>
+    /// The classic extension on the tape, over every landmark (exact at the landmarks; a subset's least-squares weights are not
+    /// recorded, so <see cref="NystromOptions.ClassicLandmarks"/> does not apply here).
+    /// </summary>
+    private Variable<T> PropagateClassic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (SubsetSizes(x.Rows, xl.Rows).Length > 0)
+            Options.Log?.WriteLine($"nystrom: the recorded classic extension sums over all {xl.Rows} landmarks ({(long)x.Rows * xl.Rows:E2} point–landmark pairs); " +
+                "landmark subsets apply to untaped fits");
+        return NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision);
+    }
 }

@@ -1,4 +1,4 @@
-// NystromNcutGradient: the differentiable NystromNcut.FitTransform(Variable): landmarks gathered on the tape, their exact embedding, the classic extension as one recorded op.
+// NystromNcutGradient: the differentiable NystromNcut.FitTransform(Variable): landmarks gathered on the tape, their exact embedding, the propagation method's recorded op, signs from the recorded output.
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -99,41 +99,4 @@ public sealed partial class NystromNcut
         return (v, lam);
     }
 
-    /// <summary>
-    /// The classic extension on the tape, over every landmark (exact at the landmarks; a subset's least-squares weights are not
-    /// recorded, so <see cref="NystromOptions.ClassicLandmarks"/> does not apply here).
-    /// </summary>
-    private Variable<T> PropagateClassic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (SubsetSizes(x.Rows, xl.Rows).Length > 0)
-            Options.Log?.WriteLine($"nystrom: the recorded classic extension sums over all {xl.Rows} landmarks ({(long)x.Rows * xl.Rows:E2} point–landmark pairs); " +
-                "landmark subsets apply to untaped fits");
-        return NystromOps.Classic(tape, x, xl, ul, lam, sigma, Nystrom.ChunkRows, TapePrecision);
-    }
-
-    /// <summary>
-    /// The nearest-anchor propagations on the tape: anchors (farthest points in eigenvector space), σp and the neighbour sets chosen
-    /// without gradient; the anchors' features and eigenvector rows gathered from the landmarks' (<see cref="NystromNearestOps"/>).
-    /// </summary>
-    private Variable<T> PropagateNearest<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int m = xl.Rows, d = xl.Cols, k = ul.Cols;
-        var rows = AnchorRows<T>(ul.Host, m, k);
-        int a = rows.Length;
-        var xa = tape.GatherRows(xl, rows);
-        var ua = tape.GatherRows(ul, rows);
-        double sigmaP = PropagationSigmaOf(xa.Host, a, d);
-        int neighbours = NeighbourCount(a);
-        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights (recorded)");
-        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows,
-            TapePrecision);
-    }
-
-    /// <summary>
-    /// The distance arithmetic on a tape: <see cref="NystromOptions.DistancePrecision"/>, except that TF32 becomes 3xTF32 — the
-    /// backward recomputes each row's neighbours in float64, and TF32 distances would let the forward pick a different
-    /// near-tied neighbour in ~1 % of rows.
-    /// </summary>
-    private DistancePrecision TapePrecision => Nystrom.DistancePrecision == DistancePrecision.Tf32 ? DistancePrecision.Tf32x3 : Nystrom.DistancePrecision;
 }

@@ -1,6 +1,9 @@
-// NystromNcutNearest: preparing the nearest-anchor propagations of a fit — anchors by farthest points in eigenvector space, σp, neighbour count, anchor degrees.
+// NystromNcutNearest: the nearest-anchor propagations of a fit (renormalized, ncut_pytorch's) — preparation (anchors by farthest points in eigenvector space, σp, neighbour count, anchor degrees), device pass and taped op.
 using System.Diagnostics;
 using System.Numerics;
+using NcutKernels.Autodiff;
+using NcutKernels.Backends;
+using NcutKernels.Ops;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
@@ -68,4 +71,30 @@ public sealed partial class NystromNcut
 
     /// <summary>Anchors per point for a anchors: max(4, ⌊min(Neighbours, a·NeighboursMaxRatio)⌋), at most a.</summary>
     private int NeighbourCount(int a) => Math.Min(a, Math.Max(4, (int)Math.Min(Nystrom.Neighbours, a * Nystrom.NeighboursMaxRatio)));
+
+    /// <summary>The nearest-anchor propagations' pass: each row's nearest anchors and their weighted eigenvector rows, in one backend call.</summary>
+    private sealed class NearestRun<T>(NystromNcut owner, Resident<T> resident, Propagator p) : PropagationRun<T>(owner, resident, p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public override void Propagate(Block<T> x, Block<T> output) =>
+            Backend.PropagateNearest(x, Anchors.All, Values.All, P.Degrees, P.Sigma, P.Neighbours, output, Precision);
+    }
+
+    /// <summary>
+    /// The nearest-anchor propagations on the tape: anchors (farthest points in eigenvector space), σp and the neighbour sets chosen
+    /// without gradient; the anchors' features and eigenvector rows gathered from the landmarks' (<see cref="NystromNearestOps"/>).
+    /// </summary>
+    private Variable<T> PropagateNearest<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = xl.Rows, d = xl.Cols, k = ul.Cols;
+        var rows = AnchorRows<T>(ul.Host, m, k);
+        int a = rows.Length;
+        var xa = tape.GatherRows(xl, rows);
+        var ua = tape.GatherRows(ul, rows);
+        double sigmaP = PropagationSigmaOf(xa.Host, a, d);
+        int neighbours = NeighbourCount(a);
+        Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Propagation} weights (recorded)");
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, Propagation == NystromPropagation.NcutPytorch, Nystrom.ChunkRows,
+            TapePrecision);
+    }
 }

@@ -1,4 +1,4 @@
-// NystromNcutPropagation: one propagation pass of a fitted NystromNcut — the resident anchors and values, rows in, embedding rows out (classic extension finished on the device).
+// NystromNcutPropagation: one propagation pass of a fitted NystromNcut — rows in, embedding rows out on the device; each propagation method's pass lives beside its preparation (NystromNcutClassic, NystromNcutNearest).
 using System.Numerics;
 using NcutKernels.Backends;
 using NcutKernels.Runtime;
@@ -7,49 +7,35 @@ namespace NcutKernels.Spectral;
 
 public sealed partial class NystromNcut
 {
-    /// <summary>
-    /// One transform's propagation on the device: the resident fit's anchors and values, and for the classic extension a
-    /// scratch of chunk×(k+1) sums that <see cref="Backend.FinishClassic{T}"/> turns into rows.
-    /// </summary>
-    private sealed class PropagationRun<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>One transform's propagation on the device over the resident fit's anchors and values.</summary>
+    private abstract class PropagationRun<T>(NystromNcut owner, Resident<T> resident, Propagator p) : IDisposable
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly Propagator _p;
-        private readonly Backend _backend;
-        private readonly DeviceMatrix<T> _anchors;
-        private readonly DeviceMatrix<T> _values;
-        private readonly DeviceMatrix<T>? _sums;
-        private readonly DistancePrecision _precision;
-
-        public PropagationRun(NystromNcut owner, Resident<T> resident, Propagator p, int chunkRows)
-        {
-            _p = p;
-            _backend = owner._device.Backend;
-            _precision = owner.Nystrom.DistancePrecision;
-            _anchors = resident.AnchorMatrix;
-            _values = resident.Values ?? throw new InvalidOperationException("The propagation has not been prepared.");
-            if (p.Classic)
-                _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), _values.Cols);
-        }
+        protected Propagator P { get; } = p;
+        protected Backend Backend { get; } = owner._device.Backend;
+        protected DistancePrecision Precision { get; } = owner.Nystrom.DistancePrecision;
+        protected DeviceMatrix<T> Anchors { get; } = resident.AnchorMatrix;
+        protected DeviceMatrix<T> Values { get; } = resident.Values ?? throw new InvalidOperationException("The propagation has not been prepared.");
 
         /// <summary>output (rows×k) = the embedding rows of x (rows×d), both on the device.</summary>
-        public void Propagate(Block<T> x, Block<T> output)
-        {
-            if (_sums is null)
-            {
-                _backend.PropagateNearest(x, _anchors.All, _values.All, _p.Degrees, _p.Sigma, _p.Neighbours, output, _precision);
-                return;
-            }
-            // Classic: the sums come divided by a (all-ones degrees); FinishClassic gives u = (a·Σ w·v)/√(a·Σ w).
-            int a = _p.Rows.Length;
-            for (int r0 = 0; r0 < x.Rows; r0 += _sums.Rows)
-            {
-                int len = Math.Min(_sums.Rows, x.Rows - r0);
-                var sums = _sums.RowRange(0, len);
-                _backend.PropagateNearest(x with { Row0 = x.Row0 + r0, Rows = len }, _anchors.All, _values.All, _p.Degrees, _p.Sigma, a, sums, _precision);
-                _backend.FinishClassic(sums, a, output with { Row0 = output.Row0 + r0, Rows = len });
-            }
-        }
+        public abstract void Propagate(Block<T> x, Block<T> output);
 
-        public void Dispose() => _sums?.Dispose();
+        public virtual void Dispose()
+        {
+        }
     }
+
+    /// <summary>The pass of the prepared propagation (<see cref="ClassicRun{T}"/> or <see cref="NearestRun{T}"/>), for at most <paramref name="chunkRows"/> rows at a time.</summary>
+    private PropagationRun<T> StartRun<T>(Resident<T> resident, int chunkRows) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = _propagator ?? throw new InvalidOperationException("The propagation has not been prepared.");
+        return p.Classic ? new ClassicRun<T>(this, resident, p, chunkRows) : new NearestRun<T>(this, resident, p);
+    }
+
+    /// <summary>
+    /// The distance arithmetic on a tape: <see cref="NystromOptions.DistancePrecision"/>, except that TF32 becomes 3xTF32 — the
+    /// backward recomputes each row's neighbours in float64, and TF32 distances would let the forward pick a different
+    /// near-tied neighbour in ~1 % of rows.
+    /// </summary>
+    private DistancePrecision TapePrecision => Nystrom.DistancePrecision == DistancePrecision.Tf32 ? DistancePrecision.Tf32x3 : Nystrom.DistancePrecision;
 }

@@ -53,7 +53,7 @@ public sealed partial class NystromNcut
         int chunk = Math.Min(Nystrom.ChunkRows, rows);
         using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
         using var oc = DeviceMatrix<T>.Allocate(_device, chunk, k);
-        using var run = new PropagationRun<T>(this, resident, _propagator!, chunk);
+        using var run = StartRun(resident, chunk);
         for (int r0 = 0; r0 < rows; r0 += chunk)
         {
             int len = Math.Min(chunk, rows - r0);
@@ -86,7 +86,7 @@ public sealed partial class NystromNcut
         {
             // The classic sums hold rows×(k+1) floats per pass: at most int.MaxValue of them (one launch's threads finish them).
             int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
-            using var run = new PropagationRun<T>(this, resident, _propagator!, passRows);
+            using var run = StartRun(resident, passRows);
             run.Propagate(x.All, result.All);
             if (_device.Backend.FirstNonFinite(result.All) is var bad and >= 0)
                 throw NonFiniteOutput(bad, result.Cols);
