@@ -375,15 +375,6 @@ public sealed partial class NystromNcut
     }
 
 
-    /// <summary>The rows <paramref name="rows"/> of a row-major matrix with <paramref name="cols"/> columns (same element type).</summary>
-    private static Array GatherRows(Array matrix, int cols, int[] rows)
-    {
-        var result = Array.CreateInstance(matrix.GetType().GetElementType()!, (long)rows.Length * cols);
-        for (int r = 0; r < rows.Length; r++)
-            Array.Copy(matrix, (long)rows[r] * cols, result, (long)r * cols, cols);
-        return result;
-    }
-
     private void CheckType<T>() where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

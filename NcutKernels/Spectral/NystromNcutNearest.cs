@@ -32,7 +32,7 @@ public sealed partial class NystromNcut
             be.GatherRows(resident.Features.All, rows, anchorMatrix.All);
             var anchorRows = new T[anchorMatrix.Length];
             anchorMatrix.Download(anchorRows);
-            anchorValues = DeviceMatrix<T>.Upload(_device, Narrow<T>((double[])GatherRows(hostVectors, k, rows)), a, k);
+            anchorValues = DeviceMatrix<T>.Upload(_device, Narrow<T>(HostRows<double>(hostVectors, k, rows)), a, k);
             double copyMs = Lap(sw);
             double sigmaP = PropagationSigmaOf(As<double>(anchorRows), a, d);
             double sigmaMs = Lap(sw);

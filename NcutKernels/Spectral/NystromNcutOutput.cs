@@ -88,11 +88,11 @@ public sealed partial class NystromNcut
         return r;
     }
 
-    private double[] DeviceRows<T>(DeviceMatrix<T> m, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The rows <paramref name="picks"/> of a device matrix, widened to float64 (<see cref="StagedRows{T}"/>).</summary>
+    private static double[] DeviceRows<T>(DeviceMatrix<T> m, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var rows = DeviceMatrix<T>.Allocate(_device, picks.Length, m.Cols);
-        _device.Backend.GatherRows(m.All, picks, rows.All);
-        return Widen<T>(Download(rows));
+        using var rows = StagedRows<T>.Of(m, picks);
+        return Widen(rows.Span);
     }
 
     private static T[] Download<T>(DeviceMatrix<T> m) where T : unmanaged, IFloatingPointIeee754<T>
