@@ -1,5 +1,6 @@
 // AffinityBenchmarks: RBF affinity W (n×n) from X (n×768), device-resident and with transfers.
 using BenchmarkDotNet.Attributes;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 

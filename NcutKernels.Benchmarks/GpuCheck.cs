@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 using NcutKernels.Spectral;

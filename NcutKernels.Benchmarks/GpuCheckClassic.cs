@@ -2,6 +2,8 @@
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Spectral;
 
@@ -37,7 +39,8 @@ public static partial class GpuCheck
         using var dist = acc.Allocate1D<float>((long)rows * a);
         using var output = acc.Allocate1D<float>((long)rows * width);
         using var means = acc.Allocate1D<float>(d);
-        var tile = new IlgpuDistanceTile(acc);
+        using var resources = new IlgpuResources(acc);
+        var tile = new IlgpuDistanceTile(resources);
         var columnMeans = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
         var weightedSums = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(SkinnyProduct.RbfWeightedSums);
         int groups = SkinnyProduct.Groups(rows, width);
@@ -77,7 +80,7 @@ public static partial class GpuCheck
             }
         }
         check($"fused RBF-weighted product {rows}×{a}·{a}×{width} vs float64 (4 rows)", worst <= 3e-5, $"max |Δ| / (inv·Σ|w·v|) = {worst:E2}");
-        using var nystrom = new IlgpuNystrom(acc);
+        var nystrom = new IlgpuNystrom(resources);
         var ones = Enumerable.Repeat(1f, a).ToArray();
         Piece("whole PropagateAll (chunks of ≤ 2²⁶ distances, anchor prep, sync)", () => nystrom.PropagateAll(xBuf.View, rows, d, lBuf.View, a, values.View, width, ones, sigma, output.View),
             $"what the classic extension pays per {rows} rows");

@@ -2,6 +2,8 @@
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Spectral;
 
@@ -27,7 +29,8 @@ public static partial class GpuCheck
             return true;
         var fp32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
             PropagationKernels.AnchorDistanceTile);
-        var tensor = new IlgpuDistanceTile(acc);
+        using var resources = new IlgpuResources(acc);
+        var tensor = new IlgpuDistanceTile(resources);
         const int d = 768;
         int[] rowCounts = [65536 / div, 262144 / div];
         int[] anchorCounts = [1024, 10240 / div];

@@ -1,6 +1,7 @@
 // GpuCheckNystrom: gpu-check's sections for the exact gradient on clustered data, Nyström at 10⁴–10⁶ points and channel tracing (CUDA vs CPU).
 using System.Diagnostics;
 using NcutKernels.Autodiff;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;

@@ -2,6 +2,8 @@
 using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Backends.Managed;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Benchmarks;
@@ -11,7 +13,7 @@ public static partial class GpuCheck
     /// <summary>
     /// One timing row per size and walk (device-resident points, picks downloaded; targets ≤ 30 ms at 10⁵ and ≤ 60 ms at
     /// 10⁶): the grid walk over every multiprocessor and the one-group walk it replaced. Checks that both pick the same rows;
-    /// agreement with <see cref="FarthestPointSampling.Greedy"/> (float64 distances) is reported, not checked — float32
+    /// agreement with <see cref="FarthestPointWalk.Greedy"/> (float64 distances) is reported, not checked — float32
     /// distances may order a near tie the other way (the detail says how near).
     /// </summary>
     private static void SamplingTimings(RawCuda cuda, int div, Action<string, bool, string> check)
@@ -19,7 +21,8 @@ public static partial class GpuCheck
         Line("\n## Farthest-point sampling, 10240 picks of uniform 8-d points (device-resident; median of 5 after a warm-up)");
         if (CudaOrSkip(cuda) is not { } acc)
             return;
-        using var nystrom = new IlgpuNystrom(acc);
+        using var resources = new IlgpuResources(acc);
+        var nystrom = new IlgpuNystrom(resources);
         Line("| what | median ms | min ms | notes |\n|---|---|---|---|");
         foreach (int fullN in new[] { 100_000, 1_000_000 })
         {
@@ -35,7 +38,7 @@ public static partial class GpuCheck
             int same = grid.Zip(single).TakeWhile(q => q.First == q.Second).Count();
             check($"FPS {count} of {n}×{p}: grid walk = one-group walk", same == count, same == count ? "identical picks" : $"first {same} equal");
             var y = Array.ConvertAll(x, v => (double)v);
-            var greedy = FarthestPointSampling.Greedy(y, n, p, count);
+            var greedy = FarthestPointWalk.Greedy(y, n, p, count);
             int agree = grid.Zip(greedy).TakeWhile(q => q.First == q.Second).Count();
             Line(agree == count ? $"- managed Greedy (float64): all {count} picks equal" : $"- managed Greedy (float64): first {agree} picks equal; then row {grid[agree]} vs {greedy[agree]}, " +
                 $"squared distances to the earlier picks {NearestPick(y, p, greedy, agree, grid[agree]):R} vs {NearestPick(y, p, greedy, agree, greedy[agree]):R}");

@@ -1,5 +1,6 @@
 // LanczosBenchmarks: top-20 eigenpairs (residual 1e-5) of a device-resident normalized affinity of a 20-cluster mixture.
 using BenchmarkDotNet.Attributes;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 using NcutKernels.Spectral;

@@ -5,6 +5,7 @@ using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Benchmarks;
@@ -27,6 +28,7 @@ public class NystromKernelBenchmarks
 
     private Context _context = null!;
     private Accelerator _acc = null!;
+    private IlgpuResources _resources = null!;
     private IlgpuNystrom _nystrom = null!;
     private MemoryBuffer1D<float, Stride1D.Dense> _candidates = null!, _million = null!, _eigen = null!, _x = null!, _anchors = null!, _values = null!, _output = null!, _weights = null!,
         _landmarks = null!, _landmarkValues = null!;
@@ -38,7 +40,7 @@ public class NystromKernelBenchmarks
         CudaLibraryResolver.Install();
         _context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         _acc = _context.GetCudaDevices()[0].CreateCudaAccelerator(_context);
-        _nystrom = new IlgpuNystrom(_acc);
+        _nystrom = new IlgpuNystrom(_resources = new IlgpuResources(_acc));
         _candidates = _acc.Allocate1D(BenchData.Uniform(Candidates, CandidateDims, 1));
         _million = _acc.Allocate1D(BenchData.Uniform(MillionPoints, CandidateDims, 8));
         _eigen = _acc.Allocate1D(BenchData.Normal(AnchorRows, EigenDims, 2));
@@ -57,7 +59,7 @@ public class NystromKernelBenchmarks
     {
         foreach (var buffer in new MemoryBuffer[] { _candidates, _million, _eigen, _x, _anchors, _values, _output, _weights, _indices, _landmarks, _landmarkValues })
             buffer.Dispose();
-        _nystrom.Dispose();
+        _resources.Dispose();
         _acc.Dispose();
         _context.Dispose();
     }

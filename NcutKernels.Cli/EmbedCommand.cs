@@ -1,5 +1,6 @@
 // EmbedCommand: `ncut embed` — .npy features in, top-k eigenvectors (and eigenvalues) out; exact or Nyström by size or --path.
 using System.Numerics;
+using NcutKernels.Core;
 using NcutKernels.IO;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;

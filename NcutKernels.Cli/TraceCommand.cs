@@ -1,6 +1,7 @@
 // TraceCommand: `ncut trace` — ResNet-18 patch features of one or more images → k-way NCUT with gradients → channels per segment, as PNGs, CSV and JSON.
 using System.Diagnostics;
 using NcutKernels.Cli.Vision;
+using NcutKernels.Core;
 using NcutKernels.IO;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;

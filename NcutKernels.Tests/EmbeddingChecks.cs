@@ -1,5 +1,6 @@
 // EmbeddingChecks: the float64 MathNet reference of an embedding and the checks every range test applies (orthonormality, spectrum bounds, subspace angle).
 using MathNet.Numerics.LinearAlgebra;
+using NcutKernels.Core;
 using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests;

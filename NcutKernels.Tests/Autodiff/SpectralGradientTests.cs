@@ -1,11 +1,12 @@
 // SpectralGradientTests: affinity, normalization, top-k eigen and the whole chain against float64 finite differences and the full-spectrum formula.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
 using NcutKernels.Autodiff;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Autodiff;
 
@@ -84,7 +85,7 @@ public class SpectralGradientTests
 
         var u = v.SubMatrix(0, n, 0, k);
         var mArr = mm.ToRowMajorArray();
-        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
+        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
         var ym = Matrix<double>.Build.Dense(n, k, (r, c) => y[r * k + c]);
         var truncated = 0.5 * (ym * u.Transpose() + u * ym.Transpose());
         Assert.That(report.CgConverged, Is.True, report.ToString());
@@ -203,7 +204,7 @@ public class SpectralGradientTests
         var wrong = lam[..k];
         wrong[k - 1] = lam[k] - 0.01;
         var mArr = mm.ToRowMajorArray();
-        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), wrong,
+        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), wrong,
             uBar.ToRowMajorArray(), null, n, k, 1e-12, 500, residuals: new double[k], next: lam[k]);
         Assert.That(y.All(double.IsFinite), Is.True);
         Assert.That(report.IndefiniteSystems, Is.EqualTo(1), report.ToString());

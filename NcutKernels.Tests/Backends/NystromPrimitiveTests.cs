@@ -1,9 +1,11 @@
 // NystromPrimitiveTests: Backend.FarthestPointSample and Backend.PropagateNearest against brute-force references (ties, both denominators), row independence, Backend.ClassicValues bit for bit against the host formula it replaces, the ILGPU device paths and bad arguments.
-using NcutKernels.Backends;
-using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 using NUnit.Framework;
 using NUnit.Framework.Constraints;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests.Backends;
 
@@ -28,7 +30,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
                 denominator += degrees?[j] ?? w;
             }
             if (degrees is null)
-                denominator = Math.Max(denominator, NearestPropagation.WeightFloor);
+                denominator = Math.Max(denominator, AffinityMath.WeightFloor);
             for (int c = 0; c < k; c++)
                 output[i * k + c] /= denominator;
         }
@@ -128,7 +130,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
         var y = TestData.Sequence(rows * p, rows + p, rng => ties ? rng.Next(3) : TestData.Gaussian(rng));
         using var m = DeviceMatrix<double>.Upload(Cpu, y, rows, p);
         var picked = Cpu.Backend.FarthestPointSample(m.All, count);
-        Assert.That(picked, Is.EqualTo(count >= rows ? Enumerable.Range(0, rows).ToArray() : FarthestPointSampling.Greedy(y, rows, p, count)));
+        Assert.That(picked, Is.EqualTo(count >= rows ? Enumerable.Range(0, rows).ToArray() : FarthestPointWalk.Greedy(y, rows, p, count)));
         if (count < rows)
             Assert.That(picked.Distinct().Count(), Is.EqualTo(count), "no row twice");
     }
@@ -139,7 +141,7 @@ public class NystromPrimitiveTests : CpuAndIlgpuFixture
         const int rows = 800, p = 8, count = 120;
         var y = TestData.Convert<float>(TestData.Gaussians(rows * p, 14));
         using var m = DeviceMatrix<float>.Upload(Cpu, y, rows, p);
-        Assert.That(Cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointSampling.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
+        Assert.That(Cpu.Backend.FarthestPointSample(m.All, count), Is.EqualTo(FarthestPointWalk.Greedy(Array.ConvertAll(y, v => (double)v), rows, p, count)));
     }
 
     [Test]

@@ -1,8 +1,10 @@
 // RowBandTests: the row-wise ILGPU launches split into bands of 7 rows (RowBands) on ILGPU's CPU accelerator give exactly the single-launch results (affinity prep, normalization, the fused backward, anchor centring) or the host copy (GatherRows), and RowBands' cover of the rows.
+using NUnit.Framework;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Backends;
 

@@ -1,11 +1,12 @@
 // CudaTests: the CUDA backend against the managed twins, MathNet and the float64 gradient (ignored where no CUDA device exists; gpu-check runs the same checks on the GPU machine).
+using NUnit.Framework;
 using NcutKernels.Autodiff;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Kernels;
 

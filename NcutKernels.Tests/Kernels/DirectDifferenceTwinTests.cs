@@ -1,7 +1,8 @@
 // DirectDifferenceTwinTests: the direct-difference affinity tile and feature gradient (ILGPU CPU accelerator) against their managed twins and the float64 definition.
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Kernels;
 

@@ -4,8 +4,9 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
-using NcutKernels.Backends;
 using NUnit.Framework;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
 
 namespace NcutKernels.Tests.Kernels;
 
@@ -15,6 +16,7 @@ public class GridSamplingTests
 {
     private Context _context = null!;
     private Accelerator _acc = null!, _dual = null!;
+    private IlgpuResources _resources = null!, _dualResources = null!;
     private IlgpuNystrom _nystrom = null!, _dualNystrom = null!;
 
     [OneTimeSetUp]
@@ -25,15 +27,15 @@ public class GridSamplingTests
         _context = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).CPU(new CPUDevice(32, 2, 2)).EnableAlgorithms().Optimize(OptimizationLevel.O1));
         _acc = _context.GetCPUDevice(0).CreateCPUAccelerator(_context, CPUAcceleratorMode.Parallel);
         _dual = _context.GetCPUDevice(1).CreateCPUAccelerator(_context, CPUAcceleratorMode.Parallel);
-        _nystrom = new IlgpuNystrom(_acc);
-        _dualNystrom = new IlgpuNystrom(_dual);
+        _nystrom = new IlgpuNystrom(_resources = new IlgpuResources(_acc));
+        _dualNystrom = new IlgpuNystrom(_dualResources = new IlgpuResources(_dual));
     }
 
     [OneTimeTearDown]
     public void TearDown()
     {
-        _nystrom.Dispose();
-        _dualNystrom.Dispose();
+        _resources.Dispose();
+        _dualResources.Dispose();
         _acc.Dispose();
         _dual.Dispose();
         _context.Dispose();

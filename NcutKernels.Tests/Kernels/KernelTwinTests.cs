@@ -1,8 +1,9 @@
 // KernelTwinTests: every ILGPU kernel run on ILGPU's CPU accelerator at tiny sizes against its managed twin.
+using NUnit.Framework;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Kernels;
 

@@ -4,9 +4,10 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
-using NcutKernels.Backends;
-using NcutKernels.Runtime;
 using NUnit.Framework;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Runtime;
 
 namespace NcutKernels.Tests.Kernels;
 
@@ -16,6 +17,7 @@ public class NystromCudaTests
 {
     private Context? _context;
     private Accelerator? _acc;
+    private IlgpuResources? _resources;
     private IlgpuNystrom? _nystrom;
 
     [OneTimeSetUp]
@@ -29,7 +31,7 @@ public class NystromCudaTests
             if (devices.Count == 0)
                 return;
             _acc = devices[0].CreateCudaAccelerator(_context);
-            _nystrom = new IlgpuNystrom(_acc);
+            _nystrom = new IlgpuNystrom(_resources = new IlgpuResources(_acc));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -40,10 +42,10 @@ public class NystromCudaTests
     [OneTimeTearDown]
     public void TearDown()
     {
-        _nystrom?.Dispose();
+        _resources?.Dispose();
         _acc?.Dispose();
         _context?.Dispose();
-        (_nystrom, _acc, _context) = (null, null, null);
+        (_resources, _nystrom, _acc, _context) = (null, null, null, null);
     }
 
     private (Accelerator Acc, IlgpuNystrom Nystrom) Cuda

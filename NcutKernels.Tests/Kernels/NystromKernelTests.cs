@@ -3,9 +3,10 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
-using NcutKernels.Backends;
-using NcutKernels.Kernels;
 using NUnit.Framework;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Kernels;
 
 namespace NcutKernels.Tests.Kernels;
 
@@ -15,6 +16,7 @@ public class NystromKernelTests
 {
     private Context _context = null!;
     private Accelerator _acc = null!;
+    private IlgpuResources _resources = null!;
     private IlgpuNystrom _nystrom = null!;
 
     [OneTimeSetUp]
@@ -23,13 +25,13 @@ public class NystromKernelTests
         // As ComputeDevice's IlgpuCpu: 32-wide warps, 8 warps per group.
         _context = Context.Create(b => b.CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms().Optimize(OptimizationLevel.O1));
         _acc = _context.GetCPUDevice(0).CreateCPUAccelerator(_context, CPUAcceleratorMode.Parallel);
-        _nystrom = new IlgpuNystrom(_acc);
+        _nystrom = new IlgpuNystrom(_resources = new IlgpuResources(_acc));
     }
 
     [OneTimeTearDown]
     public void TearDown()
     {
-        _nystrom.Dispose();
+        _resources.Dispose();
         _acc.Dispose();
         _context.Dispose();
     }

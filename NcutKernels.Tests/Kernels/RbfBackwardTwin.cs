@@ -28,7 +28,7 @@ internal static class RbfBackwardTwin
         var u = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng) / Math.Sqrt(n)).ToArray();
         var y = Enumerable.Range(0, n * k).Select(_ => TestData.Gaussian(rng)).ToArray();
         var expected = new double[n * d];
-        NcutKernels.Solvers.NcutBackward.AccumulateRbf(xd, w, degrees, y, u, sigma, n, d, k, expected);
+        NcutKernels.Backends.Managed.NcutBackward.AccumulateRbf(xd, w, degrees, y, u, sigma, n, d, k, expected);
         var actual = Enumerable.Repeat(1.0, n * d).ToArray(); // the backend accumulates (+=)
         using (var xm = DeviceMatrix<float>.Upload(device, x, n, d))
         using (var wm = DeviceMatrix<float>.Upload(device, w.Select(v => (float)v).ToArray(), n, n))

@@ -1,8 +1,8 @@
 // BlockLanczosTests: the device-output entry (eigenvectors left on the device) against the host-output one and against MathNet's dense EVD.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Solvers;
 
@@ -64,7 +64,7 @@ public class BlockLanczosTests
                 z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
                 raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
             }
-            double norm = Math.Sqrt(NcutKernels.Backends.SimdMath.Dot<double>(raw, raw));
+            double norm = Math.Sqrt(NcutKernels.Backends.Managed.SimdMath.Dot<double>(raw, raw));
             for (int i = 0; i < n; i++)
                 expected[r * n + i] = raw[i] / norm;
         }

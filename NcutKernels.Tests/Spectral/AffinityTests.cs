@@ -1,7 +1,8 @@
 // AffinityTests: affinity and normalization on every backend against a direct float64 computation.
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,10 +1,11 @@
 // ChannelTracerTests: planted channels rank first, per-cluster gradients against finite differences, both backends, bad input.
+using NUnit.Framework;
 using NcutKernels.Autodiff;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 using NcutKernels.Tests.Autodiff;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,10 +1,11 @@
 // FarClusterTests: float32 clusters far apart relative to σ (tight blobs at 0 and ±1000, σ = 1) match the float64 definition, forward and gradient, on both backends.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
 using NcutKernels.Autodiff;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

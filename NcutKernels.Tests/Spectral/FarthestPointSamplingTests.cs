@@ -1,6 +1,7 @@
 // FarthestPointSamplingTests: the pruned greedy walk against a plain brute-force walk (ties included), and the seeded sample's contract.
-using NcutKernels.Spectral;
 using NUnit.Framework;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests.Spectral;
 
@@ -38,7 +39,7 @@ public class FarthestPointSamplingTests
     {
         // ties: coordinates in {0, 1, 2}, so many rows coincide and many distances are equal
         var y = TestData.Sequence(rows * d, rows + d, rng => ties ? rng.Next(3) : TestData.Gaussian(rng) + (rng.Next(4) == 0 ? 5 : 0));
-        Assert.That(FarthestPointSampling.Greedy(y, rows, d, count), Is.EqualTo(BruteForce(y, rows, d, count)));
+        Assert.That(FarthestPointWalk.Greedy(y, rows, d, count), Is.EqualTo(BruteForce(y, rows, d, count)));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 // FeatureScaleTests: the exponent of the power-of-two rescale (safe range, unit range, subnormals), its exactness, σ's units and the σ limit, and the fused finiteness + max|x| scan.
-using NcutKernels.Spectral;
 using NUnit.Framework;
+using NcutKernels.Core;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests.Spectral;
 
@@ -107,11 +108,11 @@ public class FeatureScaleTests
         for (int i = 0; i < length; i++)
             x[i] = (i % 7 - 3) * 0.5f;
         x[1_500_000] = -9.5f;
-        Assert.That(FeatureChecks.Scan<float>(x), Is.EqualTo((-1L, 9.5f)));
+        Assert.That(FiniteScan.Scan<float>(x), Is.EqualTo((-1L, 9.5f)));
         x[2_000_001] = float.NaN;
         x[2_000_003] = float.PositiveInfinity;
-        Assert.That(FeatureChecks.Scan<float>(x).FirstNonFinite, Is.EqualTo(2_000_001L));
-        Assert.That(FeatureChecks.FirstNonFinite<float>(x), Is.EqualTo(2_000_001L));
+        Assert.That(FiniteScan.Scan<float>(x).FirstNonFinite, Is.EqualTo(2_000_001L));
+        Assert.That(FiniteScan.FirstNonFinite<float>(x), Is.EqualTo(2_000_001L));
         var e = Assert.Throws<ArgumentException>(() => FeatureScale.Of<float>(x, 1000, "x"))!;
         Assert.That(e.Message, Does.Contain("NaN").And.Contain("row 2000, column 1"));
     }

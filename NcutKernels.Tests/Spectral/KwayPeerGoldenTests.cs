@@ -15,16 +15,7 @@ namespace NcutKernels.Tests.Spectral;
 [TestFixture]
 public class KwayPeerGoldenTests
 {
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string peer = Path.Combine(dir.FullName, "ReferenceData", "peer");
-            if (Directory.Exists(peer))
-                return peer;
-        }
-        throw new AssertionException($"ReferenceData/peer not found in {AppContext.BaseDirectory} or any folder above it.");
-    }
+    private static string Folder() => RepositoryFolders.Find("ReferenceData/peer");
 
     private static double[,] Load(params string[] parts) => Npy.Read(Path.Combine([Folder(), .. parts]) + ".npy").ToMatrix<double>();
 

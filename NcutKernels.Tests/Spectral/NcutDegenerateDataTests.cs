@@ -1,8 +1,9 @@
 // NcutDegenerateDataTests: constant graphs, repeated points, zero columns and zero variance give an orthonormal basis and eigenvalues in [−1, 1].
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

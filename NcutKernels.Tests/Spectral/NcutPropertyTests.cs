@@ -1,7 +1,8 @@
 // NcutPropertyTests: λ1 = 1 with u1 ∝ √d, repeated eigenvalues of disconnected graphs, determinism, sign convention.
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

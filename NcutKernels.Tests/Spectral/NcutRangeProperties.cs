@@ -7,6 +7,7 @@ using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 using NUnit.Framework;
 using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
+using NcutKernels.Core;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,8 +1,9 @@
 // NcutScaleInvarianceTests: c·X (σ scaled with it) gives the embedding of X, from the subnormals to the edge of overflow, in float32 and float64.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

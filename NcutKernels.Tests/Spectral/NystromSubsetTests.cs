@@ -1,8 +1,9 @@
 // NystromSubsetTests: the classic extension over a landmark subset when eigenvalues are small, the fallback to every landmark, output signs kept across transforms, and the accuracy check.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

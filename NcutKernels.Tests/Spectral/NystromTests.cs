@@ -1,8 +1,9 @@
 // NystromTests: NystromNcut: the exact path below the threshold, accuracy against exact Ncut on clustered data (subspace angle, k-way NMI), the classic extension at the landmarks, determinism, chunking, out-of-sample Transform, the ILGPU device path and bad input.
 using MathNet.Numerics.LinearAlgebra;
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,8 +1,9 @@
 // PeerGoldenTests: σ rule, affinity degrees and float64 eigenpairs against goldens made by ncut_pytorch itself (ReferenceData/peer).
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.IO;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 
@@ -20,16 +21,7 @@ public class PeerGoldenTests
     private const int K = 6;
     private const double DiagonalShift = 1e-8, Tolerance = 1e-12;
 
-    private static string CaseDirectory(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string peer = Path.Combine(dir.FullName, "ReferenceData", "peer");
-            if (Directory.Exists(peer))
-                return Path.Combine(peer, name);
-        }
-        throw new AssertionException($"ReferenceData/peer not found in {AppContext.BaseDirectory} or any folder above it.");
-    }
+    private static string CaseDirectory(string name) => Path.Combine(RepositoryFolders.Find("ReferenceData/peer"), name);
 
     private static double[,] Load(string name, string file) => Npy.Read(Path.Combine(CaseDirectory(name), file + ".npy")).ToMatrix<double>();
 

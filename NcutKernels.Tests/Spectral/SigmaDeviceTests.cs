@@ -1,9 +1,12 @@
 // SigmaDeviceTests: the σ rule's float64 kernels (ILGPU CPU accelerator) against the host path, batched row sums, their exp, degenerate and bad input.
+using NUnit.Framework;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

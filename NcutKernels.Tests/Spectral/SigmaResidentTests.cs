@@ -1,8 +1,9 @@
 // SigmaResidentTests: the σ rule on device-resident features (managed CPU and ILGPU CPU devices) against the host rule, bit for bit; its subset seam, options and bad input.
 using System.Numerics;
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,6 +1,9 @@
 // SigmaSearchTests: the σ search evaluated ahead in batches (any lookahead) takes exactly the one-σ-per-call search's steps.
-using NcutKernels.Spectral;
 using NUnit.Framework;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests.Spectral;
 

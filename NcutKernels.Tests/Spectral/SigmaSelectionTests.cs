@@ -1,6 +1,7 @@
 // SigmaSelectionTests: the degree-quantile σ rule against an independent float64 recomputation, its quantile, and determinism.
-using NcutKernels.Spectral;
 using NUnit.Framework;
+using NcutKernels.Core;
+using NcutKernels.Spectral;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -1,11 +1,12 @@
 // TinySigmaTests: σ → 0 gives the identity graph and a zero gradient where the precision holds 1/(2σ²), and a clear refusal below; no NaN/Inf ever leaves Ncut.
+using NUnit.Framework;
 using NcutKernels.Autodiff;
 using NcutKernels.Cli;
+using NcutKernels.Core;
 using NcutKernels.IO;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

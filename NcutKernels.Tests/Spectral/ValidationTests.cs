@@ -1,7 +1,8 @@
 // ValidationTests: bad inputs, bad options and disposed objects give clear exceptions naming the parameter.
+using NUnit.Framework;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
-using NUnit.Framework;
 
 namespace NcutKernels.Tests.Spectral;
 

@@ -6,7 +6,7 @@ namespace NcutKernels.Autodiff;
 
 /// <summary>
 /// Reverse-mode automatic differentiation by an explicit tape. Operations on <see cref="Variable{T}"/>s
-/// (see <see cref="Ops.TapeOps"/> and <c>Ncut.FitTransform(Variable)</c>) append entries; <see cref="Backward"/>
+/// (for instance <c>TapeOps</c> and <c>Ncut.FitTransform(Variable)</c>) append entries; <see cref="Backward"/>
 /// seeds d loss / d loss = 1 and walks the entries in reverse, each rule adding (+=) into its inputs'
 /// gradients. The tape owns every value it created and frees them on <see cref="Dispose"/>.
 /// </summary>

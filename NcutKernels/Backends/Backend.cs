@@ -1,7 +1,8 @@
 // Backend: the primitive operations every algorithm (affinity, normalization, Lanczos) is written against.
 using System.Numerics;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
 namespace NcutKernels.Backends;
 
@@ -86,7 +87,7 @@ internal abstract partial class Backend
     protected abstract void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// The fused backward of RBF affinity → normalization (docs/MATH.md; <see cref="Solvers.NcutBackward"/>): from the eigen
+    /// The fused backward of RBF affinity → normalization (docs/MATH.md; <see cref="NcutBackward"/>): from the eigen
     /// adjoint M̄ = ½(Y·Uᵀ + U·Yᵀ), accumulates (+=) into gx (n×d, float64) the gradient with respect to the features,
     /// X̄ += −(1/σ²)·(diag(S·1) − S)·X, S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij, without forming W̄ or M̄.
     /// x (n×d) the features, w (n×n) their RBF affinity, degrees d = W·1, y and u n×k row-major float64, σ the affinity's.
@@ -106,7 +107,7 @@ internal abstract partial class Backend
     /// Greedy farthest-point sampling of the rows of <paramref name="points"/> (rows×p, row-major; p ≤ 8 in practice, any p
     /// allowed): the walk starts at row 0; each step picks the row whose squared Euclidean distance to its nearest picked
     /// row is largest, ties to the lowest row index, never a row twice. Returns <paramref name="count"/> (≥ 1) row indices in
-    /// pick order; count ≥ rows returns every row, 0..rows−1 in order. The managed backend equals <see cref="FarthestPointSampling.Greedy"/>
+    /// pick order; count ≥ rows returns every row, 0..rows−1 in order. The managed backend equals <see cref="FarthestPointWalk.Greedy"/>
     /// (float64 distances); the ILGPU kernel compares float32 distances, so its picks may differ where two rows nearly tie.
     /// </summary>
     public int[] FarthestPointSample<T>(Block<T> points, int count) where T : unmanaged, IFloatingPointIeee754<T>
@@ -123,7 +124,7 @@ internal abstract partial class Backend
     /// rows of <paramref name="anchors"/> (a×d) with the smallest squared distance ‖x_i − a_j‖² (ties to the lower anchor
     /// index), w_ij = exp(−‖x_i − a_j‖²/(2σ²)), and output_i (= , n×k) = Σ_{j∈N_i} w_ij·values_j / denom_i, values a×k, with
     /// denom_i = Σ_{j∈N_i} anchorDegrees_j when <paramref name="anchorDegrees"/> (length a) is given (ncut_pytorch's rule),
-    /// else max(Σ_{j∈N_i} w_ij, <see cref="NearestPropagation.WeightFloor"/>) (renormalized weights).
+    /// else max(Σ_{j∈N_i} w_ij, <see cref="AffinityMath.WeightFloor"/>) (renormalized weights).
     /// 1 ≤ neighbours ≤ a, σ &gt; 0. Rows are independent: the result for a row does not depend on the other rows given.
     /// <paramref name="precision"/>: the distances' products on CUDA (ignored elsewhere).
     /// </summary>
@@ -139,9 +140,27 @@ internal abstract partial class Backend
         Block<T> output, DistancePrecision precision) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
+    /// The classic Nyström extension's sums: output_i (=, rows×c) = (1/a)·Σ_j exp(−‖x_i − anchor_j‖²/(2σ²))·values_j over every
+    /// row of <paramref name="anchors"/> (a×d), values a×c — what <see cref="PropagateNearest{T}"/> gives with every anchor a
+    /// neighbour of degree 1, as a primitive of its own (one fused pass over the anchors on CUDA, no neighbour selection).
+    /// σ &gt; 0; rows are independent. <paramref name="precision"/>: the distances' products on CUDA (ignored elsewhere).
+    /// </summary>
+    public void RbfWeightedMeans<T>(Block<T> x, Block<T> anchors, Block<T> values, double sigma, Block<T> output,
+        DistancePrecision precision = DistancePrecision.Tf32x3) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var entry = Enter();
+        CheckPropagation(x, anchors, values, null, sigma, anchors.Rows, output);
+        RbfWeightedMeansCore(x, anchors, values, sigma, output, precision);
+    }
+
+    /// <inheritdoc cref="RbfWeightedMeans{T}"/>
+    protected abstract void RbfWeightedMeansCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double sigma, Block<T> output,
+        DistancePrecision precision) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
     /// The classic Nyström extension's last step on propagated sums (rows×(k+1): Σ_j w·v_j in the first k columns, Σ_j w in
     /// the last, each divided by <paramref name="count"/>): output[r, c] (=, rows×k) = sums[r, c]·count/√(count·sums[r, k]),
-    /// or 0 where count·sums[r, k] ≤ <see cref="NearestPropagation.WeightFloor"/>.
+    /// or 0 where count·sums[r, k] ≤ <see cref="AffinityMath.WeightFloor"/>.
     /// </summary>
     public void FinishClassic<T>(Block<T> sums, double count, Block<T> output) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -238,7 +257,7 @@ internal abstract partial class Backend
 
     /// <summary>
     /// The σ rule's affinity row sums over xs (m×d, float64) computed on this backend, or null when the backend has no such
-    /// capability and the host computes them (<see cref="Spectral.HostRowSums"/>; the managed CPU backend).
+    /// capability and the host computes them (<see cref="HostRowSums"/>; the managed CPU backend).
     /// </summary>
     public virtual IAffinityRowSums? SigmaRowSums(double[] xs, int m, int d, AffinityKind kind) => null;
 

@@ -52,7 +52,7 @@ internal static class AffinityKernels
         mean[k] = (float)(s / n);
     }
 
-    /// <summary>xc[i, k] = x[i, k] − mean[k] for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    /// <summary>xc[i, k] = x[i, k] − mean[k] for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<c>RowBands</c>).</summary>
     public static void SubtractMeans(Index2D idx, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int d, int row0)
     {
         long o = (long)(row0 + idx.Y) * d + idx.X;
@@ -69,7 +69,7 @@ internal static class AffinityKernels
         sq[i] = s;
     }
 
-    /// <summary>xhat[i, k] = x[i, k] / max(‖x_i‖, floor) for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    /// <summary>xhat[i, k] = x[i, k] / max(‖x_i‖, floor) for rows i = row0 + idx.Y. Index (k, i − row0): launched in row bands (<c>RowBands</c>).</summary>
     public static void NormalizeRows(Index2D idx, ArrayView<float> x, ArrayView<float> sq, ArrayView<float> xhat, int d, int row0, float floor)
     {
         int k = idx.X, i = row0 + idx.Y;

@@ -83,7 +83,7 @@ internal static class NcutBackwardKernels
     /// <summary>
     /// gx[i, c] += −inv·(rowSums[i]·x[i, c] − Σ_sl part[sl, i, c]): X̄ from the row sums of S and the K-split partials of
     /// S·X (x centred, which leaves Σ_j S_ij·(x_i − x_j) unchanged), for rows i = row0 + idx.Y. Index (c, i − row0): launched in
-    /// row bands (<see cref="Backends.RowBands"/>).
+    /// row bands (<c>RowBands</c>).
     /// </summary>
     public static void AccumulateFeatureGradient(Index2D idx, ArrayView<float> x, ArrayView<float> rowSums, ArrayView<float> part, ArrayView<float> gx,
         int n, int d, int slices, int row0, float inv)
@@ -98,8 +98,8 @@ internal static class NcutBackwardKernels
 
     /// <summary>
     /// gx[i, c] += −inv·Σ_j S[i, j]·(x[i, c] − x[j, c]) from the differences themselves (pairs with S_ij = 0 skipped), for x far
-    /// from itself relative to σ (the Solvers/RbfFeatureRows direct path: rowsum·x − S·X would cancel), for rows
-    /// i = row0 + idx.Y. Index (c, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).
+    /// from itself relative to σ (the Backends/Managed/RbfFeatureRows direct path: rowsum·x − S·X would cancel), for rows
+    /// i = row0 + idx.Y. Index (c, i − row0): launched in row bands (<c>RowBands</c>).
     /// </summary>
     public static void AccumulateFeatureGradientDirect(Index2D idx, ArrayView<float> x, ArrayView<float> sMat, ArrayView<float> gx, int n, int d,
         int row0, float inv)

@@ -32,7 +32,7 @@ internal static class NormalizeKernels
     public static void InvSqrt(Index1D i, ArrayView<float> deg, ArrayView<float> s, float floor) =>
         s[i] = 1f / MathF.Sqrt(deg[i] > floor ? deg[i] : floor);
 
-    /// <summary>w[i, j] = w[i, j]·s[i]·s[j] (+ shift on the diagonal), in place, for rows i = row0 + idx.Y. Index (j, i − row0): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    /// <summary>w[i, j] = w[i, j]·s[i]·s[j] (+ shift on the diagonal), in place, for rows i = row0 + idx.Y. Index (j, i − row0): launched in row bands (<c>RowBands</c>).</summary>
     public static void Normalize(Index2D idx, ArrayView<float> w, ArrayView<float> s, int n, int row0, float shift)
     {
         int j = idx.X, i = row0 + idx.Y;

@@ -12,7 +12,7 @@ internal static class RowKernels
 
     /// <summary>
     /// dst[r, c] = src[rows[r], c] for c &lt; cols and r = row0 + idx.Y. Index (c, r − row0) over the grid (cols, count): launched
-    /// in row bands (<see cref="Backends.RowBands"/>).
+    /// in row bands (<c>RowBands</c>).
     /// </summary>
     public static void GatherRows(Index2D idx, ArrayView<float> src, ArrayView<int> rows, ArrayView<float> dst, int cols, int row0)
     {
@@ -20,7 +20,7 @@ internal static class RowKernels
         dst[(long)r * cols + c] = src[(long)rows[r] * cols + c];
     }
 
-    /// <summary>x[r, c] ·= factors[c] for r = row0 + idx.Y. Index (c, r − row0) over the grid (cols, rows): launched in row bands (<see cref="Backends.RowBands"/>).</summary>
+    /// <summary>x[r, c] ·= factors[c] for r = row0 + idx.Y. Index (c, r − row0) over the grid (cols, rows): launched in row bands (<c>RowBands</c>).</summary>
     public static void ScaleColumns(Index2D idx, ArrayView<float> x, ArrayView<float> factors, int cols, int row0)
     {
         long o = (long)(row0 + idx.Y) * cols + idx.X;

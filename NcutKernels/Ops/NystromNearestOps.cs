@@ -2,8 +2,9 @@
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
 namespace NcutKernels.Ops;
 
@@ -135,9 +136,9 @@ internal static class NystromNearestOps
             SimdMath.MultiplyAdd<double>(job.Values.AsSpan(j * k, k), p.W[q], vi);
             denominator += deg is null ? p.W[q] : deg[j];
         }
-        bool floored = deg is null && !(denominator > NearestPropagation.WeightFloor);
+        bool floored = deg is null && !(denominator > AffinityMath.WeightFloor);
         if (floored)
-            denominator = NearestPropagation.WeightFloor;
+            denominator = AffinityMath.WeightFloor;
         SimdMath.Scale<double>(vi, 1 / denominator);
         var vBar = job.VBar.AsSpan(i * k, k);
         double eBar = -SimdMath.Dot<double>(vBar, vi) / denominator, rowH = 0;

@@ -2,8 +2,9 @@
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
 namespace NcutKernels.Ops;
 
@@ -29,9 +30,8 @@ namespace NcutKernels.Ops;
 /// </remarks>
 internal static class NystromOps
 {
-    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (as <see cref="NystromNcut"/> does).</summary>
+    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (as the Nyström fit does).</summary>
     public const double EigenvalueFloor = 1e-12;
-
 
     /// <summary>What the backward needs: σ and the landmark graph's degrees d_j used by the forward.</summary>
     internal sealed record ClassicSaved(double Sigma, double[] Degrees);
@@ -39,7 +39,7 @@ internal static class NystromOps
     /// <summary>
     /// V (n×k) = the classic Nyström extension of (<paramref name="ul"/>, <paramref name="lambda"/>) from the landmarks
     /// <paramref name="xl"/> to the rows of <paramref name="x"/>, computed by the device backend's all-landmark propagation in
-    /// chunks of <paramref name="chunkRows"/> rows (the same arithmetic as <see cref="NystromNcut.FitTransform{T}(T[,])"/>'s).
+    /// chunks of <paramref name="chunkRows"/> rows (the same arithmetic as an untaped Nyström fit).
     /// Recorded as "nystrom-classic" with inputs (x, xl, ul, lambda).
     /// </summary>
     public static Variable<T> Classic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lambda, double sigma, int chunkRows,
@@ -84,7 +84,7 @@ internal static class NystromOps
             {
                 // The sums came divided by m (all-ones degrees): V = (m·Σ w·v)/√(m·Σ w).
                 double total = double.CreateTruncating(part[(long)r * (k + 1) + k]) * m;
-                double scale = total > NearestPropagation.WeightFloor ? m / Math.Sqrt(total) : 0;
+                double scale = total > AffinityMath.WeightFloor ? m / Math.Sqrt(total) : 0;
                 for (int c = 0; c < k; c++)
                     result[(long)(r0 + r) * k + c] = T.CreateTruncating(double.CreateTruncating(part[(long)r * (k + 1) + c]) * scale);
             }
@@ -173,7 +173,7 @@ internal static class NystromOps
             w[j] = Math.Exp(-scale * dist);
             total += w[j];
         }
-        if (!(total > NearestPropagation.WeightFloor))
+        if (!(total > AffinityMath.WeightFloor))
             return; // V_i was set to 0: a constant
         var a = p.A.AsSpan();
         a.Clear();

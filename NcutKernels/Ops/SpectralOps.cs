@@ -2,9 +2,10 @@
 using System.Diagnostics;
 using System.Numerics;
 using NcutKernels.Autodiff;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
-using NcutKernels.Spectral;
 
 namespace NcutKernels.Ops;
 
@@ -112,7 +113,7 @@ internal static class SpectralOps
         var t = new double[n * n];
         if (AffinityMath.UsesDirectDifferences(AffinityKind.Cosine, 0, inv / 2))
         {
-            Backends.ManagedBackend.SquaredDistances(xh, n, d, t);
+            ManagedBackend.SquaredDistances(xh, n, d, t);
             var gap = Array.ConvertAll(squaredNorm, AffinityMath.CosineGap);
             Parallel.For(0, n, i =>
             {
@@ -122,7 +123,7 @@ internal static class SpectralOps
         }
         else
         {
-            Backends.ManagedBackend.Gram(xh, n, d, t);
+            ManagedBackend.Gram(xh, n, d, t);
             Parallel.For(0, n, i =>
             {
                 for (int j = 0; j < n; j++)
@@ -139,7 +140,7 @@ internal static class SpectralOps
                 sMat[i * n + j] = inv * tij * Math.Exp(-tij * tij * inv / 2) * (wb[i * n + j] + wb[j * n + i]);
             }
         });
-        var xhBar = Backends.SimdKernels.SquareTimes(sMat, n, xh, d);
+        var xhBar = SimdKernels.SquareTimes(sMat, n, xh, d);
         Parallel.For(0, n, i =>
         {
             double dot = 0;
@@ -157,7 +158,7 @@ internal static class SpectralOps
     /// </summary>
     private static void ThrowIfNotFinite(double[] gradient, string op, string input)
     {
-        long bad = FeatureChecks.FirstNonFinite<double>(gradient);
+        long bad = FiniteScan.FirstNonFinite<double>(gradient);
         if (bad >= 0)
             throw new ArithmeticException($"The backward of {op} produced a non-finite gradient {gradient[bad]} for {input} at element {bad}.");
     }
@@ -327,7 +328,7 @@ internal static class SpectralOps
         int k = lanczos.EigenvectorCount;
         (double[] theta, T[] vectors, report, double next) = BlockLanczos<T>.SolveWithNext(device, m, k, lanczos.Tolerance, lanczos.Seed, lanczos.MaxBlockProducts, log);
         var lambda = theta.Select(v => T.CreateChecked(v - lanczos.Shift)).ToArray();
-        outputs = [DeviceMatrix<T>.Upload(device, Ncut.ToColumns(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
+        outputs = [DeviceMatrix<T>.Upload(device, EigenColumns.Of(vectors, m.Rows, k)), DeviceMatrix<T>.Upload(device, lambda, 1, k)];
         return new TopKSaved(theta, report.Residuals, next, backward);
     }
 
@@ -339,10 +340,10 @@ internal static class SpectralOps
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
         var m = mv.Host;
-        var (y, report) = saved.Backward(v => Backends.SimdKernels.SquareTimes(m, n, v, k), u, uv.Grad, lv.Grad, n, k);
+        var (y, report) = saved.Backward(v => SimdKernels.SquareTimes(m, n, v, k), u, uv.Grad, lv.Grad, n, k);
         long affinityStart = Stopwatch.GetTimestamp();
-        var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
-        Backends.SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
+        var (a, b) = NcutBackward.AdjointFactors(y, u, n, k);
+        SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());
         saved.Publish(WithTimes(report, affinityStart, start));
         ThrowIfNotFinite(mv.GradForAccumulation(), "top-k-eigen", "M");
     }

@@ -1,6 +1,7 @@
 // TapeOps: the small differentiable operations (matmul, gather, abs, square, scale, multiply, add, sums and means) — each forward beside its backward (+= into input gradients).
 using System.Numerics;
 using NcutKernels.Autodiff;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Ops;
@@ -146,7 +147,7 @@ public static class TapeOps
         var ga = a.GradForAccumulation();
         for (int i = 0; i < ga.Length; i++)
             ga[i] += c * g[i];
-        long bad = Spectral.FeatureChecks.FirstNonFinite<double>(ga);
+        long bad = FiniteScan.FirstNonFinite<double>(ga);
         if (bad >= 0)
             throw new ArithmeticException($"The backward of scale by {c:G6} produced a non-finite gradient {ga[bad]} at row {bad / a.Cols}, " +
                 $"column {bad % a.Cols} (the gradient exceeds float64's range).");

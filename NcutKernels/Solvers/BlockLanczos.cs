@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Solvers;
@@ -425,7 +426,7 @@ internal sealed class BlockLanczos<T> : IDisposable where T : unmanaged, IFloati
                     raw[i] = (z ^ (z >> 31)) * (1.0 / 18446744073709551616.0) - 0.5;
                 }
                 var row = raw.AsSpan(0, n);
-                double norm = Math.Sqrt(Backends.SimdMath.Dot<double>(row, row));
+                double norm = Math.Sqrt(SimdMath.Dot<double>(row, row));
                 var dst = destination.AsSpan(r * n, n);
                 for (int i = 0; i < n; i++)
                     dst[i] = T.CreateChecked(row[i] / norm);

@@ -1,6 +1,7 @@
 // Cholesky: A = L·Lᵀ for a dense symmetric positive definite matrix on the host (float64, left-looking, rows of L in parallel) and the solves with it.
 using System.Runtime.CompilerServices;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
 
 namespace NcutKernels.Solvers;
 
@@ -8,7 +9,7 @@ namespace NcutKernels.Solvers;
 /// Cholesky factorization of a dense symmetric positive definite n×n matrix (float64, row-major) and solves with the factor.
 /// Left-looking by columns: column j needs L's first j columns only, and its n − j − 1 entries below the diagonal are
 /// independent dot products of contiguous row prefixes, computed in parallel (each in a fixed order, so the factor is
-/// deterministic). n³/6 multiply-adds; meant for the few-thousand-square normal equations of <c>Spectral.SubsetExtension</c>.
+/// deterministic). n³/6 multiply-adds; meant for the few-thousand-square normal equations of the Nyström least-squares subset extension.
 /// </summary>
 internal static class Cholesky
 {

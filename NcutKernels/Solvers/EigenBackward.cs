@@ -119,26 +119,6 @@ internal static class EigenBackward
     }
 
     /// <summary>
-    /// Row factors of the symmetric adjoint: M̄ = ½(Y·Uᵀ + U·Yᵀ) has M̄_ij = a_i·b_j with a_i = ½[y_i, u_i] and
-    /// b_j = [u_j, y_j] (rows of length 2k, row-major n×2k).
-    /// </summary>
-    public static (double[] a, double[] b) AdjointFactors(double[] y, double[] u, int n, int k)
-    {
-        int k2 = 2 * k;
-        var a = new double[n * k2];
-        var b = new double[n * k2];
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < k; c++)
-            {
-                a[i * k2 + c] = 0.5 * y[i * k + c];
-                a[i * k2 + k + c] = 0.5 * u[i * k + c];
-                b[i * k2 + c] = u[i * k + c];
-                b[i * k2 + k + c] = y[i * k + c];
-            }
-        return (a, b);
-    }
-
-    /// <summary>
     /// Ξ (n×k), CG iterations, all block products, the largest true relative residual, systems stopped on non-positive
     /// curvature, milliseconds spent in the block products.
     /// </summary>

@@ -1,5 +1,6 @@
 // RbfPairGradient: the RBF pair-gradient identity x̄_j += f·Σ_q S_jq·(x_j − x_q) with S_jq = (ḡ_j + ḡ_q)·W_jq — how a gradient on the row sums of an RBF graph reaches its points (host, float64).
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
 
 namespace NcutKernels.Solvers;
 

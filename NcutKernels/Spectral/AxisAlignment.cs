@@ -1,4 +1,5 @@
 // AxisAlignment: the Yu–Shi (2003) multiclass-spectral-clustering rotation as ncut_pytorch's axis_align computes it (host, float64).
+using NcutKernels.Backends.Managed;
 using NcutKernels.Solvers;
 
 namespace NcutKernels.Spectral;
@@ -16,7 +17,7 @@ internal static class AxisAlignment
     /// <summary>x: m×c unit rows (row-major). Returns R (columns in <see cref="KwayRotation.SortColumns"/> order), iterations and convergence.</summary>
     public static (double[,] rotation, int iterations, bool converged) Fit(double[] x, int m, int c, int maxIterations, double tolerance)
     {
-        var start = FarthestPointSampling.Greedy(x, m, c, c);
+        var start = FarthestPointWalk.Greedy(x, m, c, c);
         var r = new double[c, c];
         for (int j = 0; j < c; j++)
             for (int a = 0; a < c; a++)

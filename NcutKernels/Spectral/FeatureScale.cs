@@ -1,5 +1,7 @@
 // FeatureScale: the exact power-of-two rescale of features outside their precision's safe range, and σ in the user's and the scaled units.
 using System.Numerics;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 
 namespace NcutKernels.Spectral;
 
@@ -56,9 +58,9 @@ internal readonly record struct FeatureScale(int Exponent, double MaxAbs)
     /// </summary>
     public static FeatureScale Of<T>(ReadOnlySpan<T> x, int cols, string paramName) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (bad, maxAbs) = FeatureChecks.Scan(x);
+        var (bad, maxAbs) = FiniteScan.Scan(x);
         if (bad >= 0)
-            throw FeatureChecks.NonFinite(x[(int)bad], bad, cols, paramName);
+            throw FiniteScan.NonFinite(x[(int)bad], bad, cols, paramName);
         return Of(maxAbs);
     }
 
@@ -92,7 +94,7 @@ internal readonly record struct FeatureScale(int Exponent, double MaxAbs)
                     if (normalFactor)
                     {
                         from.CopyTo(to);
-                        Backends.SimdMath.Scale(to, factor);
+                        SimdMath.Scale(to, factor);
                     }
                     else
                         for (int k = 0; k < len; k++)

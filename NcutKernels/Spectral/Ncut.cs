@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 
@@ -176,37 +177,31 @@ public sealed class Ncut
         var features = scaledHost is null ? x : scaledHost;
         double sigma = Options.ScaledSigmaFor(features, rows, cols, _device, scale);
         Sigma = scale.ToUser(sigma, Options.Affinity);
-        double sigmaMs = Lap(sw);
+        double sigmaMs = sw.Lap();
         log?.WriteLine($"ncut: n={rows} d={cols} k={k} affinity={Options.Affinity} σ={Sigma:G6}" +
             (scale.IsIdentity ? "" : $" (features scaled by 2^{-scale.Exponent}: max|x| = {scale.MaxAbs:G3})"));
 
         using var xm = DeviceMatrix<T>.Upload(_device, features, rows, cols);
-        double uploadMs = Lap(sw);
-        using var w = DeviceMatrix<T>.Allocate(_device, rows, rows);
-        using var degrees = DeviceMatrix<T>.Allocate(_device, 1, rows);
-        var be = _device.Backend;
-        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
-        be.Synchronize();
-        double affinityMs = Lap(sw);
-        be.RowSums(w, degrees.All);
-        be.Normalize(w, degrees.All, Options.DiagonalShift);
-        be.Synchronize();
-        double normalizeMs = Lap(sw);
+        double uploadMs = sw.Lap();
+        using var graph = NormalizedGraph<T>.Build(_device, Options, xm.All, sigma);
+        _device.Backend.Synchronize();
+        double affinityMs = sw.Lap();
+        graph.Normalize();
+        _device.Backend.Synchronize();
+        double normalizeMs = sw.Lap();
 
-        var lanczos = Options.Lanczos<T>();
-        var (values, vectors, report) = BlockLanczos<T>.Solve(_device, w, k, lanczos.Tolerance, lanczos.Seed, lanczos.MaxBlockProducts,
-            log is null ? null : log.WriteLine);
-        double eigenMs = Lap(sw);
+        var (values, vectors, report) = graph.Solve(log is null ? null : log.WriteLine);
+        double eigenMs = sw.Lap();
         Report = report;
         log?.WriteLine($"ncut: eigen-solve {report}");
         WarnIfUnresolved<T>(report);
 
-        var eigenvalues = ThrowIfNotFinite(values.Select(v => v - Options.DiagonalShift).ToArray(), "eigenvalue");
-        var result = ToColumns(vectors, rows, k);
+        var eigenvalues = ThrowIfNotFinite(values, "eigenvalue");
+        var result = EigenColumns.Of(vectors, rows, k);
         _lastEigenvectors = ThrowIfNotFinite(ToDouble(result));
         Eigenvalues = eigenvalues;
         _kway.Clear();
-        Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, Lap(sw));
+        Timings = new NcutTimings(sigmaMs, uploadMs, affinityMs, normalizeMs, eigenMs, sw.Lap());
         log?.WriteLine($"ncut: {Timings}");
         return result;
     }
@@ -261,7 +256,7 @@ public sealed class Ncut
     /// <summary>The eigenvectors (n×k), after an <see cref="ArithmeticException"/> naming the first non-finite entry.</summary>
     private static double[,] ThrowIfNotFinite(double[,] u)
     {
-        long bad = FeatureChecks.FirstNonFinite(MemoryMarshal.CreateReadOnlySpan(ref u[0, 0], u.Length));
+        long bad = FiniteScan.FirstNonFinite(MemoryMarshal.CreateReadOnlySpan(ref u[0, 0], u.Length));
         if (bad >= 0)
             throw new ArithmeticException($"Ncut produced a non-finite eigenvector entry {u[bad / u.GetLength(1), bad % u.GetLength(1)]} " +
                 $"at row {bad / u.GetLength(1)}, vector {bad % u.GetLength(1)}; the result is not returned.");
@@ -278,26 +273,4 @@ public sealed class Ncut
         return r;
     }
 
-    /// <summary>k×n row-major eigenvectors → n×k columns, each flipped so that its sum is ≥ 0.</summary>
-    internal static T[,] ToColumns<T>(T[] vectors, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var result = new T[n, k];
-        for (int j = 0; j < k; j++)
-        {
-            double sum = 0;
-            for (int i = 0; i < n; i++)
-                sum += double.CreateChecked(vectors[(long)j * n + i]);
-            T sign = sum < 0 ? -T.One : T.One;
-            for (int i = 0; i < n; i++)
-                result[i, j] = sign * vectors[(long)j * n + i];
-        }
-        return result;
-    }
-
-    private static double Lap(Stopwatch sw)
-    {
-        double ms = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
-        return ms;
-    }
 }

@@ -1,4 +1,6 @@
 // NcutOptions: the settings of an Ncut embedding, validated in one place.
+using NcutKernels.Core;
+
 namespace NcutKernels.Spectral;
 
 /// <summary>Settings of <see cref="Ncut"/>. Validated when the <see cref="Ncut"/> is constructed.</summary>

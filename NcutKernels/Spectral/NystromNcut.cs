@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 
@@ -35,8 +36,9 @@ namespace NcutKernels.Spectral;
 public sealed partial class NystromNcut
 {
     private readonly ComputeDevice _device;
-    private Landmarks? _fit;
-    private Propagator? _propagator;
+    private NystromFit? _fit;
+    private readonly PropagationMethod _method;
+    private PropagationPlan? _propagator;
 
     /// <summary>Creates a Nyström embedding with <paramref name="options"/> (embedding settings) and <paramref name="nystrom"/> (sampling and propagation); defaults when null.</summary>
     public NystromNcut(ComputeDevice device, NcutOptions? options = null, NystromOptions? nystrom = null)
@@ -54,6 +56,7 @@ public sealed partial class NystromNcut
         if (Nystrom.AccuracyCheckRows > 0 && Options.Affinity != AffinityKind.Rbf)
             throw new ArgumentException($"NystromOptions.AccuracyCheckRows compares with the classic extension, which needs the RBF affinity, got {Options.Affinity}.",
                 nameof(nystrom));
+        _method = PropagationMethod.For(Propagation, device, Options, Nystrom);
     }
 
     /// <summary>The embedding settings.</summary>
@@ -93,6 +96,13 @@ public sealed partial class NystromNcut
 
     /// <summary>How many anchors each point's row sums over; 0 until the propagation is prepared.</summary>
     public int PropagationNeighbours => _propagator?.Neighbours ?? 0;
+
+    /// <summary>
+    /// The largest relative residual, over the landmarks, of the least-squares subset extension in use
+    /// (<see cref="NystromOptions.ClassicLandmarks"/>): 0 when the classic extension sums over every landmark (it reproduces the
+    /// landmark embedding exactly), NaN for the nearest-anchor propagations and before the propagation is prepared.
+    /// </summary>
+    public double SubsetResidual => _propagator?.Residual ?? double.NaN;
 
     /// <summary>Diagnostics of the last eigen-solve (of the landmark graph, or of all points on the exact path).</summary>
     public LanczosReport? Report { get; private set; }
@@ -201,7 +211,7 @@ public sealed partial class NystromNcut
         var sw = Stopwatch.StartNew();
         int m = LandmarkCount(x.Rows);
         var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(x.Rows, m, Options.Seed)
+            ? UniformSampling.Draw(x.Rows, m, Options.Seed)
             : FarthestPointSampling.Sample(_device, x, m, Options.Seed);
         Array.Sort(indices);
         double chooseMs = sw.Elapsed.TotalMilliseconds;
@@ -215,7 +225,7 @@ public sealed partial class NystromNcut
             landmarks.Dispose();
             throw;
         }
-        double samplingMs = Lap(sw);
+        double samplingMs = sw.Lap();
         Options.Log?.WriteLine($"nystrom: landmarks chosen in {chooseMs:F1} ms, gathered on the device in {samplingMs - chooseMs:F1} ms");
         FitLandmarks(indices, null, landmarks, x.Rows, x.Cols, samplingMs, scale);
     }
@@ -238,7 +248,7 @@ public sealed partial class NystromNcut
             return;
         var value = new T[1];
         x.Storage.Download(value, bad);
-        throw FeatureChecks.NonFinite(value[0], bad, x.Cols, nameof(x));
+        throw FiniteScan.NonFinite(value[0], bad, x.Cols, nameof(x));
     }
 
     private static ReadOnlySpan<T> Span<T>(T[,] x)
@@ -291,7 +301,7 @@ public sealed partial class NystromNcut
         Report = ncut.Report;
         var t = ncut.Timings!;
         Timings = new NystromTimings(0, t.SigmaMs, t.TotalMs - t.SigmaMs, 0, 0);
-        _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.ToArray() : scale.Apply(x), Widen(Span(u)), null,
+        _fit = new NystromFit(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.ToArray() : scale.Apply(x), HostArrays.Widen(Span(u)), null,
             ncut.Eigenvalues, scale.ToScaled(ncut.Sigma, Options.Affinity), Enumerable.Repeat(1.0, u.GetLength(1)).ToArray(), scale);
         return u;
     }
@@ -312,7 +322,7 @@ public sealed partial class NystromNcut
             for (int r = 0; r < m; r++)
                 x.Slice((int)((long)indices[r] * cols), cols).CopyTo(features.AsSpan(r * cols, cols));
             var landmarks = features.AsSpan(0, m * cols);
-            FitLandmarks(indices, features, DeviceMatrix<T>.Upload(_device, landmarks, m, cols), rows, cols, Lap(sw), scale);
+            FitLandmarks(indices, features, DeviceMatrix<T>.Upload(_device, landmarks, m, cols), rows, cols, sw.Lap(), scale);
         }
         finally
         {
@@ -328,7 +338,7 @@ public sealed partial class NystromNcut
     private void FitLandmarks<T>(int[] indices, T[]? host, DeviceMatrix<T> features, int rows, int cols, double samplingMs, FeatureScale scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var resident = new Resident<T>(features, null, null);
+        var resident = new NystromResident<T>(features, null, null);
         _resident = resident;
         int k = Options.EigenvectorCount, m = indices.Length;
         var log = Options.Log;
@@ -341,15 +351,15 @@ public sealed partial class NystromNcut
             using var unit = CosineUnitRows(features, scale);
             double sigma = host is null ? LandmarkSigma(unit ?? features, unit is null ? scale : FeatureScale.For(scale, Options.Affinity))
                 : LandmarkSigma<T>(host.AsSpan(0, m * cols), m, cols, scale);
-            sigmaMs = Lap(sw);
+            sigmaMs = sw.Lap();
             log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={k} affinity={Options.Affinity} σ={scale.ToUser(sigma, Options.Affinity):G6}" +
                 (scale.IsIdentity ? "" : $" (features scaled by 2^{-scale.Exponent}: max|x| = {scale.MaxAbs:G3})"));
-            var (eigenvalues, degrees, subset) = LandmarkNcut(resident, unit ?? features, sigma, rows);
-            landmarkMs = Lap(sw);
-            var fit = new Landmarks(rows, cols, indices, null, null, degrees, eigenvalues, sigma, null, scale);
-            _propagator = Prepare(fit, resident, subset);
+            var (eigenvalues, degrees, capture) = LandmarkNcut(resident, unit ?? features, sigma, rows);
+            landmarkMs = sw.Lap();
+            var fit = new NystromFit(rows, cols, indices, null, null, degrees, eigenvalues, sigma, null, scale);
+            _propagator = _method.Prepare(fit, resident, capture);
             _fit = fit;
-            anchorsMs = Lap(sw);
+            anchorsMs = sw.Lap();
         }
         catch
         {
@@ -361,20 +371,6 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: {Timings}");
     }
 
-    /// <summary>
-    /// Chooses what the propagation needs from the fitted landmarks (see <see cref="NystromPropagation"/>) and leaves its anchors
-    /// and values on the device (<see cref="Resident{T}.SetPropagation"/>). <paramref name="subset"/> (owned from here on): what
-    /// the classic extension's least-squares subset fit needs, when the fit computed it.
-    /// </summary>
-    private Propagator Prepare<T>(Landmarks fit, Resident<T> resident, SubsetInputs<T>? subset = null) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Propagation == NystromPropagation.Classic)
-            return PrepareClassic(fit, resident, subset);
-        subset?.Dispose();
-        return PrepareNearest(fit, resident);
-    }
-
-
     private void CheckType<T>() where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -382,55 +378,4 @@ public sealed partial class NystromNcut
         _device.ThrowIfUnsupported<T>(nameof(NystromNcut));
     }
 
-    private static double[] Widen<T>(ReadOnlySpan<T> a) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = new double[a.Length];
-        for (int i = 0; i < a.Length; i++)
-            r[i] = double.CreateTruncating(a[i]);
-        return r;
-    }
-
-    private static T[] Narrow<T>(double[] a) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (a is T[] same)
-            return same;
-        var r = new T[a.Length];
-        for (int i = 0; i < r.Length; i++)
-            r[i] = T.CreateTruncating(a[i]);
-        return r;
-    }
-
-    /// <summary>Features kept in the fit's element type (float[] or double[]) as T[]: the array itself when the types match, else converted.</summary>
-    private static T[] As<T>(Array a) where T : unmanaged, IFloatingPointIeee754<T> => a switch
-    {
-        T[] same => same,
-        double[] wide => Narrow<T>(wide),
-        float[] narrow => Array.ConvertAll(narrow, T.CreateTruncating),
-        _ => throw new InvalidOperationException($"Unexpected feature array {a.GetType()}."),
-    };
-
-    private static double Lap(Stopwatch sw)
-    {
-        double ms = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
-        return ms;
-    }
-
-    /// <summary>
-    /// What a fit keeps on the host (row-major): the fitted points n, the landmarks' rows of x, their features (m×d, in the input's
-    /// element type: float[] or double[] — no float64 copy of 10⁷ values; float64 after a differentiable fit, the tape's host copy;
-    /// null on the Nyström path, where only the device holds them: <see cref="Resident{T}"/>), eigenvectors (m×k, float64, signs
-    /// applied; null on the Nyström path, likewise), graph degrees (null on the exact path), eigenvalues, σ (float64), and the
-    /// sign of each output column, decided from the fit's own output rows (null until then).
-    /// </summary>
-    private sealed record Landmarks(int Points, int Cols, int[] Indices, Array? Features, double[]? Vectors, double[]? Degrees, double[] Eigenvalues, double Sigma,
-        double[]? OutputSigns = null, FeatureScale Scale = default);
-
-    /// <summary>
-    /// The propagation's settings: anchor positions among the landmarks, anchor degrees (null: renormalized; all ones for the
-    /// classic extension), bandwidth, neighbour count (every anchor for the classic extension), and the classic extension's
-    /// residual over the landmarks (0 over every landmark; NaN for the nearest-anchor propagations). Its anchors and values
-    /// live on the device (<see cref="Resident{T}"/>).
-    /// </summary>
-    private sealed record Propagator(int[] Rows, double[]? Degrees, double Sigma, int Neighbours, bool Classic, double Residual);
 }

@@ -50,7 +50,7 @@ public sealed partial class NystromNcut
             Report = exact.Report;
             _landmarkNcut = exact;
             Timings = new NystromTimings(0, 0, sw0.Elapsed.TotalMilliseconds, 0, 0);
-            _fit = new Landmarks(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.Host : scale.Apply<double>(x.Host), u.Host, null,
+            _fit = new NystromFit(rows, cols, Enumerable.Range(0, rows).ToArray(), scale.IsIdentity ? x.Host : scale.Apply<double>(x.Host), u.Host, null,
                 exact.Eigenvalues, scale.ToScaled(exact.Sigma, Options.Affinity), Enumerable.Repeat(1.0, u.Cols).ToArray(), scale);
             return (u, lambda);
         }
@@ -66,24 +66,22 @@ public sealed partial class NystromNcut
         var indices = SampleLandmarks(span, rows, cols);
         int m = indices.Length;
         var xl = tape.GatherRows(x, indices);
-        double samplingMs = Lap(sw);
+        double samplingMs = sw.Lap();
         log?.WriteLine($"nystrom: {m} landmarks of {rows} ({Nystrom.Sampling} sampling) in {samplingMs:F1} ms");
 
         var features = xl.ToArray();
         double sigma = LandmarkSigma(MemoryMarshal.CreateReadOnlySpan(ref features[0, 0], features.Length), m, cols, scale);
-        double sigmaMs = Lap(sw);
+        double sigmaMs = sw.Lap();
         log?.WriteLine($"nystrom: landmark ncut m={m} d={cols} k={Options.EigenvectorCount} affinity={Options.Affinity} σ={scale.ToUser(sigma, Options.Affinity):G6} (recorded)");
 
         var landmark = new Ncut(_device, Options with { Sigma = sigma, Quantile = null });
         var (ul, lam) = landmark.FitTransform(xl);
         Report = landmark.Report;
         _landmarkNcut = landmark;
-        double landmarkMs = Lap(sw);
+        double landmarkMs = sw.Lap();
 
-        var v = Propagation == NystromPropagation.Classic
-            ? PropagateClassic(tape, x, xl, ul, lam, sigma)
-            : PropagateNearest(tape, x, xl, ul);
-        _fit = new Landmarks(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma, null, scale);
+        var v = _method.Record(tape, x, xl, ul, lam, sigma);
+        _fit = new NystromFit(rows, cols, indices, xl.Host, ul.Host, null, landmark.Eigenvalues, sigma, null, scale);
         // Column signs from the recorded output's own rows (a constant ±1 diagonal, recorded, so the gradient follows them).
         var signs = FixSigns(HostColumnSums<double>(v.Host, v.Cols));
         if (signs.Any(s => s < 0))
@@ -93,7 +91,7 @@ public sealed partial class NystromNcut
                 flip[c, c] = T.CreateTruncating(signs[c]);
             v = tape.MatMul(v, tape.Constant(flip));
         }
-        double propagationMs = Lap(sw);
+        double propagationMs = sw.Lap();
         Timings = new NystromTimings(samplingMs, sigmaMs, landmarkMs, 0, propagationMs);
         log?.WriteLine($"nystrom: {Timings} (recorded)");
         return (v, lam);

@@ -13,7 +13,7 @@ public sealed partial class NystromNcut
     {
         int m = LandmarkCount(rows);
         var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSample(rows, m, Options.Seed)
+            ? UniformSampling.Draw(rows, m, Options.Seed)
             : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
         Array.Sort(indices);
         return indices;
@@ -32,74 +32,48 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>
-    /// m distinct rows of n, uniformly at random from <paramref name="seed"/>: the first m steps of a Fisher–Yates shuffle of
-    /// 0..n−1, with only the displaced entries stored (O(m) memory and time, not O(n)).
-    /// </summary>
-    private static int[] UniformSample(int n, int m, int seed)
-    {
-        var random = new Random(seed);
-        var displaced = new Dictionary<int, int>(m);
-        var rows = new int[m];
-        for (int i = 0; i < m; i++)
-        {
-            int j = random.Next(i, n);
-            int atI = displaced.GetValueOrDefault(i, i);
-            rows[i] = displaced.GetValueOrDefault(j, j);
-            displaced[j] = atI;
-        }
-        return rows;
-    }
-
-    /// <summary>
     /// Exact Ncut on the landmark rows <paramref name="xm"/> (the resident features; for cosine, their unit-scaled copy) through
     /// the device (as <see cref="Ncut"/>): returns the eigenvalues, the
     /// landmark graph's degrees and, when the classic extension of a fit on n = <paramref name="points"/> may run over a landmark
     /// subset, what its least-squares fit needs (the caller owns it); the eigenvectors stay on the device
-    /// (<see cref="Resident{T}.SetVectors"/>), each with the sign that makes its sum over the landmarks ≥ 0.
+    /// (<see cref="NystromResident{T}.SetVectors"/>), each with the sign that makes its sum over the landmarks ≥ 0.
     /// </summary>
-    private (double[] eigenvalues, double[] degrees, SubsetInputs<T>? subset) LandmarkNcut<T>(Resident<T> resident, DeviceMatrix<T> xm, double sigma, int points)
+    private (double[] eigenvalues, double[] degrees, LandmarkCapture<T>? capture) LandmarkNcut<T>(NystromResident<T> resident, DeviceMatrix<T> xm, double sigma, int points)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = Options.EigenvectorCount;
-        var be = _device.Backend;
         var sw = Stopwatch.StartNew();
-        int m = xm.Rows;
-        using var w = DeviceMatrix<T>.Allocate(_device, m, m);
-        using var degrees = DeviceMatrix<T>.Allocate(_device, 1, m);
-        be.Affinity(xm.All, w, Options.Affinity, 1 / (2 * sigma * sigma));
-        be.RowSums(w, degrees.All);
-        var d = new T[m];
-        degrees.Download(d);
-        // The classic extension over a landmark subset fits its weights to these raw affinity rows: kept before normalizing.
-        var sizes = SubsetSizes(points, m);
-        var subsetRows = sizes.Length > 0 ? SubsetAffinityRows(w, sizes[^1]) : null;
+        using var graph = NormalizedGraph<T>.Build(_device, Options, xm.All, sigma);
+        var d = new T[xm.Rows];
+        graph.Degrees.Download(d);
+        var degrees = HostArrays.Widen<T>(d);
+        // What the propagation method takes from the raw affinity (the classic extension's subset rows) is kept before normalizing.
+        var capture = _method.Capture(graph.Matrix, points);
         try
         {
-            var eigenvalues = LandmarkEigen(resident, w, degrees, sw);
-            var wide = Widen<T>(d);
-            var (vectors, signs) = (resident.Vectors!, resident.Signs!);
-            return (eigenvalues, wide, subsetRows is null ? null : new SubsetInputs<T>(subsetRows, ClassicTargets(w, vectors, signs, eigenvalues, wide)));
+            var eigenvalues = LandmarkEigen(resident, graph, sw);
+            capture?.Complete(graph.Matrix, resident.Vectors!, resident.Signs!, eigenvalues, degrees);
+            return (eigenvalues, degrees, capture);
         }
         catch
         {
-            subsetRows?.Dispose();
+            capture?.Dispose();
             throw;
         }
     }
 
-    /// <summary>Normalizes the landmark affinity in place and solves for its top-k eigenpairs (<see cref="LandmarkNcut"/>): returns the eigenvalues.</summary>
-    private double[] LandmarkEigen<T>(Resident<T> resident, DeviceMatrix<T> w, DeviceMatrix<T> degrees, Stopwatch sw)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Normalizes the landmark graph and solves for its top-k eigenpairs (<see cref="LandmarkNcut"/>): returns the eigenvalues and
+    /// keeps the eigenvectors on the device with the signs that make their sums over the landmarks ≥ 0.
+    /// </summary>
+    private double[] LandmarkEigen<T>(NystromResident<T> resident, NormalizedGraph<T> graph, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = Options.EigenvectorCount, m = w.Rows;
+        int k = Options.EigenvectorCount, m = graph.Matrix.Rows;
         var be = _device.Backend;
-        be.Normalize(w, degrees.All, Options.DiagonalShift);
+        graph.Normalize();
         be.Synchronize();
         var log = Options.Log;
         log?.WriteLine($"nystrom: landmark affinity, degrees and normalization in {sw.Elapsed.TotalMilliseconds:F1} ms");
-        var lanczos = Options.Lanczos<T>();
-        var (values, vectors, report) = BlockLanczos<T>.SolveOnDevice(_device, w, k, lanczos.Tolerance, lanczos.Seed, lanczos.MaxBlockProducts,
-            log is null ? null : log.WriteLine);
+        var (values, vectors, report) = graph.SolveOnDevice(log is null ? null : log.WriteLine);
         try
         {
             using var ones = DeviceMatrix<T>.Upload(_device, Enumerable.Repeat(T.One, m).ToArray(), 1, m);
@@ -115,6 +89,6 @@ public sealed partial class NystromNcut
         log?.WriteLine($"nystrom: landmark eigen-solve {report}");
         if (Reliability.OfEigenSolve("landmark eigen-solve", report, typeof(T) == typeof(float)) is { } warning)
             Options.Warn(warning);
-        return values.Select(v => v - Options.DiagonalShift).ToArray();
+        return values;
     }
 }

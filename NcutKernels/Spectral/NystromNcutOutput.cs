@@ -3,6 +3,9 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
+using NcutKernels.Ops;
 using NcutKernels.Runtime;
 using NcutKernels.Solvers;
 
@@ -59,7 +62,7 @@ public sealed partial class NystromNcut
         if (Nystrom.AccuracyCheckRows == 0)
             return;
         var picks = AccuracyRows(rows, k);
-        var (xr, ur) = (HostRows<T>(x, cols, picks), HostRows<T>(flat, k, picks));
+        var (xr, ur) = (HostArrays.Rows<T>(x, cols, picks), HostArrays.Rows<T>(flat, k, picks));
         var whole = rows <= NystromOptions.ExactCheckLimit ? (x.ToArray(), flat.ToArray()) : default;
         Accuracy = CheckAccuracy<T>(rows, cols, picks, xr, ur, whole);
     }
@@ -78,21 +81,11 @@ public sealed partial class NystromNcut
         Accuracy = CheckAccuracy<T>(x.Rows, x.Cols, picks, DeviceRows(x, picks), DeviceRows(u, picks), whole);
     }
 
-    /// <summary>The rows <paramref name="picks"/> of a row-major host matrix (a span holds at most int.MaxValue elements), widened to float64.</summary>
-    private static double[] HostRows<T>(ReadOnlySpan<T> m, int cols, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = new double[(long)picks.Length * cols];
-        for (int i = 0; i < picks.Length; i++)
-            for (int c = 0; c < cols; c++)
-                r[(long)i * cols + c] = double.CreateTruncating(m[(int)((long)picks[i] * cols + c)]);
-        return r;
-    }
-
     /// <summary>The rows <paramref name="picks"/> of a device matrix, widened to float64 (<see cref="StagedRows{T}"/>).</summary>
     private static double[] DeviceRows<T>(DeviceMatrix<T> m, int[] picks) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var rows = StagedRows<T>.Of(m, picks);
-        return Widen(rows.Span);
+        return HostArrays.Widen(rows.Span);
     }
 
     private static T[] Download<T>(DeviceMatrix<T> m) where T : unmanaged, IFloatingPointIeee754<T>
@@ -108,7 +101,7 @@ public sealed partial class NystromNcut
     /// <summary>The accuracy check's rows of n: max(AccuracyCheckRows, 4k) of them (at most n), seeded, ascending.</summary>
     private int[] AccuracyRows(int n, int k)
     {
-        var picks = UniformSample(n, Math.Min(n, Math.Max(Nystrom.AccuracyCheckRows, 4 * k)), unchecked(Options.Seed ^ AccuracySeedSalt));
+        var picks = UniformSampling.Draw(n, Math.Min(n, Math.Max(Nystrom.AccuracyCheckRows, 4 * k)), unchecked(Options.Seed ^ AccuracySeedSalt));
         Array.Sort(picks);
         return picks;
     }
@@ -124,9 +117,9 @@ public sealed partial class NystromNcut
     {
         var sw = Stopwatch.StartNew();
         var fit = _fit!;
-        var resident = (Resident<T>?)_resident ?? throw new InvalidOperationException("The accuracy check needs the fit on the device.");
+        var resident = (NystromResident<T>?)_resident ?? throw new InvalidOperationException("The accuracy check needs the fit on the device.");
         int k = fit.Eigenvalues.Length, m = fit.Indices.Length, count = picks.Length;
-        var landmarks = Widen<T>(Download(resident.Features));
+        var landmarks = HostArrays.Widen<T>(Download(resident.Features));
         var vectors = resident.DownloadVectors();
         var degrees = fit.Degrees ?? Ops.NystromOps.LandmarkDegrees(_device, resident.Features, fit.Sigma, Options.Affinity);
         var reference = ClassicReference(xr, count, d, landmarks, m, vectors, fit.Eigenvalues, degrees, fit.Sigma, fit.OutputSigns!);
@@ -148,7 +141,7 @@ public sealed partial class NystromNcut
         {
             var exactNcut = new Ncut(_device, Options with { Sigma = fit.Sigma, Quantile = null, Log = null, OnWarning = null, Strict = false });
             var ue = exactNcut.FitTransform<T>(x, n, d);
-            exact = SubspaceAngle.Sin(Widen<T>(u), Widen<T>(MemoryMarshal.CreateReadOnlySpan(ref ue[0, 0], ue.Length)), n, k);
+            exact = SubspaceAngle.Sin(HostArrays.Widen<T>(u), HostArrays.Widen<T>(MemoryMarshal.CreateReadOnlySpan(ref ue[0, 0], ue.Length)), n, k);
         }
         var sorted = (double[])errors.Clone();
         Array.Sort(sorted);
@@ -178,7 +171,7 @@ public sealed partial class NystromNcut
         {
             double s = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
             for (int c = 0; c < k; c++)
-                coef[(long)j * k + c] = vectors[(long)j * k + c] * s * signs[c] / Math.Max(eigenvalues[c], ClassicEigenvalueFloor);
+                coef[(long)j * k + c] = vectors[(long)j * k + c] * s * signs[c] / Math.Max(eigenvalues[c], NystromOps.EigenvalueFloor);
         }
         var result = new double[(long)count * k];
         Parallel.For(0, count, i =>
@@ -200,7 +193,7 @@ public sealed partial class NystromNcut
                 for (int c = 0; c < k; c++)
                     sums[c] += w * coef[(long)j * k + c];
             }
-            double norm = total > NearestPropagation.WeightFloor ? 1 / Math.Sqrt(total) : 0;
+            double norm = total > AffinityMath.WeightFloor ? 1 / Math.Sqrt(total) : 0;
             for (int c = 0; c < k; c++)
                 result[(long)i * k + c] = sums[c] * norm;
         });

@@ -6,7 +6,7 @@ namespace NcutKernels.Spectral;
 
 public sealed partial class NystromNcut : IDisposable
 {
-    private Resident? _resident;
+    private NystromResident? _resident;
     private bool _disposed;
 
     /// <summary>
@@ -28,110 +28,4 @@ public sealed partial class NystromNcut : IDisposable
 
     /// <summary>Whether the fit holds device memory (for tests of <see cref="Dispose"/>).</summary>
     internal bool HoldsDeviceMemory => _resident is not null;
-
-    /// <summary>The device-resident fit, element type erased (disposal and host copies).</summary>
-    private abstract class Resident : IDisposable
-    {
-        /// <summary>The same matrices in element type TNew on <paramref name="device"/> (a new object; this one is left as it is).</summary>
-        public abstract Resident<TNew> Convert<TNew>(ComputeDevice device) where TNew : unmanaged, IFloatingPointIeee754<TNew>;
-
-        /// <summary>The landmark eigenvectors as m×k float64, row-major, signs applied.</summary>
-        public abstract double[] DownloadVectors();
-
-        /// <summary>Multiplies the first k columns of the propagation's values by the output's column signs (a classic extension's last column, the degrees' weights, stays).</summary>
-        public abstract void ScaleValues(ComputeDevice device, double[] signs);
-
-        public abstract void Dispose();
-    }
-
-    /// <summary>
-    /// The device side of a fit in element type T: the landmark features (m×d); the landmark eigenvectors as the solver leaves
-    /// them (k×m, row j = eigenvector j) with the sign each column of the embedding takes, or null until a propagation needs them
-    /// (uploaded then from the host copy); and the prepared propagation's anchors (null: every landmark, the features themselves)
-    /// and values.
-    /// </summary>
-    private sealed class Resident<T>(DeviceMatrix<T> features, DeviceMatrix<T>? vectors, double[]? signs) : Resident
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public DeviceMatrix<T> Features { get; } = features;
-        public DeviceMatrix<T>? Vectors { get; private set; } = vectors;
-        public double[]? Signs { get; private set; } = signs;
-        public DeviceMatrix<T>? Anchors { get; private set; }
-        public DeviceMatrix<T>? Values { get; private set; }
-
-        /// <summary>The propagation's anchors (a×d): its own rows, or every landmark.</summary>
-        public DeviceMatrix<T> AnchorMatrix => Anchors ?? Features;
-
-        /// <summary>Keeps the eigenvectors (k×m, owned from now on) and their column signs.</summary>
-        public void SetVectors(DeviceMatrix<T> rows, double[] columnSigns)
-        {
-            Vectors?.Dispose();
-            (Vectors, Signs) = (rows, columnSigns);
-        }
-
-        /// <summary>Keeps a prepared propagation's anchors (null: the features) and values, both owned from now on.</summary>
-        public void SetPropagation(DeviceMatrix<T>? anchors, DeviceMatrix<T> values)
-        {
-            Anchors?.Dispose();
-            Values?.Dispose();
-            (Anchors, Values) = (anchors, values);
-        }
-
-        public override Resident<TNew> Convert<TNew>(ComputeDevice device)
-        {
-            var moved = new List<DeviceMatrix<TNew>?>();
-            try
-            {
-                foreach (var matrix in new[] { Features, Vectors, Anchors, Values })
-                {
-                    if (matrix is null)
-                    {
-                        moved.Add(null);
-                        continue;
-                    }
-                    var host = new T[matrix.Length];
-                    matrix.Download(host);
-                    moved.Add(DeviceMatrix<TNew>.Upload(device, As<TNew>(host), matrix.Rows, matrix.Cols));
-                }
-            }
-            catch
-            {
-                moved.ForEach(m => m?.Dispose());
-                throw;
-            }
-            var result = new Resident<TNew>(moved[0]!, moved[1], Signs);
-            if (moved[3] is { } values)
-                result.SetPropagation(moved[2], values);
-            return result;
-        }
-
-        public override void ScaleValues(ComputeDevice device, double[] signs)
-        {
-            if (Values is not { } values)
-                return;
-            var factors = Enumerable.Range(0, values.Cols).Select(c => c < signs.Length ? signs[c] : 1.0).ToArray();
-            device.Backend.ScaleColumns(values.All, factors);
-        }
-
-        public override double[] DownloadVectors()
-        {
-            var rows = Vectors ?? throw new InvalidOperationException("The fit's eigenvectors are neither on the host nor on the device.");
-            int k = rows.Rows, m = rows.Cols;
-            var host = new T[rows.Length];
-            rows.Download(host);
-            var result = new double[host.Length];
-            for (int c = 0; c < k; c++)
-                for (int j = 0; j < m; j++)
-                    result[(long)j * k + c] = double.CreateTruncating(host[(long)c * m + j]) * Signs![c];
-            return result;
-        }
-
-        public override void Dispose()
-        {
-            Features.Dispose();
-            Vectors?.Dispose();
-            Anchors?.Dispose();
-            Values?.Dispose();
-        }
-    }
 }

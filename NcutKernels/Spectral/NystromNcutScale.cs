@@ -1,5 +1,6 @@
 // NystromNcutScale: the exact power-of-two feature scale of a Nyström fit — chosen from the fitted rows, kept, and applied to every transform's rows.
 using System.Numerics;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
@@ -15,9 +16,9 @@ public sealed partial class NystromNcut
     {
         if (x.Length != (long)rows * cols)
             throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{cols}.", nameof(x));
-        var (bad, maxAbs) = FeatureChecks.Scan(x);
+        var (bad, maxAbs) = FiniteScan.Scan(x);
         if (bad >= 0)
-            throw FeatureChecks.NonFinite(x[(int)bad], bad, cols, nameof(x));
+            throw FiniteScan.NonFinite(x[(int)bad], bad, cols, nameof(x));
         ThrowIfBeyondScale<T>(double.CreateTruncating(maxAbs), scale);
         return scale.IsIdentity ? null : scale.Apply(x);
     }

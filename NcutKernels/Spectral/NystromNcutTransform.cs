@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
@@ -53,7 +54,7 @@ public sealed partial class NystromNcut
         int chunk = Math.Min(Nystrom.ChunkRows, rows);
         using var xc = DeviceMatrix<T>.Allocate(_device, chunk, cols);
         using var oc = DeviceMatrix<T>.Allocate(_device, chunk, k);
-        using var run = StartRun(resident, chunk);
+        using var run = _method.Start(resident, _propagator!, chunk);
         for (int r0 = 0; r0 < rows; r0 += chunk)
         {
             int len = Math.Min(chunk, rows - r0);
@@ -63,10 +64,10 @@ public sealed partial class NystromNcut
             if (rows > chunk)
                 Options.Log?.WriteLine($"nystrom: propagated {r0 + len}/{rows} rows");
         }
-        long bad = FeatureChecks.FirstNonFinite<T>(output);
+        long bad = FiniteScan.FirstNonFinite<T>(output);
         if (bad >= 0)
             throw NonFiniteOutput(bad, k);
-        EndTransform(rows, anchorsMs, Lap(sw));
+        EndTransform(rows, anchorsMs, sw.Lap());
         return result;
     }
 
@@ -86,7 +87,7 @@ public sealed partial class NystromNcut
         {
             // The classic sums hold rows×(k+1) floats per pass: at most int.MaxValue of them (one launch's threads finish them).
             int passRows = Math.Min(Math.Min(Math.Max(Nystrom.ChunkRows, DeviceClassicChunk), x.Rows), int.MaxValue / (fit.Eigenvalues.Length + 1));
-            using var run = StartRun(resident, passRows);
+            using var run = _method.Start(resident, _propagator!, passRows);
             run.Propagate(x.All, result.All);
             if (_device.Backend.FirstNonFinite(result.All) is var bad and >= 0)
                 throw NonFiniteOutput(bad, result.Cols);
@@ -96,12 +97,12 @@ public sealed partial class NystromNcut
             result.Dispose();
             throw;
         }
-        EndTransform(x.Rows, anchorsMs, Lap(sw));
+        EndTransform(x.Rows, anchorsMs, sw.Lap());
         return result;
     }
 
     /// <summary>The fit a transform of rows×cols uses (checked).</summary>
-    private Landmarks BeginTransform<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    private NystromFit BeginTransform<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckType<T>();
         var fit = _fit ?? throw new InvalidOperationException("Transform needs a fit: call Fit or FitTransform first.");
@@ -118,14 +119,14 @@ public sealed partial class NystromNcut
     /// there (kept); and when the fit's element type is not T, a converted copy for this transform only (also returned as
     /// <c>converted</c>, for the caller to dispose), so the fit itself never loses precision.
     /// </summary>
-    private (Resident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(Landmarks fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
+    private (NystromResident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(NystromFit fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (_resident is null)
         {
-            var created = new Resident<T>(DeviceMatrix<T>.Upload(_device, As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
+            var created = new NystromResident<T>(DeviceMatrix<T>.Upload(_device, HostArrays.As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);
             try
             {
-                _propagator = Prepare(fit, created);
+                _propagator = _method.Prepare<T>(fit, created, null);
                 if (fit.OutputSigns is { } signs)
                     created.ScaleValues(_device, signs);
             }
@@ -135,12 +136,12 @@ public sealed partial class NystromNcut
                 throw;
             }
             _resident = created;
-            return (created, null, Lap(sw));
+            return (created, null, sw.Lap());
         }
-        if (_resident is Resident<T> same)
+        if (_resident is NystromResident<T> same)
             return (same, null, 0);
         var copy = _resident.Convert<T>(_device);
-        return (copy, copy, Lap(sw));
+        return (copy, copy, sw.Lap());
     }
 
     private void EndTransform(int rows, double anchorsMs, double propagationMs)

@@ -1,4 +1,6 @@
 // NystromOptions: the sampling and propagation settings of a Nyström Ncut (counts mirror ncut_pytorch's NystromConfig), validated in one place.
+using NcutKernels.Core;
+
 namespace NcutKernels.Spectral;
 
 /// <summary>
@@ -109,7 +111,7 @@ public sealed record NystromOptions
     public int ChunkRows { get; init; } = 16384;
 
     /// <summary>
-    /// The arithmetic of the propagation's row–anchor distances on CUDA (<see cref="Spectral.DistancePrecision"/>): 3xTF32
+    /// The arithmetic of the propagation's row–anchor distances on CUDA (<see cref="DistancePrecision"/>): 3xTF32
     /// tensor cores by default (float32 accuracy); <see cref="DistancePrecision.Tf32"/> trades accuracy (~5e-5 of the largest
     /// distance) for speed (not on a tape: differentiable fits use 3xTF32 instead, so that the backward's float64 neighbour sets
     /// match the forward's). Ignored by the CPU backends.

@@ -1,5 +1,6 @@
 // SigmaResident: the σ rule for features resident on a device — only the candidate rows are gathered there and copied to the host.
 using System.Numerics;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;

@@ -1,5 +1,6 @@
 // SigmaSearch: the σ rule's search (doubling, then bisection to within 1 % of the target, replayed step by step over σ evaluated in batches), refined to the root.
 using System.Runtime.InteropServices;
+using NcutKernels.Backends;
 
 namespace NcutKernels.Spectral;
 

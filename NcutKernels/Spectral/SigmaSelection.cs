@@ -4,6 +4,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NcutKernels.Backends;
+using NcutKernels.Backends.Ilgpu;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
@@ -74,7 +77,7 @@ internal static partial class SigmaSelection
             Gather(x, d, rows, xs);
             // RBF: measured on the rows scaled by 2^−e into max|x| ∈ [1, 2) (exact), σ scaled back (see the class summary), and
             // centred (distances do not move; the pair terms' Gram expansion then cancels only as far as the rows spread).
-            var unit = kind == AffinityKind.Rbf ? FeatureScale.Unit(FeatureChecks.Scan<double>(xs.AsSpan(0, m * d)).MaxAbs) : default;
+            var unit = kind == AffinityKind.Rbf ? FeatureScale.Unit(FiniteScan.Scan<double>(xs.AsSpan(0, m * d)).MaxAbs) : default;
             if (!unit.IsIdentity)
                 unit.Apply<double>(xs.AsSpan(0, m * d), xs);
             if (kind == AffinityKind.Rbf)

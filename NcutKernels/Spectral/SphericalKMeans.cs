@@ -1,4 +1,6 @@
 // SphericalKMeans: the k-means rotation of ncut_pytorch's quick_kway: unit centroids of the unit rows (host, float64).
+using NcutKernels.Backends.Managed;
+
 namespace NcutKernels.Spectral;
 
 /// <summary>
@@ -13,7 +15,7 @@ internal static class SphericalKMeans
     /// <summary>x: m×c unit rows (row-major). Returns R (c×k, columns in <see cref="KwayRotation.SortColumns"/> order), iterations and convergence.</summary>
     public static (double[,] rotation, int iterations, bool converged) Fit(double[] x, int m, int c, int k, int maxIterations)
     {
-        var start = FarthestPointSampling.Greedy(x, m, c, k);
+        var start = FarthestPointWalk.Greedy(x, m, c, k);
         var centroids = new double[c, k];
         for (int j = 0; j < k; j++)
             for (int a = 0; a < c; a++)

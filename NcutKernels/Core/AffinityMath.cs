@@ -1,5 +1,5 @@
 // AffinityMath: constants shared by every affinity implementation (kernels and managed twins).
-namespace NcutKernels.Spectral;
+namespace NcutKernels.Core;
 
 /// <summary>Constants of the affinity definitions in docs/MATH.md, shared by all backends.</summary>
 internal static class AffinityMath
@@ -12,6 +12,9 @@ internal static class AffinityMath
 
     /// <summary>Degrees are clamped from below at this value before D^-1/2 (ncut_pytorch's clamp).</summary>
     public const double DegreeFloor = 1e-8;
+
+    /// <summary>Floor of a propagated row's weight sum Σ_j w_ij (a row far from every anchor or landmark gets zeros, not NaN).</summary>
+    public const double WeightFloor = 1e-30;
 
     /// <summary>
     /// How far the Gram expansion's rounding may exceed the direct differences' before the affinity takes direct differences.

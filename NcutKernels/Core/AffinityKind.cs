@@ -1,5 +1,5 @@
 // AffinityKind: which pairwise affinity builds the graph.
-namespace NcutKernels.Spectral;
+namespace NcutKernels.Core;
 
 /// <summary>Pairwise affinity between feature rows (definitions in docs/MATH.md, as ncut_pytorch).</summary>
 public enum AffinityKind

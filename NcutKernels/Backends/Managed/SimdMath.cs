@@ -2,8 +2,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NcutKernels.Core;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// Fused SIMD loops for float and double. Each is compiled fully optimized on first call
@@ -180,7 +181,7 @@ internal static class SimdMath
 
     /// <summary>
     /// Cosine affinity from the squared distances g of the unit rows, in place: g_j ← exp(−t_j²·scale) + floor with
-    /// t_j = 1 − x̂_i·x̂_j = ½·g_j + gi + gap_j (<see cref="Spectral.AffinityMath.CosineGap{T}"/>; gi is row i's gap).
+    /// t_j = 1 − x̂_i·x̂_j = ½·g_j + gi + gap_j (<see cref="AffinityMath.CosineGap{T}"/>; gi is row i's gap).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CosineFromDistances<T>(Span<T> g, ReadOnlySpan<T> gap, T gi, T scale, T floor) where T : unmanaged, IFloatingPointIeee754<T>

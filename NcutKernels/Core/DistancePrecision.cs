@@ -1,9 +1,9 @@
 // DistancePrecision: the arithmetic of the row–anchor products behind the Nyström distances on CUDA (float32 FMA, 3xTF32 or TF32 tensor cores).
-namespace NcutKernels.Spectral;
+namespace NcutKernels.Core;
 
 /// <summary>
 /// How the CUDA kernels multiply rows by landmarks or anchors for the Nyström squared distances
-/// (<see cref="NystromOptions.DistancePrecision"/>). The managed CPU backend and ILGPU's CPU accelerator always compute in
+/// (<c>NystromOptions.DistancePrecision</c>). The managed CPU backend and ILGPU's CPU accelerator always compute in
 /// their own precision (float64 / float32 fused multiply-adds), and CUDA cards before compute capability 8.0 (no TF32
 /// tensor cores) use <see cref="Fp32"/> whatever is asked; the choice matters on Ampere and later.
 /// </summary>

@@ -1,7 +1,7 @@
 // RowBands: splits an auto-grouped launch over Index2D (columns, rows) into bands of rows that fit a grid's y extent and one launch's thread count.
 using ILGPU;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 /// <summary>
 /// Row bands of an auto-grouped launch over Index2D (cols, rows): consecutive threads take consecutive columns of one row

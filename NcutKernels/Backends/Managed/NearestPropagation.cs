@@ -1,8 +1,9 @@
 // NearestPropagation: the host implementation of Backend.PropagateNearest (float64 distances, nearest-anchor selection, weighted sums); output written with =.
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using NcutKernels.Core;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// Row i of the output is Σ_{j∈N_i} w_ij·values_j / denom_i over the <c>neighbours</c> anchors nearest to x_i (see
@@ -14,9 +15,6 @@ namespace NcutKernels.Backends;
 /// </summary>
 internal static class NearestPropagation
 {
-    /// <summary>Floor of the renormalized denominator Σ w_ij (a row far from every anchor gets zeros, not NaN).</summary>
-    public const double WeightFloor = 1e-30;
-
     /// <summary>Rows per parallel work item: their widened features stay in cache while every anchor panel passes by.</summary>
     private const int TileRows = 32;
 
@@ -107,7 +105,7 @@ internal static class NearestPropagation
                 s.Denominators[r] = SumNearest(job, new ReadOnlySpan<double>(dist, r * a, a), s.HeapDist, s.HeapIndex, sums.Slice(r * k, k));
         for (int r = 0; r < rows; r++)
         {
-            double denominator = job.Degrees is null ? Math.Max(s.Denominators[r], WeightFloor) : s.Denominators[r];
+            double denominator = job.Degrees is null ? Math.Max(s.Denominators[r], AffinityMath.WeightFloor) : s.Denominators[r];
             int o = oOffset + (i0 + r) * k;
             for (int c = 0; c < k; c++)
                 output[o + c] = T.CreateTruncating(sums[r * k + c] / denominator);

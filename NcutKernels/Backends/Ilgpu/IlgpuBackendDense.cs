@@ -2,26 +2,14 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 internal sealed partial class IlgpuBackend
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _colMeans;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _subtractMeans;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _rowSq;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>? _normRows;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _affinity;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _rowSums;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, float>? _invSqrt;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>? _normalize;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _productPartial;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>? _reduceSlices;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>? _inner;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _combine;
 
     protected override void AffinityCore<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
     {
@@ -37,14 +25,12 @@ internal sealed partial class IlgpuBackend
             CenterColumns(xv, mean.View, prepared.View, n, d);
             _acc.Synchronize();
         }
-        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
-        _rowSq(n, kind == AffinityKind.Rbf ? prepared.View : xv, sq.View, d);
+        _kernels.RowSquaredNorms(n, kind == AffinityKind.Rbf ? prepared.View : xv, sq.View, d);
         bool direct = AffinityMath.UsesDirectDifferences(kind, kind == AffinityKind.Rbf ? MaxOf(sq.View) : 0, scale);
         if (kind == AffinityKind.Cosine)
         {
-            _normRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(AffinityKernels.NormalizeRows);
             foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-                _normRows(extent, xv, sq.View, prepared.View, d, row0, (float)AffinityMath.CosineNormFloor);
+                _kernels.NormalizeRows(extent, xv, sq.View, prepared.View, d, row0, (float)AffinityMath.CosineNormFloor);
         }
         // Direct RBF differences need no centring and keep the resolution of the features as given.
         if (kind == AffinityKind.Cosine || !direct)
@@ -54,20 +40,16 @@ internal sealed partial class IlgpuBackend
         int kindCode = KernelCode(kind);
         if (direct)
         {
-            _distanceAffinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, float>(
-                AffinityKernels.DistanceAffinityTile);
-            _distanceAffinity(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor,
+            _kernels.DistanceAffinityTile(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor,
                 (float)(AffinityMath.CosineNormFloor * AffinityMath.CosineNormFloor));
         }
         else
         {
-            _affinity ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(AffinityKernels.AffinityTile);
-            _affinity(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor);
+            _kernels.AffinityTile(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor);
         }
         _acc.Synchronize();
     }
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, float>? _distanceAffinity;
 
     /// <summary>The largest element of a device vector (copied to the host: n floats, beside the n² work that follows).</summary>
     private static double MaxOf(ArrayView<float> v)
@@ -80,11 +62,9 @@ internal sealed partial class IlgpuBackend
     /// <summary>xc = x − column means of x (n×d); mean (d) is scratch.</summary>
     private void CenterColumns(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> xc, int n, int d)
     {
-        _colMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.SubtractMeans);
-        _colMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), x, mean, n, d);
+        _kernels.ColumnMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), x, mean, n, d);
         foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-            _subtractMeans(extent, x, mean, xc, d, row0);
+            _kernels.SubtractMeans(extent, x, mean, xc, d, row0);
     }
 
     protected override void RowSumsCore<T>(DeviceMatrix<T> w, Block<T> sums) => RowSums(Float(w), F(sums), w.Cols);
@@ -92,20 +72,17 @@ internal sealed partial class IlgpuBackend
     /// <summary>sums[i] = Σ_j w[i, j] for w (n×n).</summary>
     private void RowSums(ArrayView<float> w, ArrayView<float> sums, int n)
     {
-        _rowSums ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(NormalizeKernels.RowSumsWarp);
         int ws = _acc.WarpSize, group = Math.Min(256, _acc.MaxNumThreadsPerGroup / ws * ws), perGroup = group / ws;
-        _rowSums(new KernelConfig((n + perGroup - 1) / perGroup, group), w, sums, n);
+        _kernels.RowSumsWarp(new KernelConfig((n + perGroup - 1) / perGroup, group), w, sums, n);
     }
 
     protected override void NormalizeCore<T>(DeviceMatrix<T> w, Block<T> degrees, double shift)
     {
         int n = w.Cols;
         using var s = _acc.Allocate1D<float>(n);
-        _invSqrt ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(NormalizeKernels.InvSqrt);
-        _normalize ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>(NormalizeKernels.Normalize);
-        _invSqrt(n, F(degrees), s.View, (float)AffinityMath.DegreeFloor);
+        _kernels.InvSqrt(n, F(degrees), s.View, (float)AffinityMath.DegreeFloor);
         foreach (var (extent, row0) in RowBands.Of(n, n, _gridRows))
-            _normalize(extent, Float(w), s.View, n, row0, (float)shift);
+            _kernels.Normalize(extent, Float(w), s.View, n, row0, (float)shift);
         _acc.Synchronize();
     }
 
@@ -124,14 +101,12 @@ internal sealed partial class IlgpuBackend
         int steps = (n + BlasKernels.StepRows - 1) / BlasKernels.StepRows;
         int sliceLen = (steps + Math.Min(wanted, steps) - 1) / Math.Min(wanted, steps) * BlasKernels.StepRows;
         int slices = (n + sliceLen - 1) / sliceLen;
-        var part = Scratch(ref _partials, (long)slices * BlasKernels.Panel * n);
-        _productPartial ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.SymmetricProductPartial);
-        _reduceSlices ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(BlasKernels.ReduceSlices);
+        var part = _resources.Scratch<float>(ScratchSlot.Partials, (long)slices * BlasKernels.Panel * n);
         for (int c0 = 0; c0 < b; c0 += BlasKernels.Panel)
         {
             int cols = Math.Min(BlasKernels.Panel, b - c0);
-            _productPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part, n, b, c0, sliceLen);
-            _reduceSlices(new Index2D(n, cols), part, yv, n, c0, slices);
+            _kernels.SymmetricProductPartial(new KernelConfig(new Index2D(colGroups, slices), new Index2D(BlasKernels.ProductGroup, 1)), mv, vv, part, n, b, c0, sliceLen);
+            _kernels.ReduceSlices(new Index2D(n, cols), part, yv, n, c0, slices);
         }
     }
 
@@ -139,9 +114,8 @@ internal sealed partial class IlgpuBackend
     {
         CheckSameCols(a, b, nameof(InnerProducts));
         int p = a.Rows, q = b.Rows, n = a.Cols;
-        var g = Scratch(ref _dots, (long)p * q);
-        _inner ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int>(BlasKernels.InnerProducts);
-        _inner(new KernelConfig(new Index2D(q, p), new Index2D(BlasKernels.DotGroup, 1)), F(a), F(b), g, n, q);
+        var g = _resources.Scratch<double>(ScratchSlot.Dots, (long)p * q);
+        _kernels.InnerProducts(new KernelConfig(new Index2D(q, p), new Index2D(BlasKernels.DotGroup, 1)), F(a), F(b), g, n, q);
         var flat = new double[p * q];
         g.CopyToCPU(flat);
         var result = new double[p, q];
@@ -158,10 +132,9 @@ internal sealed partial class IlgpuBackend
         for (int r = 0; r < p; r++)
             for (int c = 0; c < q; c++)
                 coef[r * q + c] = (float)s[r, c];
-        var cb = Scratch(ref _coefficients, coef.Length);
+        var cb = _resources.Scratch<float>(ScratchSlot.Coefficients, coef.Length);
         cb.CopyFromCPU(coef);
-        _combine ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BlasKernels.Combine);
-        _combine(new Index2D(n, q), F(dst), F(a), cb, n, p, q, (float)beta);
+        _kernels.Combine(new Index2D(n, q), F(dst), F(a), cb, n, p, q, (float)beta);
         _acc.Synchronize();
     }
 }

@@ -1,17 +1,19 @@
 // IlgpuSigma: launches the σ rule's float64 kernels (SigmaKernels) on an ILGPU accelerator; kernels are loaded once.
 using ILGPU;
 using ILGPU.Runtime;
+using NcutKernels.Backends;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 /// <summary>
 /// The σ rule's pair terms and batched per-σ affinity row sums on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in
 /// tests), float64. It does not own the accelerator: <paramref name="backend"/> does, and <see cref="Pairs"/> runs inside one of
 /// its calls; the pair terms' later row sums and their disposal enter it themselves.
 /// </summary>
-internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
+internal sealed class IlgpuSigma(Backend backend, IlgpuResources resources)
 {
     /// <summary>
     /// Search steps evaluated ahead per round trip (<see cref="IAffinityRowSums.Lookahead"/>): at most 2⁴ − 1 σ per launch
@@ -23,9 +25,8 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
     public const int InitialBatch = 1 << Lookahead;
 
     private readonly Backend _backend = backend;
-    private readonly Accelerator _acc = accelerator;
-    private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>? _pairs;
-    private Action<KernelConfig, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>? _rowSums;
+    private readonly Accelerator _acc = resources.Accelerator;
+    private readonly IlgpuKernels _kernels = resources.Kernels;
 
     /// <summary>
     /// Uploads xs (m×d, float64: its first m·d elements, so a longer pooled array serves) and computes its pair terms on the
@@ -35,8 +36,6 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
     {
         var sq = HostRowSums.SquaredNorms(xs, m, d);
         var norms = kind == AffinityKind.Rbf ? sq : HostRowSums.CosineNorms(sq);
-        _pairs ??= _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int>(SigmaKernels.PairTerms);
-        _rowSums ??= _acc.LoadStreamKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, double>(SigmaKernels.AffinityRowSums);
         long pairs = (long)m * m, rows = (long)m * d;
         var buffer = _acc.Allocate1D<double>(pairs + rows + m + InitialBatch * (m + 1L));
         try
@@ -46,7 +45,7 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
             x.CopyFromCPU(xs.AsSpan(0, (int)rows));
             nv.CopyFromCPU(norms);
             int tiles = (m + SigmaKernels.Tile - 1) / SigmaKernels.Tile;
-            _pairs(new KernelConfig(new Index2D(tiles, tiles), new Index2D(SigmaKernels.Tile, SigmaKernels.Tile)), x, nv, pair, m, d,
+            _kernels.PairTerms(new KernelConfig(new Index2D(tiles, tiles), new Index2D(SigmaKernels.Tile, SigmaKernels.Tile)), x, nv, pair, m, d,
                 IlgpuBackend.KernelCode(kind));
             return new DevicePairs(this, buffer, pair, all.SubView(pairs + rows + m, InitialBatch * (m + 1L)), m, kind);
         }
@@ -88,7 +87,7 @@ internal sealed class IlgpuSigma(Backend backend, Accelerator accelerator)
                 scale[b] = -1 / (2 * sigmas[b] * sigmas[b]);
             var (scales, sums) = (_room.SubView(0, count), _room.SubView(count, (long)count * m));
             scales.CopyFromCPU(scale);
-            owner._rowSums!(new KernelConfig(new Index2D((m + perGroup - 1) / perGroup, count), new Index2D(group, 1)), pair, scales, sums, m,
+            owner._kernels.AffinityRowSums(new KernelConfig(new Index2D((m + perGroup - 1) / perGroup, count), new Index2D(group, 1)), pair, scales, sums, m,
                 IlgpuBackend.KernelCode(kind), AffinityMath.CosineFloor);
             sums.CopyToCPU(result.AsSpan(0, count * m));
         }

@@ -3,24 +3,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 
-namespace NcutKernels.Spectral;
-
-/// <summary>Row sums of the affinity of a point subset at any σ, from pair terms computed once.</summary>
-internal interface IAffinityRowSums : IDisposable
-{
-    /// <summary>
-    /// How many steps of the σ search to evaluate per call: 1 where each σ costs its own work (the host), more where a call's
-    /// round trip outweighs the extra σ (a device; see <see cref="SigmaSelection"/>'s search).
-    /// </summary>
-    int Lookahead { get; }
-
-    /// <summary>
-    /// sums[b·m + i] = Σ_j K_{σ_b}(x_i, x_j) over the subset, for each σ_b of <paramref name="sigmas"/> (each σ's sums
-    /// independent of the batch).
-    /// </summary>
-    void RowSums(ReadOnlySpan<double> sigmas, double[] sums);
-}
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// The host implementation: the pair terms (RBF: squared distances, 0 on the diagonal; cosine: cosine similarities of the

@@ -2,11 +2,12 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 /// <summary>ILGPU storage: one dense device buffer of <paramref name="owner"/>'s accelerator; copies and freeing enter the owner (its lock, bound to the calling thread).</summary>
 internal sealed class IlgpuStorage<T>(IlgpuBackend owner, Accelerator accelerator, long length) : DeviceStorage<T>(length) where T : unmanaged
@@ -39,7 +40,7 @@ internal sealed class IlgpuStorage<T>(IlgpuBackend owner, Accelerator accelerato
 /// float64 matrices can be stored and moved but computing on them needs the managed CPU backend.
 /// The row-wise kernels over (columns, rows) launch in bands of at most <paramref name="gridRows"/> rows
 /// (<see cref="RowBands"/>; tests lower it to run several bands at tiny sizes). The accelerator, its kernel cache and the
-/// grow-only scratch (here, in <see cref="IlgpuNystrom"/> and <see cref="IlgpuSigma"/>) are shared by every call, so calls are
+/// grow-only scratch (<see cref="IlgpuResources"/>, shared with <see cref="IlgpuNystrom"/>, <see cref="IlgpuSigma"/> and <see cref="IlgpuDistanceTile"/>) serve every call, so calls are
 /// serialized (<see cref="Backend.Enter"/>) and each binds the accelerator (for CUDA, its context) to the calling thread.
 /// </summary>
 internal sealed partial class IlgpuBackend(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : Backend(serialized: true)
@@ -47,45 +48,14 @@ internal sealed partial class IlgpuBackend(Accelerator accelerator, int gridRows
     private readonly Accelerator _acc = accelerator;
     private readonly int _gridRows = gridRows;
 
-    // Grow-only scratch buffers: a cudaMalloc per call would cost more than the small kernels themselves.
-    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _coefficients, _embedding, _features;
-    private MemoryBuffer1D<double, Stride1D.Dense>? _dots;
-
-    private ArrayView<TS> Scratch<TS>(ref MemoryBuffer1D<TS, Stride1D.Dense>? buffer, long length) where TS : unmanaged
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer?.Dispose();
-            buffer = null; // a failed allocation below must not leave the freed buffer in place
-            buffer = DeviceBuffer<TS>(length);
-        }
-        return buffer.View.SubView(0, length);
-    }
+    private readonly IlgpuResources _resources = new(accelerator);
+    private IlgpuKernels _kernels => _resources.Kernels;
 
     protected override DeviceStorage<T> AllocateCore<T>(long length)
     {
-        var s = Guarded<T, IlgpuStorage<T>>(length, () => new IlgpuStorage<T>(this, _acc, length));
+        var s = _resources.Guarded<T, IlgpuStorage<T>>(length, () => new IlgpuStorage<T>(this, _acc, length));
         s.View.MemSetToZero();
         return s;
-    }
-
-    /// <summary>A device buffer the caller disposes (contents undefined).</summary>
-    private MemoryBuffer1D<TS, Stride1D.Dense> DeviceBuffer<TS>(long length) where TS : unmanaged =>
-        Guarded<TS, MemoryBuffer1D<TS, Stride1D.Dense>>(length, () => _acc.Allocate1D<TS>(length));
-
-    /// <summary>Runs an allocation of <paramref name="length"/> elements of TS; a failure says how much was asked for.</summary>
-    private TR Guarded<TS, TR>(long length, Func<TR> allocate) where TS : unmanaged
-    {
-        try
-        {
-            return allocate();
-        }
-        catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
-        {
-            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<TS>();
-            throw new InsufficientMemoryException(
-                $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB ({length} × {typeof(TS).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
-        }
     }
 
     /// <summary>The kernels' code for an affinity kind (<see cref="KernelAffinity"/>).</summary>
@@ -107,16 +77,13 @@ internal sealed partial class IlgpuBackend(Accelerator accelerator, int gridRows
             throw new ArgumentException($"{name} must be {n}×{n}, got {w.Rows}×{w.Cols}.", name);
     }
 
-    // Grow-only host staging of the fused backward (float32 factors up, X̄ down): fresh arrays of this size would be
-    // large-object allocations, zero-filled and page-faulted on every call.
-
     private IlgpuSigma? _sigma;
 
     /// <summary>The σ rule's pair terms of xs (m×d, float64) on this accelerator (<see cref="IlgpuSigma"/>).</summary>
     public override IAffinityRowSums? SigmaRowSums(double[] xs, int m, int d, AffinityKind kind)
     {
         using var entry = Enter();
-        return (_sigma ??= new IlgpuSigma(this, _acc)).Pairs(xs, m, d, kind);
+        return (_sigma ??= new IlgpuSigma(this, _resources)).Pairs(xs, m, d, kind);
     }
 
     /// <summary>A block's elements copied to a new host array.</summary>
@@ -139,12 +106,7 @@ internal sealed partial class IlgpuBackend(Accelerator accelerator, int gridRows
 
     protected override void DisposeCore()
     {
-        _nystrom?.Dispose();
-        _partials?.Dispose();
-        _coefficients?.Dispose();
-        _embedding?.Dispose();
-        _features?.Dispose();
-        _dots?.Dispose();
+        _resources.Dispose();
         _acc.Dispose();
     }
 }

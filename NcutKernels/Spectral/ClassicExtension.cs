@@ -1,26 +1,29 @@
-// NystromNcutClassic: the classic extension of a fit — its preparation (over every landmark, or a landmark subset fitted by least squares), its device pass and its taped op.
+// ClassicExtension: the classic Nyström extension as a propagation method — its preparation (over every landmark, or a landmark subset fitted by least squares), its device pass and its taped op.
 using System.Numerics;
 using NcutKernels.Autodiff;
 using NcutKernels.Backends;
+using NcutKernels.Core;
 using NcutKernels.Ops;
 using NcutKernels.Runtime;
 
 namespace NcutKernels.Spectral;
 
-public sealed partial class NystromNcut
+/// <summary>
+/// <see cref="NystromPropagation.Classic"/>: u(x) = Σ_j w(x, l_j)·u_j/(λ·√d_j) / √(Σ_j w(x, l_j)) over every landmark, or over a
+/// seeded landmark subset with weights fitted by least squares to the all-landmark extension at the landmarks
+/// (<see cref="NystromOptions.ClassicLandmarks"/>, <see cref="SubsetExtension"/>; docs/MATH.md §7). RBF only.
+/// </summary>
+internal sealed class ClassicExtension(ComputeDevice device, NcutOptions options, NystromOptions nystrom) : PropagationMethod(device, options, nystrom)
 {
-    /// <summary>
-    /// The largest relative residual, over the landmarks, of the least-squares subset extension in use
-    /// (<see cref="NystromOptions.ClassicLandmarks"/>): 0 when the classic extension sums over every landmark (it reproduces the
-    /// landmark embedding exactly), NaN for the nearest-anchor propagations and before the propagation is prepared.
-    /// </summary>
-    public double SubsetResidual => _propagator?.Residual ?? double.NaN;
+    /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
+    private const int ClassicSeedSalt = 0x51ED2705;
+
+    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
+    private const double ClassicEigenvalueFloor = NystromOps.EigenvalueFloor;
 
     /// <summary>The subset sizes to try for a fit on n = <paramref name="points"/> with m landmarks, ascending; empty: every landmark.</summary>
     private int[] SubsetSizes(int points, int m)
     {
-        if (Propagation != NystromPropagation.Classic)
-            return [];
         int cap = Nystrom.ClassicLandmarkCount(points, m);
         if (cap >= m)
             return [];
@@ -34,15 +37,15 @@ public sealed partial class NystromNcut
     /// The first <paramref name="count"/> positions of a seeded random order of the m landmarks: the subset of size s is the
     /// first s of them, so the sizes tried are nested (constant: no gradient).
     /// </summary>
-    private int[] SubsetOrder(int m, int count) => UniformSample(m, count, unchecked(Options.Seed ^ ClassicSeedSalt));
+    private int[] SubsetOrder(int m, int count) => UniformSampling.Draw(m, count, unchecked(Options.Seed ^ ClassicSeedSalt));
 
     /// <summary>The rows of the raw landmark affinity <paramref name="w"/> (m×m) at the subset order's first <paramref name="count"/> positions.</summary>
     private DeviceMatrix<T> SubsetAffinityRows<T>(DeviceMatrix<T> w, int count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var rows = DeviceMatrix<T>.Allocate(_device, count, w.Cols);
+        var rows = DeviceMatrix<T>.Allocate(Device, count, w.Cols);
         try
         {
-            _device.Backend.GatherRows(w.All, SubsetOrder(w.Rows, count), rows.All);
+            Device.Backend.GatherRows(w.All, SubsetOrder(w.Rows, count), rows.All);
         }
         catch
         {
@@ -54,11 +57,17 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// What the least-squares subset fit needs from the landmark solve: the raw affinity rows W_SL of the largest candidate subset
-    /// (s×m, in subset order; owned) and the targets (k+1)×m in float64 (<see cref="ClassicTargets"/>).
+    /// (s×m, in subset order; owned) and, once completed, the targets (k+1)×m in float64 (<see cref="Targets"/>).
     /// </summary>
-    private sealed record SubsetInputs<T>(DeviceMatrix<T> Rows, double[] Targets) : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class SubsetCapture<T>(ClassicExtension method, DeviceMatrix<T> rows) : LandmarkCapture<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public void Dispose() => Rows.Dispose();
+        public DeviceMatrix<T> Rows { get; } = rows;
+        public double[]? Targets { get; private set; }
+
+        public override void Complete(DeviceMatrix<T> normalized, DeviceMatrix<T> vectors, double[] signs, double[] eigenvalues, double[] degrees) =>
+            Targets = method.Targets(normalized, vectors, signs, eigenvalues, degrees);
+
+        public override void Dispose() => Rows.Dispose();
     }
 
     /// <summary>
@@ -69,12 +78,12 @@ public sealed partial class NystromNcut
     /// √d∘u makes the subset extension approximate the all-landmark one, and M·u is a smooth function of the landmarks
     /// where the solver's u carries a rough remainder of its random start at the residual's level (amplified by 1/λ when λ is small).
     /// </summary>
-    private double[] ClassicTargets<T>(DeviceMatrix<T> normalized, DeviceMatrix<T> vectors, double[] signs, double[] eigenvalues, double[] degrees)
+    private double[] Targets<T>(DeviceMatrix<T> normalized, DeviceMatrix<T> vectors, double[] signs, double[] eigenvalues, double[] degrees)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = vectors.Rows, m = vectors.Cols;
-        using var product = DeviceMatrix<T>.Allocate(_device, k, m);
-        _device.Backend.SymmetricProduct(normalized, vectors.All, product.All);
+        using var product = DeviceMatrix<T>.Allocate(Device, k, m);
+        Device.Backend.SymmetricProduct(normalized, vectors.All, product.All);
         var (mu, u) = (new T[product.Length], new T[vectors.Length]);
         product.Download(mu);
         vectors.Download(u);
@@ -94,18 +103,28 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>
+    /// The raw affinity rows of the largest subset a fit on n = <paramref name="points"/> may try (none when the extension sums
+    /// over every landmark); completed with the targets after the solve.
+    /// </summary>
+    public override LandmarkCapture<T>? Capture<T>(DeviceMatrix<T> rawAffinity, int points)
+    {
+        var sizes = SubsetSizes(points, rawAffinity.Rows);
+        return sizes.Length > 0 ? new SubsetCapture<T>(this, SubsetAffinityRows(rawAffinity, sizes[^1])) : null;
+    }
+
+    /// <summary>
     /// Prepares the classic extension on the device: over a landmark subset fitted by least squares when
-    /// <see cref="SubsetSizes"/> offers one that passes (<paramref name="subset"/>: what the fit computed for it; recomputed
+    /// <see cref="SubsetSizes"/> offers one that passes (the capture: what the fit kept for it; recomputed
     /// when null), else over every landmark.
     /// </summary>
-    private Propagator PrepareClassic<T>(Landmarks fit, Resident<T> resident, SubsetInputs<T>? subset) where T : unmanaged, IFloatingPointIeee754<T>
+    public override PropagationPlan Prepare<T>(NystromFit fit, NystromResident<T> resident, LandmarkCapture<T>? capture)
     {
         int m = fit.Indices.Length;
         var sizes = SubsetSizes(fit.Points, m);
-        using var inputs = sizes.Length > 0 ? subset ?? RecomputeSubsetInputs(fit, resident, sizes[^1]) : subset;
+        using var inputs = sizes.Length > 0 ? (SubsetCapture<T>?)capture ?? RecomputeSubsetInputs(fit, resident, sizes[^1]) : capture as SubsetCapture<T>;
         if (sizes.Length > 0 && PrepareSubset(fit, resident, sizes, inputs!) is { } chosen)
             return chosen;
-        var degrees = fit.Degrees ?? Ops.NystromOps.LandmarkDegrees(_device, resident.Features, fit.Sigma, Options.Affinity);
+        var degrees = fit.Degrees ?? NystromOps.LandmarkDegrees(Device, resident.Features, fit.Sigma, Options.Affinity);
         return PrepareAllLandmarks(fit, resident, degrees);
     }
 
@@ -113,22 +132,19 @@ public sealed partial class NystromNcut
     /// The subset fit's inputs for a fit that did not keep them (an exact or differentiable fit's first transform): the landmark
     /// affinity once more, its rows at the subset, then normalized for the targets.
     /// </summary>
-    private SubsetInputs<T> RecomputeSubsetInputs<T>(Landmarks fit, Resident<T> resident, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    private SubsetCapture<T> RecomputeSubsetInputs<T>(NystromFit fit, NystromResident<T> resident, int count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var be = _device.Backend;
-        int m = fit.Indices.Length;
-        using var w = DeviceMatrix<T>.Allocate(_device, m, m);
-        using var sums = DeviceMatrix<T>.Allocate(_device, 1, m);
-        be.Affinity(resident.Features.All, w, Options.Affinity, 1 / (2 * fit.Sigma * fit.Sigma));
-        be.RowSums(w, sums.All);
-        var degrees = new T[m];
-        sums.Download(degrees);
-        var rows = SubsetAffinityRows(w, count);
+        using var graph = NormalizedGraph<T>.Build(Device, Options, resident.Features.All, fit.Sigma);
+        var degrees = new T[graph.Degrees.Length];
+        graph.Degrees.Download(degrees);
+        var rows = SubsetAffinityRows(graph.Matrix, count);
         try
         {
-            be.Normalize(w, sums.All, Options.DiagonalShift);
+            graph.Normalize();
             var (vectors, signs) = DeviceVectors(fit, resident);
-            return new SubsetInputs<T>(rows, ClassicTargets(w, vectors, signs, fit.Eigenvalues, Widen<T>(degrees)));
+            var capture = new SubsetCapture<T>(this, rows);
+            capture.Complete(graph.Matrix, vectors, signs, fit.Eigenvalues, HostArrays.Widen<T>(degrees));
+            return capture;
         }
         catch
         {
@@ -138,16 +154,16 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>The least-squares subset extension of the smallest passing size (any size when it was given explicitly), or null when none passes.</summary>
-    private Propagator? PrepareSubset<T>(Landmarks fit, Resident<T> resident, int[] sizes, SubsetInputs<T> inputs)
+    private PropagationPlan? PrepareSubset<T>(NystromFit fit, NystromResident<T> resident, int[] sizes, SubsetCapture<T> inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = fit.Indices.Length, k = fit.Eigenvalues.Length, largest = sizes[^1];
         var log = Options.Log;
         bool given = Nystrom.ClassicLandmarks is not null;
-        using var targets = DeviceMatrix<T>.Upload(_device, Narrow<T>(inputs.Targets), k + 1, m);
+        using var targets = DeviceMatrix<T>.Upload(Device, HostArrays.Narrow<T>(inputs.Targets!), k + 1, m);
         foreach (int s in sizes)
         {
-            var solved = SubsetExtension.Solve(_device, inputs.Rows, s, targets, inputs.Targets);
+            var solved = SubsetExtension.Solve(Device, inputs.Rows, s, targets, inputs.Targets!);
             log?.WriteLine($"nystrom: least-squares extension over {s} of the {m} landmarks: largest relative residual {solved.MaxResidual:E2} " +
                 $"(tolerance {Nystrom.ClassicTolerance:G3}{(given ? ", not applied: ClassicLandmarks given" : "")})");
             if (!given && solved.MaxResidual > Nystrom.ClassicTolerance)
@@ -156,9 +172,9 @@ public sealed partial class NystromNcut
             DeviceMatrix<T>? anchors = null, values = null;
             try
             {
-                anchors = DeviceMatrix<T>.Allocate(_device, s, fit.Cols);
-                _device.Backend.GatherRows(resident.Features.All, order, anchors.All);
-                values = DeviceMatrix<T>.Upload(_device, Narrow<T>(solved.Values), s, k + 1);
+                anchors = DeviceMatrix<T>.Allocate(Device, s, fit.Cols);
+                Device.Backend.GatherRows(resident.Features.All, order, anchors.All);
+                values = DeviceMatrix<T>.Upload(Device, HostArrays.Narrow<T>(solved.Values), s, k + 1);
                 resident.SetPropagation(anchors, values);
             }
             catch
@@ -169,7 +185,7 @@ public sealed partial class NystromNcut
             }
             log?.WriteLine($"nystrom: classic extension over {s} of the {m} landmarks, least squares " +
                 $"({(given ? "ClassicLandmarks" : $"n·m = {(long)fit.Points * m:E2} > {Nystrom.ClassicWork:E2} pairs")}), σ={fit.Scale.ToUser(fit.Sigma, Options.Affinity):G6}");
-            return new Propagator(order, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true, solved.MaxResidual);
+            return new PropagationPlan(order, Enumerable.Repeat(1.0, s).ToArray(), fit.Sigma, s, true, solved.MaxResidual);
         }
         log?.WriteLine($"nystrom: no landmark subset of up to {largest} reached the tolerance {Nystrom.ClassicTolerance:G3}: " +
             $"the classic extension sums over all {m} landmarks ({(long)fit.Points * m:E2} point–landmark pairs per fit)");
@@ -177,7 +193,7 @@ public sealed partial class NystromNcut
     }
 
     /// <summary>The classic extension over every landmark: values [u_j/(λ·√d_j), 1] built on the device from the eigenvectors.</summary>
-    private Propagator PrepareAllLandmarks<T>(Landmarks fit, Resident<T> resident, double[] degrees) where T : unmanaged, IFloatingPointIeee754<T>
+    private PropagationPlan PrepareAllLandmarks<T>(NystromFit fit, NystromResident<T> resident, double[] degrees) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = fit.Indices.Length, k = fit.Eigenvalues.Length;
         var all = Enumerable.Range(0, m).ToArray();
@@ -190,8 +206,8 @@ public sealed partial class NystromNcut
                 rowScale[j] = 1 / Math.Sqrt(Math.Max(degrees[j], AffinityMath.DegreeFloor));
             var divisor = fit.Eigenvalues.Select(l => Math.Max(l, ClassicEigenvalueFloor)).ToArray();
             var (vectors, signs) = DeviceVectors(fit, resident);
-            values = DeviceMatrix<T>.Allocate(_device, m, k + 1);
-            _device.Backend.ClassicValues(vectors.All, all, rowScale, signs, divisor, values.All);
+            values = DeviceMatrix<T>.Allocate(Device, m, k + 1);
+            Device.Backend.ClassicValues(vectors.All, all, rowScale, signs, divisor, values.All);
             resident.SetPropagation(null, values);
         }
         catch
@@ -200,14 +216,14 @@ public sealed partial class NystromNcut
             throw;
         }
         Options.Log?.WriteLine($"nystrom: classic extension over all {m} landmarks, σ={fit.Scale.ToUser(fit.Sigma, Options.Affinity):G6}");
-        return new Propagator(all, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true, 0);
+        return new PropagationPlan(all, Enumerable.Repeat(1.0, m).ToArray(), fit.Sigma, m, true, 0);
     }
 
     /// <summary>
     /// The landmark eigenvectors on the device (k×m) and their column signs: the solver's, kept since the fit, or uploaded
     /// from the host copy (signs applied already) and kept from then on.
     /// </summary>
-    private (DeviceMatrix<T> vectors, double[] signs) DeviceVectors<T>(Landmarks fit, Resident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
+    private (DeviceMatrix<T> vectors, double[] signs) DeviceVectors<T>(NystromFit fit, NystromResident<T> resident) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (resident.Vectors is { } kept)
             return (kept, resident.Signs!);
@@ -217,34 +233,33 @@ public sealed partial class NystromNcut
         for (int j = 0; j < m; j++)
             for (int c = 0; c < k; c++)
                 rows[(long)c * m + j] = T.CreateTruncating(host[(long)j * k + c]);
-        resident.SetVectors(DeviceMatrix<T>.Upload(_device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
+        resident.SetVectors(DeviceMatrix<T>.Upload(Device, rows, k, m), Enumerable.Repeat(1.0, k).ToArray());
         return (resident.Vectors!, resident.Signs!);
     }
 
-    /// <summary>Mixed into the seed for the classic extension's subset, so that it is not drawn by the same stream as the landmarks.</summary>
-    private const int ClassicSeedSalt = 0x51ED2705;
-
-    /// <summary>The classic extension divides by λ; eigenvalues below this are floored (a vanishing λ carries no signal to extend).</summary>
-    private const double ClassicEigenvalueFloor = Ops.NystromOps.EigenvalueFloor;
+    /// <summary>The pass: <see cref="ClassicRun{T}"/>.</summary>
+    public override PropagationRun<T> Start<T>(NystromResident<T> resident, PropagationPlan plan, int chunkRows) =>
+        new ClassicRun<T>(Device, Nystrom.DistancePrecision, resident, plan, chunkRows);
 
     /// <summary>
     /// The classic extension's pass: the landmark (or subset) sums of [values, weight] into a chunk×(k+1) scratch, then
     /// <see cref="Backend.FinishClassic{T}"/> turns them into rows (the sums come divided by a, the all-ones degrees:
     /// u = (a·Σ w·v)/√(a·Σ w)).
     /// </summary>
-    private sealed class ClassicRun<T>(NystromNcut owner, Resident<T> resident, Propagator p, int chunkRows) : PropagationRun<T>(owner, resident, p)
+    private sealed class ClassicRun<T>(ComputeDevice device, DistancePrecision precision, NystromResident<T> resident, PropagationPlan plan, int chunkRows)
+        : PropagationRun<T>(device, precision, resident, plan)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly DeviceMatrix<T> _sums = DeviceMatrix<T>.Allocate(owner._device, Math.Max(1, chunkRows), resident.Values!.Cols);
+        private readonly DeviceMatrix<T> _sums = DeviceMatrix<T>.Allocate(device, Math.Max(1, chunkRows), resident.Values!.Cols);
 
         public override void Propagate(Block<T> x, Block<T> output)
         {
-            int a = P.Rows.Length;
+            int a = Plan.Rows.Length;
             for (int r0 = 0; r0 < x.Rows; r0 += _sums.Rows)
             {
                 int len = Math.Min(_sums.Rows, x.Rows - r0);
                 var sums = _sums.RowRange(0, len);
-                Backend.PropagateNearest(x with { Row0 = x.Row0 + r0, Rows = len }, Anchors.All, Values.All, P.Degrees, P.Sigma, a, sums, Precision);
+                Backend.RbfWeightedMeans(x with { Row0 = x.Row0 + r0, Rows = len }, Anchors.All, Values.All, Plan.Sigma, sums, Precision);
                 Backend.FinishClassic(sums, a, output with { Row0 = output.Row0 + r0, Rows = len });
             }
         }
@@ -256,8 +271,7 @@ public sealed partial class NystromNcut
     /// The classic extension on the tape, over every landmark (exact at the landmarks; a subset's least-squares weights are not
     /// recorded, so <see cref="NystromOptions.ClassicLandmarks"/> does not apply here).
     /// </summary>
-    private Variable<T> PropagateClassic<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public override Variable<T> Record<T>(Tape<T> tape, Variable<T> x, Variable<T> xl, Variable<T> ul, Variable<T> lam, double sigma)
     {
         if (SubsetSizes(x.Rows, xl.Rows).Length > 0)
             Options.Log?.WriteLine($"nystrom: the recorded classic extension sums over all {xl.Rows} landmarks ({(long)x.Rows * xl.Rows:E2} point–landmark pairs); " +

@@ -4,17 +4,13 @@ using ILGPU;
 using ILGPU.Runtime;
 using NcutKernels.Kernels;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 internal sealed partial class IlgpuNystrom
 {
     /// <summary>Polls a group of the grid walk waits at one barrier before it gives up (the walk then falls back to one group).</summary>
     public const int GridSpinLimit = 1 << 22;
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>? _sample;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<ulong>, ArrayView<int>, int, int, int, int>? _gridSample;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _transpose;
-    private MemoryBuffer1D<ulong, Stride1D.Dense>? _slotScratch;
 
     /// <summary>
     /// Greedy farthest-point sampling of the rows of points (rows×p, row-major, p ≤ <see cref="SamplingKernels.MaxDims"/>)
@@ -62,27 +58,22 @@ internal sealed partial class IlgpuNystrom
         if (_acc.AcceleratorType != AcceleratorType.Cuda || (long)rows * p > int.MaxValue)
             return (0, 0);
         int groupSize = Warps(SamplingKernels.MaxWarps) * _acc.WarpSize;
-        int resident = _acc.NumMultiprocessors * _acc.EstimateMaxActiveGroupsPerMultiprocessor(GridKernel().GetKernel(), groupSize, 0);
+        int resident = _acc.NumMultiprocessors * _acc.EstimateMaxActiveGroupsPerMultiprocessor(_kernels.GridFarthestPointSample.GetKernel(), groupSize, 0);
         return (Math.Min(resident, (rows + groupSize - 1) / groupSize), groupSize);
     }
-
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<ulong>, ArrayView<int>, int, int, int, int> GridKernel() =>
-        _gridSample ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<ulong>, ArrayView<int>, int, int, int, int>(
-            GridSamplingKernels.FarthestPointSample);
 
     /// <summary>The grid walk (needs 1 ≤ count &lt; rows, rows·p &lt; 2³¹); null when a barrier gave up.</summary>
     private int[]? GridWalk(ArrayView<float> points, int rows, int p, int count, (int Groups, int GroupSize) shape, int spinLimit)
     {
-        _transpose ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GridSamplingKernels.Transpose);
-        var floats = Scratch(ref _chunkScratch, rows + (long)rows * p);
+        var floats = _resources.Scratch<float>(ScratchSlot.Chunk, rows + (long)rows * p);
         var (minDist, columns) = (floats.SubView(0, rows), floats.SubView(rows, (long)rows * p));
-        var ints = Scratch(ref _intScratch, count + 2L);
+        var ints = _resources.Scratch<int>(ScratchSlot.Indices, count + 2L);
         var (picks, sync) = (ints.SubView(0, count), ints.SubView(count, 2));
-        var slots = Scratch(ref _slotScratch, count);
+        var slots = _resources.Scratch<ulong>(ScratchSlot.WalkSlots, count);
         slots.MemSetToZero();
         sync.MemSetToZero();
-        _transpose(rows * p, points.SubView(0, (long)rows * p), columns, rows, p);
-        GridKernel()(new KernelConfig(shape.Groups, shape.GroupSize), columns, minDist, picks, slots, sync, rows, p, count, spinLimit);
+        _kernels.Transpose(rows * p, points.SubView(0, (long)rows * p), columns, rows, p);
+        _kernels.GridFarthestPointSample(new KernelConfig(shape.Groups, shape.GroupSize), columns, minDist, picks, slots, sync, rows, p, count, spinLimit);
         var flags = new int[2];
         sync.CopyToCPU(flags);
         if (flags[GridSamplingKernels.Error] != 0)
@@ -95,12 +86,11 @@ internal sealed partial class IlgpuNystrom
     /// <summary>The one-group walk of <see cref="SamplingKernels.FarthestPointSample"/> (needs 1 ≤ count &lt; rows).</summary>
     private int[] GroupWalk(ArrayView<float> points, int rows, int p, int count)
     {
-        var minDist = Scratch(ref _chunkScratch, rows);
-        var picks = Scratch(ref _intScratch, count);
-        _sample ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>(SamplingKernels.FarthestPointSample);
+        var minDist = _resources.Scratch<float>(ScratchSlot.Chunk, rows);
+        var picks = _resources.Scratch<int>(ScratchSlot.Indices, count);
         int ws = _acc.WarpSize;
         int group = Math.Min(Warps(SamplingKernels.MaxWarps), (rows + ws - 1) / ws) * ws;
-        _sample(new KernelConfig(1, group), points, minDist, picks, rows, p, count);
+        _kernels.FarthestPointSample(new KernelConfig(1, group), points, minDist, picks, rows, p, count);
         var result = new int[count];
         picks.CopyToCPU(result);
         return result;

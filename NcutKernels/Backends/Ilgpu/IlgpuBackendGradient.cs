@@ -2,19 +2,14 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 internal sealed partial class IlgpuBackend
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _product;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _scaledTranspose;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _degreeAdjoint;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _adjointTile;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>? _accumulate;
 
     /// <summary>
     /// Pass 1 on the device (the block product Z = W·(s∘B) and <see cref="NcutBackwardKernels.DegreeAdjoint"/>), pass 2 as
@@ -51,37 +46,31 @@ internal sealed partial class IlgpuBackend
         });
         // One small scratch: the staged a, b, s, −d^(−3/2), then s∘Bᵀ and Z (width×n each), d̄, the row sums of S, the column means of X.
         long o = 2 * nw + 2L * n; // the staged part (the host array may be longer: it only grows)
-        var all = Scratch(ref _embedding, o + 2 * nw + 2L * n + d);
+        var all = _resources.Scratch<float>(ScratchSlot.Embedding, o + 2 * nw + 2L * n + d);
         all.SubView(0, o).CopyFromCPU(staged.AsSpan(0, (int)o));
         var (av, bv, sv, dScale) = (all.SubView(0, nw), all.SubView(nw, nw), all.SubView(2 * nw, n), all.SubView(2 * nw + n, n));
         var (sb, z) = (all.SubView(o, nw), all.SubView(o + nw, nw));
         var (dBar, rowSums, mean) = (all.SubView(o + 2 * nw, n), all.SubView(o + 2 * nw + n, n), all.SubView(o + 2 * nw + 2 * n, d));
 
         // Pass 1: z = W·(s∘B) (width vectors), d̄_i = −d_i^(−3/2)·a_i·z_i.
-        _scaledTranspose ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NcutBackwardKernels.ScaledTranspose);
-        _degreeAdjoint ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NcutBackwardKernels.DegreeAdjoint);
-        _scaledTranspose(new Index2D(n, width), bv, sv, sb, n, width);
+        _kernels.ScaledTranspose(new Index2D(n, width), bv, sv, sb, n, width);
         SymmetricProduct(wv, sb, z, n, width);
-        _degreeAdjoint(n, av, z, dScale, dBar, n, width);
+        _kernels.DegreeAdjoint(n, av, z, dScale, dBar, n, width);
 
         // Pass 2: S in a scratch n×n, its row sums, S·X (X centred) split over K, then X̄ += … into a zeroed plane.
-        using var sMat = DeviceBuffer<float>((long)n * n);
-        _adjointTile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
-            NcutBackwardKernels.AdjointAffinityTile);
+        using var sMat = _resources.Allocate<float>((long)n * n);
         int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge, colTiles = (d + Tile8x8.Edge - 1) / Tile8x8.Edge;
         var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
-        _adjointTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar, wv, sMat.View, n, width);
+        _kernels.AdjointAffinityTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar, wv, sMat.View, n, width);
         float inv = (float)(1 / (sigma * sigma));
         var result = Staging(ref _resultHost, (long)n * d);
         if (DirectFeatureGradient(xv, mean, n, d, sigma))
         {
             // X far from itself relative to σ: the differences x_i − x_j, as the managed twin (RbfFeatureRows) takes them.
-            var gd = Scratch(ref _features, (long)n * d);
+            var gd = _resources.Scratch<float>(ScratchSlot.Features, (long)n * d);
             gd.MemSetToZero();
-            _accumulateDirect ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
-                NcutBackwardKernels.AccumulateFeatureGradientDirect);
             foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-                _accumulateDirect(extent, xv, sMat.View, gd, n, d, row0, inv);
+                _kernels.AccumulateFeatureGradientDirect(extent, xv, sMat.View, gd, n, d, row0, inv);
             gd.CopyToCPU(result.AsSpan(0, n * d));
             AddInto(gx, result, n, d);
             return;
@@ -94,34 +83,29 @@ internal sealed partial class IlgpuBackend
         int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
         slices = (n + sliceLen - 1) / sliceLen;
         long plane = (long)n * d;
-        var features = Scratch(ref _features, (2 + slices) * plane);
+        var features = _resources.Scratch<float>(ScratchSlot.Features, (2 + slices) * plane);
         var xc = features.SubView(0, plane);
         var g = features.SubView(plane, plane);
         var part = features.SubView(2 * plane, slices * plane);
         CenterColumns(xv, mean, xc, n, d);
-        _product ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
-        _product(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
+        _kernels.ProductPartial(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
         g.MemSetToZero();
-        _accumulate ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(
-            NcutBackwardKernels.AccumulateFeatureGradient);
         foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-            _accumulate(extent, xc, rowSums, part, g, n, d, slices, row0, inv);
+            _kernels.AccumulateFeatureGradient(extent, xc, rowSums, part, g, n, d, slices, row0, inv);
         g.CopyToCPU(result.AsSpan(0, (int)plane));
         AddInto(gx, result, n, d);
     }
 
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulateDirect;
 
     /// <summary>
     /// Whether the feature gradient takes direct differences: the forward's rule (<see cref="AffinityMath.UsesDirectDifferences"/>)
-    /// on the squared norms of x centred by <paramref name="mean"/> (computed into the <see cref="_features"/> scratch).
+    /// on the squared norms of x centred by <paramref name="mean"/> (computed into the <see cref="ScratchSlot.Features"/> scratch).
     /// </summary>
     private bool DirectFeatureGradient(ArrayView<float> x, ArrayView<float> mean, int n, int d, double sigma)
     {
-        var xc = Scratch(ref _features, (long)n * d + n);
+        var xc = _resources.Scratch<float>(ScratchSlot.Features, (long)n * d + n);
         CenterColumns(x, mean, xc.SubView(0, (long)n * d), n, d);
-        _rowSq ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AffinityKernels.RowSquaredNorms);
-        _rowSq(n, xc.SubView(0, (long)n * d), xc.SubView((long)n * d, n), d);
+        _kernels.RowSquaredNorms(n, xc.SubView(0, (long)n * d), xc.SubView((long)n * d, n), d);
         return AffinityMath.UsesDirectDifferences(AffinityKind.Rbf, MaxOf(xc.SubView((long)n * d, n)), 1 / (2 * sigma * sigma));
     }
 

@@ -1,5 +1,7 @@
 // NcutBackward: the fused backward of RBF affinity → normalization from the low-rank M̄ = ½(Y·Uᵀ + U·Yᵀ): X̄ += … without forming W̄ or M̄ (managed, float64; the twin of Kernels/NcutBackwardKernels).
-namespace NcutKernels.Solvers;
+using NcutKernels.Core;
+
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// Chain rule from the eigen adjoint in low-rank form back to the features, in two passes over (i, j)
@@ -13,7 +15,7 @@ internal static class NcutBackward
     /// <param name="x">X, n×d row-major.</param>
     /// <param name="w">W, n×n row-major, symmetric (the RBF affinity of X).</param>
     /// <param name="degrees">d = W·1 (n).</param>
-    /// <param name="y">Y, n×k (from <see cref="EigenBackward"/>).</param>
+    /// <param name="y">Y, n×k (the eigen adjoint).</param>
     /// <param name="u">U, n×k.</param>
     /// <param name="sigma">σ of the affinity (held constant).</param>
     /// <param name="n">Points.</param>
@@ -24,8 +26,8 @@ internal static class NcutBackward
         int n, int d, int k, double[] gx)
     {
         // Degrees clamped in the forward pass carry no gradient.
-        double degreeFloor = Spectral.AffinityMath.DegreeFloor;
-        var s = Spectral.AffinityMath.InvSqrtDegrees(degrees);
+        double degreeFloor = AffinityMath.DegreeFloor;
+        var s = AffinityMath.InvSqrtDegrees(degrees);
         var su = new double[n * k];
         var sy = new double[n * k];
         for (int i = 0; i < n; i++)
@@ -34,8 +36,8 @@ internal static class NcutBackward
                 su[i * k + c] = s[i] * u[i * k + c];
                 sy[i * k + c] = s[i] * y[i * k + c];
             }
-        var wsu = Backends.SimdKernels.SquareTimes(w, n, su, k);
-        var wsy = Backends.SimdKernels.SquareTimes(w, n, sy, k);
+        var wsu = SimdKernels.SquareTimes(w, n, su, k);
+        var wsy = SimdKernels.SquareTimes(w, n, sy, k);
         var dBar = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -46,7 +48,7 @@ internal static class NcutBackward
         }
 
         int k2 = 2 * k;
-        var (a, b) = EigenBackward.AdjointFactors(y, u, n, k);
+        var (a, b) = AdjointFactors(y, u, n, k);
         var features = new RbfFeatureRows(x, n, d, sigma);
         Parallel.For(0, (n + 3) / 4, block =>
         {
@@ -58,7 +60,7 @@ internal static class NcutBackward
             for (int j = 0; j < n; j += 2)
             {
                 int j1 = Math.Min(j + 1, n - 1);
-                Backends.SimdKernels.Dot4x2(a, r[0] * k2, r[1] * k2, r[2] * k2, r[3] * k2, b, j * k2, j1 * k2, k2, dots);
+                SimdKernels.Dot4x2(a, r[0] * k2, r[1] * k2, r[2] * k2, r[3] * k2, b, j * k2, j1 * k2, k2, dots);
                 for (int q = 0; q < 4; q++)
                 {
                     int i = r[q];
@@ -68,5 +70,25 @@ internal static class NcutBackward
             }
             features.Accumulate(sRows, 0, i0, rows, gx);
         });
+    }
+
+    /// <summary>
+    /// Row factors of the symmetric adjoint: M̄ = ½(Y·Uᵀ + U·Yᵀ) has M̄_ij = a_i·b_j with a_i = ½[y_i, u_i] and
+    /// b_j = [u_j, y_j] (rows of length 2k, row-major n×2k).
+    /// </summary>
+    public static (double[] a, double[] b) AdjointFactors(double[] y, double[] u, int n, int k)
+    {
+        int k2 = 2 * k;
+        var a = new double[n * k2];
+        var b = new double[n * k2];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < k; c++)
+            {
+                a[i * k2 + c] = 0.5 * y[i * k + c];
+                a[i * k2 + k + c] = 0.5 * u[i * k + c];
+                b[i * k2 + c] = u[i * k + c];
+                b[i * k2 + k + c] = y[i * k + c];
+            }
+        return (a, b);
     }
 }

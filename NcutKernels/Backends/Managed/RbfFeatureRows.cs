@@ -1,9 +1,11 @@
 // RbfFeatureRows: the RBF affinity backward's last step X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) over row blocks of S, by centred products or direct differences.
-namespace NcutKernels.Solvers;
+using NcutKernels.Core;
+
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j), the last step of the RBF affinity's backward, for blocks of up to four rows of S
-/// (docs/MATH.md). Where the forward's Gram expansion is safe (<see cref="Spectral.AffinityMath.UsesDirectDifferences"/>) it runs as
+/// (docs/MATH.md). Where the forward's Gram expansion is safe (<see cref="AffinityMath.UsesDirectDifferences"/>) it runs as
 /// rowsum(S)_i·x_i − (S·X)_i with X centred (4×2 dot products); otherwise — rows far from each other relative to σ, tiny σ —
 /// from the differences x_i − x_j themselves, skipping the pairs with S_ij = 0 (all but the near ones there): exact zeros for
 /// duplicates instead of the rounding of a difference of large products, which 1/σ² would magnify.
@@ -19,11 +21,11 @@ internal sealed class RbfFeatureRows
     {
         (_n, _d, _inv) = (n, d, 1 / (sigma * sigma));
         var xc = (double[])x.Clone();
-        Backends.ManagedBackend.CenterColumns(xc, n, d);
+        ManagedBackend.CenterColumns(xc, n, d);
         double maxSquaredNorm = 0;
         for (int i = 0; i < n; i++)
-            maxSquaredNorm = Math.Max(maxSquaredNorm, Backends.SimdMath.Dot<double>(xc.AsSpan(i * d, d), xc.AsSpan(i * d, d)));
-        Direct = Spectral.AffinityMath.UsesDirectDifferences(Spectral.AffinityKind.Rbf, maxSquaredNorm, 1 / (2 * sigma * sigma));
+            maxSquaredNorm = Math.Max(maxSquaredNorm, SimdMath.Dot<double>(xc.AsSpan(i * d, d), xc.AsSpan(i * d, d)));
+        Direct = AffinityMath.UsesDirectDifferences(AffinityKind.Rbf, maxSquaredNorm, 1 / (2 * sigma * sigma));
         _x = Direct ? x : xc;
         _xt = Direct ? [] : new double[d * n];
         if (!Direct)
@@ -55,7 +57,7 @@ internal sealed class RbfFeatureRows
                     double sij = row[j];
                     if (sij == 0)
                         continue;
-                    Backends.SimdMath.MultiplyAddDifference<double>(sij, xi, _x.AsSpan(j * d, d), sum);
+                    SimdMath.MultiplyAddDifference<double>(sij, xi, _x.AsSpan(j * d, d), sum);
                 }
             }
         }
@@ -65,7 +67,7 @@ internal sealed class RbfFeatureRows
             for (int c = 0; c < d; c += 2)
             {
                 int c1 = Math.Min(c + 1, d - 1);
-                Backends.SimdKernels.Dot4x2(s, offset, offset + n, offset + 2 * n, offset + 3 * n, _xt, c * n, c1 * n, n, dots);
+                SimdKernels.Dot4x2(s, offset, offset + n, offset + 2 * n, offset + 3 * n, _xt, c * n, c1 * n, n, dots);
                 for (int q = 0; q < 4; q++)
                 {
                     acc[q * d + c] = -dots[2 * q];
@@ -74,7 +76,7 @@ internal sealed class RbfFeatureRows
             }
             for (int q = 0; q < rows; q++)
             {
-                double rowSum = Backends.SimdMath.Sum<double>(s.AsSpan(offset + q * n, n));
+                double rowSum = SimdMath.Sum<double>(s.AsSpan(offset + q * n, n));
                 for (int c = 0; c < d; c++)
                     acc[q * d + c] += rowSum * _x[(i0 + q) * d + c];
             }

@@ -2,62 +2,32 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 /// <summary>
 /// The Nyström primitives on an ILGPU accelerator (CUDA, or ILGPU's CPU accelerator in tests), float32, on views of
-/// device buffers. It does not own the accelerator; <see cref="Dispose"/> frees only its scratch buffers. The anchors' centring
+/// device buffers. It owns nothing: kernels and scratch are the accelerator's (<see cref="IlgpuResources"/>). The anchors' centring
 /// launches in bands of at most <paramref name="gridRows"/> rows (<see cref="RowBands"/>; tests lower it). Not thread-safe (kernel
 /// cache, scratch): <see cref="IlgpuBackend"/> calls it only inside its serialized entries.
 /// </summary>
-internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows = RowBands.MaxGridRows) : IDisposable
+internal sealed partial class IlgpuNystrom(IlgpuResources resources, int gridRows = RowBands.MaxGridRows)
 {
     /// <summary>Floats of distance scratch a default chunk of <see cref="PropagateNearest"/> may use (256 MiB), and most rows per chunk.</summary>
     public const long ChunkFloats = 1L << 26;
     public const int MaxChunkRows = 1 << 20;
 
-    private readonly Accelerator _acc = accelerator;
+    private readonly IlgpuResources _resources = resources;
+    private readonly Accelerator _acc = resources.Accelerator;
+    private IlgpuKernels _kernels => _resources.Kernels;
     private readonly int _gridRows = gridRows;
 
     /// <summary>Whether the tensor-core distance tile can run here: CUDA with TF32 mma (compute capability 8.0, Ampere, or later).</summary>
-    private readonly bool _tensorCores = accelerator is CudaAccelerator cuda && !(cuda.Architecture < CudaArchitecture.SM_80);
+    private readonly bool _tensorCores = resources.Accelerator is CudaAccelerator cuda && !(cuda.Architecture < CudaArchitecture.SM_80);
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _columnMeans;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _subtractMeans;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _norms;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _tile;
     private IlgpuDistanceTile? _mmaTile;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>? _select;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _weightedSums;
-
-    // Grow-only scratch: the anchor side (centre, centred anchors, norms, degrees), a chunk's distances and row norms
-    // (or the sampling walk's distances and transposed points), and the picks and the walk's barrier counter and error
-    // flag (or a stand-in for absent index output).
-    private MemoryBuffer1D<float, Stride1D.Dense>? _anchorScratch, _chunkScratch;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _intScratch;
-
-    private ArrayView<TS> Scratch<TS>(ref MemoryBuffer1D<TS, Stride1D.Dense>? buffer, long length) where TS : unmanaged
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer?.Dispose();
-            buffer = null;
-            try
-            {
-                buffer = _acc.Allocate1D<TS>(length);
-            }
-            catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
-            {
-                long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<TS>();
-                throw new InsufficientMemoryException(
-                    $"{_acc.Name}: could not allocate {bytes / 1048576.0:F1} MiB of Nyström scratch ({length} × {typeof(TS).Name}); device memory {_acc.MemorySize / 1048576.0:F0} MiB. ({e.Message})", e);
-            }
-        }
-        return buffer.View.SubView(0, length);
-    }
 
     /// <summary>
     /// output (n×k) = each row of x (n×d) propagated from its <paramref name="neighbours"/> nearest anchors (a×d, squared
@@ -72,22 +42,20 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows
         ArrayView<int> indices = default, ArrayView<float> weights = default, int chunkRows = 0, DistancePrecision precision = DistancePrecision.Tf32x3)
     {
         bool write = CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, neighbours, output, indices, weights, chunkRows);
-        _select ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, int>(
-            PropagationKernels.SelectNearest);
 
         var (centre, ac, asq, degrees) = PrepareAnchors(anchors, a, d, anchorDegrees);
         int warps = Warps(PropagationKernels.SelectWarps), rowGroup = warps * _acc.WarpSize;
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
-        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk);
+        var scratch = _resources.Scratch<float>(ScratchSlot.Chunk, (long)chunk * a + chunk);
         var (dist, xsq) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk));
         // Stand-ins for absent neighbour output (never written): one int of scratch, and the degrees view.
-        var spareIndex = Scratch(ref _intScratch, 1);
+        var spareIndex = _resources.Scratch<int>(ScratchSlot.Indices, 1);
         float scale = (float)(1.0 / (2.0 * sigma * sigma));
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0), rowGroups = (rows + warps - 1) / warps;
             ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist, precision);
-            _select(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
+            _kernels.SelectNearest(new KernelConfig(rowGroups, rowGroup), dist, values, degrees, output.SubView((long)r0 * k, (long)rows * k),
                 write ? indices.SubView((long)r0 * neighbours, (long)rows * neighbours) : spareIndex,
                 write ? weights.SubView((long)r0 * neighbours, (long)rows * neighbours) : degrees,
                 rows, a, k, neighbours, scale, anchorDegrees is null ? 0 : 1, write ? 1 : 0);
@@ -102,22 +70,17 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows
     private (ArrayView<float> centre, ArrayView<float> ac, ArrayView<float> asq, ArrayView<float> degrees) PrepareAnchors(
         ArrayView<float> anchors, int a, int d, float[]? anchorDegrees)
     {
-        _columnMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
-        _subtractMeans ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.SubtractMeans);
-        _norms ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(PropagationKernels.CentredSquaredNorms);
-        _tile ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
-            PropagationKernels.AnchorDistanceTile);
         long ad = (long)a * d;
-        var small = Scratch(ref _anchorScratch, d + ad + 2L * a);
+        var small = _resources.Scratch<float>(ScratchSlot.Anchors, d + ad + 2L * a);
         var (centre, ac, asq, degrees) = (small.SubView(0, d), small.SubView(d, ad), small.SubView(d + ad, a), small.SubView(d + ad + a, a));
         if (anchorDegrees is not null)
             degrees.CopyFromCPU(anchorDegrees);
         var anchorView = anchors.SubView(0, ad);
-        _columnMeans!(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), anchorView, centre, a, d);
+        _kernels.ColumnMeans(new KernelConfig((d + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), anchorView, centre, a, d);
         foreach (var (extent, row0) in RowBands.Of(d, a, _gridRows))
-            _subtractMeans!(extent, anchorView, centre, ac, d, row0);
+            _kernels.SubtractMeans(extent, anchorView, centre, ac, d, row0);
         int warps = Warps(PropagationKernels.SelectWarps);
-        _norms!(new KernelConfig((a + warps - 1) / warps, warps * _acc.WarpSize), anchorView, centre, asq, a, d);
+        _kernels.CentredSquaredNorms(new KernelConfig((a + warps - 1) / warps, warps * _acc.WarpSize), anchorView, centre, asq, a, d);
         return (centre, ac, asq, degrees);
     }
 
@@ -133,19 +96,18 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows
     {
         ArgumentNullException.ThrowIfNull(anchorDegrees);
         CheckPropagate(x, n, d, anchors, a, values, k, anchorDegrees, sigma, 1, output, default, default, chunkRows);
-        _weightedSums ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(SkinnyProduct.RbfWeightedSums);
         var (centre, ac, asq, _) = PrepareAnchors(anchors, a, d, null);
         double total = anchorDegrees.Sum(v => (double)v);
         float inv = total > 0 ? (float)(1 / total) : 0f;
         int chunk = chunkRows > 0 ? Math.Min(chunkRows, n) : DefaultChunk(n, a);
-        var scratch = Scratch(ref _chunkScratch, (long)chunk * a + chunk);
+        var scratch = _resources.Scratch<float>(ScratchSlot.Chunk, (long)chunk * a + chunk);
         var (dist, xsq) = (scratch.SubView(0, (long)chunk * a), scratch.SubView((long)chunk * a, chunk));
         float scale = (float)(1.0 / (2.0 * sigma * sigma));
         for (int r0 = 0; r0 < n; r0 += chunk)
         {
             int rows = Math.Min(chunk, n - r0);
             ChunkDistances(x.SubView((long)r0 * d, (long)rows * d), rows, d, centre, xsq, ac, asq, a, dist, precision);
-            _weightedSums(new KernelConfig(SkinnyProduct.Groups(rows, k), SkinnyProduct.Threads), dist, values,
+            _kernels.RbfWeightedSums(new KernelConfig(SkinnyProduct.Groups(rows, k), SkinnyProduct.Threads), dist, values,
                 output.SubView((long)r0 * k, (long)rows * k), rows, a, k, scale, inv);
         }
         _acc.Synchronize();
@@ -156,12 +118,12 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows
         ArrayView<float> asq, int a, ArrayView<float> dist, DistancePrecision precision)
     {
         int warps = Warps(PropagationKernels.SelectWarps);
-        _norms!(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
+        _kernels.CentredSquaredNorms(new KernelConfig((rows + warps - 1) / warps, warps * _acc.WarpSize), xc, centre, xsq, rows, d);
         var tiles = new Index2D((a + QuadTile.Edge - 1) / QuadTile.Edge, (rows + QuadTile.Edge - 1) / QuadTile.Edge);
         if (_tensorCores && precision != DistancePrecision.Fp32)
-            (_mmaTile ??= new IlgpuDistanceTile(_acc)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, precision);
+            (_mmaTile ??= new IlgpuDistanceTile(_resources)).Launch(xc, centre, xsq, ac, asq, dist, rows, a, d, precision);
         else
-            _tile!(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
+            _kernels.AnchorDistanceTile(new KernelConfig(tiles, new Index2D(QuadTile.Threads, QuadTile.Threads)), xc, centre, xsq, ac, asq, dist, rows, a, d);
     }
 
     /// <summary>
@@ -208,17 +170,5 @@ internal sealed partial class IlgpuNystrom(Accelerator accelerator, int gridRows
     {
         if (length < needed)
             throw new ArgumentException($"{name} holds {length} elements, needs {needed}.", name);
-    }
-
-    /// <summary>Frees the scratch buffers (not the accelerator).</summary>
-    public void Dispose()
-    {
-        _anchorScratch?.Dispose();
-        _chunkScratch?.Dispose();
-        _intScratch?.Dispose();
-        _slotScratch?.Dispose();
-        _anchorScratch = _chunkScratch = null;
-        _intScratch = null;
-        _slotScratch = null;
     }
 }

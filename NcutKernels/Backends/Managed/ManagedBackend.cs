@@ -1,10 +1,10 @@
 // ManagedBackend: the CPU twins of every kernel (Parallel.For over fixed partitions + SIMD); = outputs, deterministic.
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using NcutKernels.Core;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// Managed CPU implementation of <see cref="Backend"/> for float32 and float64. Work is split
@@ -274,7 +274,7 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
     protected override void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
-        Solvers.NcutBackward.AccumulateRbf(Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
+        NcutBackward.AccumulateRbf(Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
     }
 
     /// <summary>The values as float64: the array itself when it already is one, else a widened copy.</summary>
@@ -288,7 +288,7 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         var y = new double[span.Length];
         for (int e = 0; e < y.Length; e++)
             y[e] = double.CreateTruncating(span[e]);
-        return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
+        return FarthestPointWalk.Walk(y, points.Rows, points.Cols, count);
     }
 
     protected override void PropagateNearestCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double[]? anchorDegrees, double sigma, int neighbours,
@@ -298,6 +298,12 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         NearestPropagation.Run(Data(x.Matrix), (int)x.Offset, x.Rows, Data(anchors.Matrix), (int)anchors.Offset, anchors.Rows, x.Cols,
             Data(values.Matrix), (int)values.Offset, values.Cols, anchorDegrees, sigma, neighbours, Data(output.Matrix), (int)output.Offset);
     }
+
+    protected override void RbfWeightedMeansCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double sigma, Block<T> output,
+        DistancePrecision precision) =>
+        NearestPropagation.Run(Data(x.Matrix), (int)x.Offset, x.Rows, Data(anchors.Matrix), (int)anchors.Offset, anchors.Rows, x.Cols,
+            Data(values.Matrix), (int)values.Offset, values.Cols, Enumerable.Repeat(1.0, anchors.Rows).ToArray(), sigma, anchors.Rows,
+            Data(output.Matrix), (int)output.Offset);
 
     protected override void FinishClassicCore<T>(Block<T> sums, double count, Block<T> output)
     {
@@ -310,7 +316,7 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
             for (int r = b * Chunk, end = Math.Min(sums.Rows, r + Chunk); r < end; r++)
             {
                 double total = double.CreateTruncating(s[s0 + (long)r * (k + 1) + k]) * count;
-                double scale = total > NearestPropagation.WeightFloor ? count / Math.Sqrt(total) : 0;
+                double scale = total > AffinityMath.WeightFloor ? count / Math.Sqrt(total) : 0;
                 for (int c = 0; c < k; c++)
                     o[o0 + (long)r * k + c] = T.CreateTruncating(double.CreateTruncating(s[s0 + (long)r * (k + 1) + c]) * scale);
             }
@@ -381,9 +387,9 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         });
     }
 
-    protected override long FirstNonFiniteCore<T>(Block<T> x) => FeatureChecks.FirstNonFinite<T>(Data(x));
+    protected override long FirstNonFiniteCore<T>(Block<T> x) => FiniteScan.FirstNonFinite<T>(Data(x));
 
-    protected override double MaxAbsCore<T>(Block<T> x) => double.CreateTruncating(FeatureChecks.Scan<T>(Data(x)).MaxAbs);
+    protected override double MaxAbsCore<T>(Block<T> x) => double.CreateTruncating(FiniteScan.Scan<T>(Data(x)).MaxAbs);
 
     protected override void CopyCore<T>(Block<T> src, Block<T> dst)
     {

@@ -2,17 +2,18 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using NcutKernels.Backends.Managed;
+using NcutKernels.Core;
 using NcutKernels.Kernels;
 using NcutKernels.Runtime;
-using NcutKernels.Spectral;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Ilgpu;
 
 internal sealed partial class IlgpuBackend
 {
     private IlgpuNystrom? _nystrom;
 
-    private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_acc, _gridRows);
+    private IlgpuNystrom Nystrom => _nystrom ??= new IlgpuNystrom(_resources, _gridRows);
 
     /// <summary>One launch for the whole walk (<see cref="SamplingKernels.FarthestPointSample"/>); distances in float32.</summary>
     protected override int[] FarthestPointSampleCore<T>(Block<T> points, int count)
@@ -21,12 +22,18 @@ internal sealed partial class IlgpuBackend
         if (points.Cols <= SamplingKernels.MaxDims)
             return Nystrom.FarthestPointSample(F(points), points.Rows, points.Cols, count);
         var y = Array.ConvertAll(Host(points), v => double.CreateTruncating(v));
-        return FarthestPointSampling.Walk(y, points.Rows, points.Cols, count);
+        return FarthestPointWalk.Walk(y, points.Rows, points.Cols, count);
     }
 
+    /// <summary>One fused RBF-weighted product over every anchor after the distance tile (<see cref="SkinnyProduct"/>).</summary>
+    protected override void RbfWeightedMeansCore<T>(Block<T> x, Block<T> anchors, Block<T> values, double sigma, Block<T> output,
+        DistancePrecision precision) =>
+        Nystrom.PropagateAll(F(x), x.Rows, x.Cols, F(anchors), anchors.Rows, F(values), values.Cols,
+            Enumerable.Repeat(1f, anchors.Rows).ToArray(), (float)sigma, F(output), precision: precision);
+
     /// <summary>
-    /// Nearest-anchor propagation as kernels: the distance tile, then for K = every anchor with degrees given (the classic
-    /// extension) one fused RBF-weighted product (<see cref="SkinnyProduct"/>); for K ≤ <see cref="PropagationKernels.MaxNeighbours"/> a warp per
+    /// Nearest-anchor propagation as kernels: the distance tile, then for K = every anchor with degrees given the fused
+    /// RBF-weighted product of <see cref="RbfWeightedMeansCore{T}"/> with those degrees; for K ≤ <see cref="PropagationKernels.MaxNeighbours"/> a warp per
     /// row selecting the K nearest and summing. Other cases (K between 128 and a, or all anchors without degrees) run the
     /// managed code on the host.
     /// </summary>
@@ -52,20 +59,13 @@ internal sealed partial class IlgpuBackend
         output.Matrix.Storage.Upload(result, output.Offset);
     }
 
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? _finishClassic;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<float>, int, int>? _classicValues;
-    private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>? _gatherRows;
-    private Action<Index2D, ArrayView<float>, ArrayView<float>, int, int>? _scaleColumns;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, long>? _maxAbs;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<long>, long>? _firstNonFinite;
 
     protected override void FinishClassicCore<T>(Block<T> sums, double count, Block<T> output)
     {
         CheckFinishClassic(sums, count, output);
         if ((long)output.Rows * output.Cols > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(output), $"FinishClassic: {output.Rows}×{output.Cols} outputs exceed one launch's {int.MaxValue} threads; pass fewer rows.");
-        _finishClassic ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(PropagationKernels.FinishClassic);
-        _finishClassic(output.Rows * output.Cols, F(sums), F(output), output.Cols, (float)count, (float)NearestPropagation.WeightFloor);
+        _kernels.FinishClassic(output.Rows * output.Cols, F(sums), F(output), output.Cols, (float)count, (float)AffinityMath.WeightFloor);
     }
 
     /// <summary>
@@ -88,12 +88,10 @@ internal sealed partial class IlgpuBackend
         columnSign.CopyTo(staged, s);
         columnDivisor.CopyTo(staged, s + k);
         rows.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<double, int>(staged.AsSpan((int)indexAt)));
-        using var args = DeviceBuffer<double>(length);
+        using var args = _resources.Allocate<double>(length);
         ArrayView<double> all = args.View;
         all.CopyFromCPU(staged);
-        _classicValues ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<double>,
-            ArrayView<float>, int, int>(PropagationKernels.ClassicValues);
-        _classicValues(s * (k + 1), vv, all.SubView(indexAt, length - indexAt).Cast<int>().SubView(0, s), all.SubView(0, s),
+        _kernels.ClassicValues(s * (k + 1), vv, all.SubView(indexAt, length - indexAt).Cast<int>().SubView(0, s), all.SubView(0, s),
             all.SubView(s, k), all.SubView(s + k, k), ov, vectors.Cols, k);
         _acc.Synchronize();
     }
@@ -103,10 +101,9 @@ internal sealed partial class IlgpuBackend
         CheckGather(x, rows, dst);
         if (rows.Length == 0)
             return;
-        _gatherRows ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RowKernels.GatherRows);
         using var indices = _acc.Allocate1D(rows);
         foreach (var (extent, row0) in RowBands.Of(x.Cols, rows.Length, _gridRows))
-            _gatherRows(extent, F(x), indices.View, F(dst), x.Cols, row0);
+            _kernels.GatherRows(extent, F(x), indices.View, F(dst), x.Cols, row0);
         _acc.Synchronize();
     }
 
@@ -116,9 +113,8 @@ internal sealed partial class IlgpuBackend
         int rows = x.Rows, cols = x.Cols;
         if (rows == 0)
             return new double[cols];
-        _colMeans ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(AffinityKernels.ColumnMeans);
         using var means = _acc.Allocate1D<float>(cols);
-        _colMeans(new KernelConfig((cols + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), F(x), means.View, rows, cols);
+        _kernels.ColumnMeans(new KernelConfig((cols + AffinityKernels.MeanColumns - 1) / AffinityKernels.MeanColumns, AffinityKernels.MeanGroup), F(x), means.View, rows, cols);
         var host = new float[cols];
         means.View.CopyToCPU(host);
         return host.Select(v => (double)v * rows).ToArray();
@@ -128,20 +124,18 @@ internal sealed partial class IlgpuBackend
     {
         if (x.Rows == 0)
             return;
-        _scaleColumns ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(RowKernels.ScaleColumns);
         using var f = _acc.Allocate1D(factors.Select(v => (float)v).ToArray());
         foreach (var (extent, row0) in RowBands.Of(x.Cols, x.Rows, _gridRows))
-            _scaleColumns(extent, F(x), f.View, x.Cols, row0);
+            _kernels.ScaleColumns(extent, F(x), f.View, x.Cols, row0);
         _acc.Synchronize();
     }
 
     protected override double MaxAbsCore<T>(Block<T> x)
     {
-        _maxAbs ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, long>(RowKernels.MaxAbs);
         using var best = _acc.Allocate1D(new[] { 0 });
         int group = Math.Min(256, _acc.MaxNumThreadsPerGroup);
         long groups = Math.Clamp((x.Length + group - 1) / group, 1, _acc.AcceleratorType == AcceleratorType.CPU ? 4 : 8 * Math.Max(1, _acc.NumMultiprocessors));
-        _maxAbs(new KernelConfig((int)groups, group), F(x), best.View, x.Length);
+        _kernels.MaxAbs(new KernelConfig((int)groups, group), F(x), best.View, x.Length);
         var result = new int[1];
         best.View.CopyToCPU(result);
         return BitConverter.Int32BitsToSingle(result[0]);
@@ -149,11 +143,10 @@ internal sealed partial class IlgpuBackend
 
     protected override long FirstNonFiniteCore<T>(Block<T> x)
     {
-        _firstNonFinite ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<long>, long>(RowKernels.FirstNonFinite);
         using var found = _acc.Allocate1D(new[] { long.MaxValue });
         int group = Math.Min(256, _acc.MaxNumThreadsPerGroup);
         long groups = Math.Clamp((x.Length + group - 1) / group, 1, _acc.AcceleratorType == AcceleratorType.CPU ? 4 : 8 * Math.Max(1, _acc.NumMultiprocessors));
-        _firstNonFinite(new KernelConfig((int)groups, group), F(x), found.View, x.Length);
+        _kernels.FirstNonFinite(new KernelConfig((int)groups, group), F(x), found.View, x.Length);
         var result = new long[1];
         found.View.CopyToCPU(result);
         return result[0] == long.MaxValue ? -1 : result[0];

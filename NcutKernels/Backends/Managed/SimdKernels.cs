@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace NcutKernels.Backends;
+namespace NcutKernels.Backends.Managed;
 
 /// <summary>
 /// The managed backend's inner loops: eight dot products a_r·b_c (r &lt; 4, c &lt; 2) in one pass, so each
