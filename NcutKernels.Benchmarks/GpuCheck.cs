@@ -236,7 +236,7 @@ public static partial class GpuCheck
                 vOut.Download(staged);
             });
             Row($"one backward CG product, n={n}, k={k} (upload, W·V, download)", tp, "the host CG adds O(n·k²) float64 work per iteration");
-            var tf = Time(10, () => gpu.Backend.AccumulateRbfEmbeddingGradient(xm.All, w, degrees, y, u, 256, gx));
+            var tf = Time(10, () => gpu.Backend.AccumulateEmbeddingGradient(AffinityKind.Rbf, xm.All, w, degrees, y, u, 256, gx));
             Row($"fused RBF + normalization backward, n={n}, d={d}, k={k}", tf,
                 $"pass 1 (W·(s∘B), d̄), S (n²·2k), row sums, S·X ({2.0 * n * n * d / (tf.median * 1e-3) / 1e12:F1} TFLOP/s counting S·X alone), X̄ download");
         }

@@ -46,15 +46,17 @@ public class SpectralGradientTests
         }, symmetric: true);
     }
 
-    [TestCase(60)]  // dense host eigen-solve in the forward pass
-    [TestCase(160)] // block Lanczos in the forward pass
-    public void WholeChain_SignInvariantLoss_MatchesFiniteDifferences(int n)
+    [TestCase(60, AffinityKind.Rbf)]  // dense host eigen-solve in the forward pass
+    [TestCase(160, AffinityKind.Rbf)] // block Lanczos in the forward pass
+    [TestCase(60, AffinityKind.Cosine)]
+    [TestCase(160, AffinityKind.Cosine)]
+    public void WholeChain_SignInvariantLoss_MatchesFiniteDifferences(int n, AffinityKind kind)
     {
         var x = GradientCheck.Points(n);
         var c = TestData.Weights(n, 3, 6);
         GradientCheck.Assert(x, (t, v) =>
         {
-            var (u, lambda) = Embedding(t.Device, 3).FitTransform(v);
+            var (u, lambda) = Embedding(t.Device, 3, kind).FitTransform(v);
             return t.Add(t.Sum(t.Multiply(t.Square(u), t.Constant(c))), t.Sum(t.Square(lambda)));
         });
     }
@@ -315,12 +317,14 @@ public class SpectralGradientTests
         Assert.That(ncut.GradientReport.ToString(), Does.Contain("NOT converged"));
     }
 
-    [TestCase(60)]
-    [TestCase(150)]
-    public void FusedRbfBackward_EqualsTheComposedRules(int n)
+    [TestCase(60, AffinityKind.Rbf)]
+    [TestCase(150, AffinityKind.Rbf)]
+    [TestCase(60, AffinityKind.Cosine)]
+    [TestCase(150, AffinityKind.Cosine)]
+    public void FusedBackward_EqualsTheComposedRules(int n, AffinityKind kind)
     {
-        // Ncut.FitTransform(Variable) records one fused "ncut-embedding" op for RBF; composing the three ops by hand
-        // runs the separate affinity, normalization and top-k rules. Both must give the same dX.
+        // Ncut.FitTransform(Variable) records one fused "ncut-embedding" op; composing the three ops by hand runs the
+        // separate affinity, normalization and top-k rules (dense W̄ and M̄). Both must give the same dX.
         var x = GradientCheck.Points(n);
         var c = TestData.Weights(n, 3, 6);
         double[,] Grad(bool fused)
@@ -330,14 +334,15 @@ public class SpectralGradientTests
             var v = tape.Input(x);
             Variable<double> u;
             if (fused)
-                u = Embedding(device, 3).FitTransform(v).eigenvectors;
+                u = Embedding(device, 3, kind).FitTransform(v).eigenvectors;
             else
             {
-                var w = SpectralOps.Affinity(tape, v, AffinityKind.Rbf, Sigma);
+                var w = SpectralOps.Affinity(tape, v, kind, Sigma);
                 var m = SpectralOps.Normalize(tape, w, 1e-8);
                 u = SpectralOps.TopK(tape, m, new LanczosSettings(3, Tolerance: 1e-13, Seed: 0, MaxBlockProducts: 1000, Shift: 1e-8), new EigenBackwardSettings(Tolerance: 1e-11, MaxIterations: 2000)).u;
             }
-            Assert.That(tape.Count, Is.EqualTo(fused ? 1 : 3));
+            // Cosine rows enter the fused op scaled into max|x| ∈ [1, 2), recorded as one exact power-of-two "scale".
+            Assert.That(tape.Count, Is.EqualTo(fused ? (kind == AffinityKind.Cosine ? 2 : 1) : 3));
             tape.Backward(tape.Sum(tape.Multiply(tape.Square(u), tape.Constant(c))));
             return v.Gradient;
         }

@@ -105,7 +105,7 @@ public class RowBandTests
             var gx = Enumerable.Range(0, n * d).Select(e => 0.01 * e).ToArray();
             using var xm = DeviceMatrix<float>.Upload(dev, x, n, d);
             using var wm = DeviceMatrix<float>.Upload(dev, w, n, n);
-            dev.Backend.AccumulateRbfEmbeddingGradient(xm.All, wm, degrees, y, u, sigma, gx);
+            dev.Backend.AccumulateEmbeddingGradient(AffinityKind.Rbf, xm.All, wm, degrees, y, u, sigma, gx);
             return gx;
         }
         var banded = Gx(_banded);

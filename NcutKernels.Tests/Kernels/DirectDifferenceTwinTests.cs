@@ -98,7 +98,7 @@ public class DirectDifferenceTwinTests : CpuAndIlgpuFixture
         var x = FarRows(n, d, 8);
         Assert.That(AffinityMath.UsesDirectDifferences(AffinityKind.Rbf, MaxCentredSquaredNorm(Matrix(x, n, d)), 1 / (2 * sigma * sigma)), Is.True,
             "premise: the direct path");
-        var (actual, expected) = RbfBackwardTwin.Run(Ilgpu, x, n, d, k, sigma);
+        var (actual, expected) = EmbeddingBackwardTwin.Run(Ilgpu, AffinityKind.Rbf, x, n, d, k, sigma);
         double scale = expected.Max(Math.Abs);
         Assert.That(scale, Is.GreaterThan(0), "premise: a non-zero gradient");
         // float32 S and sums of S_ij·(x_i − x_j) over the near rows only: measured max error 2e-7 of max |X̄|.

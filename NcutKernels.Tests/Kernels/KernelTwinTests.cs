@@ -119,10 +119,26 @@ public class KernelTwinTests : CpuAndIlgpuFixture
     {
         const double sigma = 1.2;
         var x = TestData.UniformFloats(n * d, 8, offset - 1, offset + 1);
-        var (actual, expected) = RbfBackwardTwin.Run(Ilgpu, x, n, d, k, sigma);
+        var (actual, expected) = EmbeddingBackwardTwin.Run(Ilgpu, AffinityKind.Rbf, x, n, d, k, sigma);
         // float32 S (2k-term dots) and S·X (n-term sums) against float64: measured max error 2.3e-7 of max |X̄| (both cases).
         double scale = expected.Max(Math.Abs);
         for (int e = 0; e < expected.Length; e++)
             Assert.That(actual[e] - 1, Is.EqualTo(expected[e]).Within(5e-6 * scale), $"X̄[{e / d},{e % d}]");
+    }
+
+    // The cosine rule: the slope matrix by the affinity tile's CosineSlope epilogue, the same S tile, S·X̂ and the unit rows'
+    // projection. n = 60 one tile, n = 130 ragged tiles; σ = 0.5 (the trace default) and 0.3; rows of mixed norms (one
+    // below the norm floor's scale is not needed: the floor is 1e-8).
+    [TestCase(60, 7, 3, 0.5)]
+    [TestCase(130, 9, 3, 0.3)]
+    public void FusedCosineBackward_MatchesManagedFloat64Twin(int n, int d, int k, double sigma)
+    {
+        var x = TestData.UniformFloats(n * d, 11, -1, 1);
+        var (actual, expected) = EmbeddingBackwardTwin.Run(Ilgpu, AffinityKind.Cosine, x, n, d, k, sigma);
+        double scale = expected.Max(Math.Abs);
+        Assert.That(scale, Is.GreaterThan(0), "premise: a non-zero gradient");
+        // float32 slope (an exp and a d-term dot per pair), S and S·X̂ against float64.
+        for (int e = 0; e < expected.Length; e++)
+            Assert.That(actual[e] - 1, Is.EqualTo(expected[e]).Within(2e-5 * scale), $"X̄[{e / d},{e % d}]");
     }
 }

@@ -87,21 +87,23 @@ internal abstract partial class Backend
     protected abstract void CombineCore<T>(Block<T> dst, double beta, Block<T> a, double[,] s) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// The fused backward of RBF affinity → normalization (docs/MATH.md; <see cref="NcutBackward"/>): from the eigen
-    /// adjoint M̄ = ½(Y·Uᵀ + U·Yᵀ), accumulates (+=) into gx (n×d, float64) the gradient with respect to the features,
-    /// X̄ += −(1/σ²)·(diag(S·1) − S)·X, S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·W_ij, without forming W̄ or M̄.
-    /// x (n×d) the features, w (n×n) their RBF affinity, degrees d = W·1, y and u n×k row-major float64, σ the affinity's.
+    /// The fused backward of affinity → normalization (docs/MATH.md §6; <see cref="NcutBackward"/>): from the eigen adjoint
+    /// M̄ = ½(Y·Uᵀ + U·Yᵀ), accumulates (+=) into gx (n×d, float64) the gradient with respect to the features without forming
+    /// W̄ or M̄. With S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·∂W_ij: RBF (∂W = W) X̄ += −(1/σ²)·(diag(S·1) − S)·X; cosine
+    /// (∂W = ∂W/∂(x̂_i·x̂_j), recomputed from the unit rows) X̂̄ = S·X̂ and x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖.
+    /// x (n×d) the features, w (n×n) their affinity of <paramref name="kind"/>, degrees d = W·1, y and u n×k row-major
+    /// float64, σ the affinity's.
     /// </summary>
-    public void AccumulateRbfEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
+    public void AccumulateEmbeddingGradient<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
         double[] gx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var entry = Enter();
-        AccumulateRbfEmbeddingGradientCore(x, w, degrees, y, u, sigma, gx);
+        AccumulateEmbeddingGradientCore(kind, x, w, degrees, y, u, sigma, gx);
     }
 
-    /// <inheritdoc cref="AccumulateRbfEmbeddingGradient{T}"/>
-    protected abstract void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
-        double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
+    /// <inheritdoc cref="AccumulateEmbeddingGradient{T}"/>
+    protected abstract void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
+        double sigma, double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// Greedy farthest-point sampling of the rows of <paramref name="points"/> (rows×p, row-major; p ≤ 8 in practice, any p
@@ -278,13 +280,13 @@ internal abstract partial class Backend
             throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
     }
 
-    /// <summary>Checks the shapes of <see cref="AccumulateRbfEmbeddingGradient{T}"/>; returns k.</summary>
+    /// <summary>Checks the shapes of <see cref="AccumulateEmbeddingGradient{T}"/>; returns k.</summary>
     protected static int CheckEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double[] gx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Rows, k = u.Length / n;
         if (w.Rows != n || w.Cols != n || degrees.Length != n || u.Length != n * k || y.Length != u.Length || gx.Length != x.Length)
-            throw new ArgumentException($"AccumulateRbfEmbeddingGradient: shapes disagree (x {n}×{x.Cols}, w {w.Rows}×{w.Cols}, degrees {degrees.Length}, " +
+            throw new ArgumentException($"AccumulateEmbeddingGradient: shapes disagree (x {n}×{x.Cols}, w {w.Rows}×{w.Cols}, degrees {degrees.Length}, " +
                 $"u {u.Length}, y {y.Length}, gx {gx.Length}).");
         return k;
     }

@@ -184,7 +184,7 @@ internal static class AffinityKernels
         if (kind == KernelAffinity.Rbf)
             return MathF.Exp(-g * scale);
         float t = 0.5f * g + CosineGap(sqi, normFloorSquared) + CosineGap(sqj, normFloorSquared);
-        return MathF.Exp(-t * t * scale) + cosineFloor;
+        return CosineOf(t, kind, scale, cosineFloor);
     }
 
     /// <summary>½(1 − ‖x̂‖²) of a cosine row from its squared norm: 0 at or above the floor (AffinityMath.CosineGap's formula).</summary>
@@ -198,7 +198,13 @@ internal static class AffinityKernels
             float d2 = diagonal ? 0f : XMathMax(0f, sqi + sqj - (g + g));
             return MathF.Exp(-d2 * scale);
         }
-        float t = 1f - g;
-        return MathF.Exp(-t * t * scale) + cosineFloor;
+        return CosineOf(1f - g, kind, scale, cosineFloor);
+    }
+
+    /// <summary>The cosine affinity exp(−t²·scale) + floor, or for <see cref="KernelAffinity.CosineSlope"/> its slope 2·scale·t·exp(−t²·scale).</summary>
+    private static float CosineOf(float t, int kind, float scale, float cosineFloor)
+    {
+        float e = MathF.Exp(-t * t * scale);
+        return kind == KernelAffinity.CosineSlope ? 2f * scale * t * e : e + cosineFloor;
     }
 }

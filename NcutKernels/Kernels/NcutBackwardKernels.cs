@@ -1,4 +1,4 @@
-// NcutBackwardKernels: the fused backward of RBF affinity → normalization on the device (the twin of Solvers/NcutBackward). Rule: the intermediates (s∘Bᵀ, d̄, S) are written with =; X̄ is accumulated with +=.
+// NcutBackwardKernels: the fused backward of affinity (RBF or cosine) → normalization on the device (the twin of Backends/Managed/NcutBackward). Rule: the intermediates (s∘Bᵀ, d̄, S) are written with =; X̄ is accumulated with +=.
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -6,11 +6,13 @@ namespace NcutKernels.Kernels;
 
 /// <summary>
 /// Backward of the "ncut-embedding" op (float32) from the low-rank adjoint M̄ = A·Bᵀ, rows a_i = ½[y_i, u_i] and
-/// b_j = [u_j, y_j] of width 2k, with s = d^-1/2 (docs/MATH.md; Solvers/NcutBackward is the float64 twin):
+/// b_j = [u_j, y_j] of width 2k, with s = d^-1/2 (docs/MATH.md; Backends/Managed/NcutBackward is the float64 twin):
 /// pass 1: Z = W·(s∘B) by the block product, d̄_i = −d_i^(−3/2)·a_i·z_i (<see cref="DegreeAdjoint"/>);
 /// pass 2: S_ij = (2·a_i·b_j·s_i·s_j + d̄_i + d̄_j)·W_ij (<see cref="AdjointAffinityTile"/>), the row sums of S, S·X by
 /// <see cref="BlasKernels.ProductPartial"/>, and X̄_i += −(1/σ²)·(rowsum(S)_i·x_i − (S·X)_i) (<see cref="AccumulateFeatureGradient"/>), or
 /// for features far apart relative to σ X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="AccumulateFeatureGradientDirect"/>).
+/// The cosine affinity takes the same S tile with the slope matrix ∂W/∂(x̂_i·x̂_j) in place of W, S·X̂, and
+/// <see cref="AccumulateCosineFeatureGradient"/>.
 /// These kernels sit in their own file because the op they reverse is the fused chain, not one forward kernel.
 /// </summary>
 internal static class NcutBackwardKernels
@@ -94,6 +96,34 @@ internal static class NcutBackwardKernels
         for (int sl = 0; sl < slices; sl++)
             sx += part[sl * plane + o];
         gx[o] += -inv * (rowSums[i] * x[o] - sx);
+    }
+
+    /// <summary>
+    /// The cosine affinity's X̄ from X̂̄ = S·X̂ (S built on the slope matrix, <see cref="KernelAffinity.CosineSlope"/>): with
+    /// x̂̄_i = Σ_sl part[sl, i, ·], gx[i, c] += (x̂̄_i[c] − (x̂_i·x̂̄_i)·x̂_i[c]) / max(‖x_i‖, normFloor) — the unit rows'
+    /// backward, which also removes the radial part that the Gram and the direct-difference forms of t differ by. One thread
+    /// per row (d at most a few thousand).
+    /// </summary>
+    public static void AccumulateCosineFeatureGradient(Index1D i, ArrayView<float> xhat, ArrayView<float> sq, ArrayView<float> part, ArrayView<float> gx,
+        int n, int d, int slices, float normFloor)
+    {
+        long row = (long)(int)i * d, plane = (long)n * d;
+        float dot = 0f;
+        for (int c = 0; c < d; c++)
+        {
+            float bar = 0f;
+            for (int sl = 0; sl < slices; sl++)
+                bar += part[sl * plane + row + c];
+            dot += xhat[row + c] * bar;
+        }
+        float root = MathF.Sqrt(sq[i]), norm = root > normFloor ? root : normFloor;
+        for (int c = 0; c < d; c++)
+        {
+            float bar = 0f;
+            for (int sl = 0; sl < slices; sl++)
+                bar += part[sl * plane + row + c];
+            gx[row + c] += (bar - dot * xhat[row + c]) / norm;
+        }
     }
 
     /// <summary>

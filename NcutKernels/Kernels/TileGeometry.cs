@@ -35,4 +35,10 @@ internal static class KernelAffinity
 
     /// <summary>exp(−(1 − x̂_i·x̂_j)²·scale) + floor.</summary>
     public const int Cosine = 1;
+
+    /// <summary>
+    /// The cosine affinity's slope ∂W/∂(x̂_i·x̂_j) = 2·scale·t·exp(−t²·scale) with t = 1 − x̂_i·x̂_j (no floor): the pair factor of
+    /// the cosine backward (scale = 1/(2σ²), so 2·scale = 1/σ²).
+    /// </summary>
+    public const int CosineSlope = 2;
 }

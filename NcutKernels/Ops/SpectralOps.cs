@@ -222,11 +222,11 @@ internal static class SpectralOps
     // ---- the whole RBF embedding, fused ------------------------------------------------------------------
 
     /// <summary>
-    /// RBF affinity → normalization → top-k as one recorded operation ("ncut-embedding"): the backward never forms
-    /// W̄ or M̄ (<see cref="NcutBackward"/> and its device twin), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
+    /// Affinity (<paramref name="kind"/>) → normalization → top-k as one recorded operation ("ncut-embedding"): the backward never
+    /// forms W̄ or M̄ (<see cref="NcutBackward"/> and its device twin), and the CG products use M·v = s∘(W·(s∘v)) + shift·v, so only W is kept.
     /// </summary>
-    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) RbfEmbedding<T>(Tape<T> tape, Variable<T> x, double sigma,
-        LanczosSettings lanczos, EigenBackwardSettings backward, Action<string>? log = null)
+    public static (Variable<T> u, Variable<T> lambda, TopKSaved saved, LanczosReport report) Embedding<T>(Tape<T> tape, Variable<T> x, AffinityKind kind,
+        double sigma, LanczosSettings lanczos, EigenBackwardSettings backward, Action<string>? log = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(lanczos);
@@ -235,27 +235,27 @@ internal static class SpectralOps
         int n = x.Rows;
         var be = tape.Device.Backend;
         var w = tape.Add(DeviceMatrix<T>.Allocate(tape.Device, n, n), false, "ncut-affinity", leaf: false);
-        be.Affinity(x.Value.All, w.Value, AffinityKind.Rbf, 1 / (2 * sigma * sigma));
+        be.Affinity(x.Value.All, w.Value, kind, 1 / (2 * sigma * sigma));
         var (m, degrees) = NormalizedCopy(tape.Device, w.Value, shift);
         using (m)
         {
             var topK = SolveTopK(tape.Device, m, lanczos, backward, log, out var outputs, out var report);
-            var saved = new RbfEmbeddingSaved<T>(topK, w, sigma, shift, degrees);
-            var outs = tape.Record("ncut-embedding", [x], outputs, e => RbfEmbeddingBackward(e, saved));
+            var saved = new EmbeddingSaved<T>(topK, kind, w, sigma, shift, degrees);
+            var outs = tape.Record("ncut-embedding", [x], outputs, e => EmbeddingBackward(e, saved));
             return (outs[0], outs[1], topK, report);
         }
     }
 
-    /// <summary>What the fused backward needs: the top-k state, W (owned by the tape), σ, the shift and the degrees.</summary>
-    internal sealed record RbfEmbeddingSaved<T>(TopKSaved TopK, Variable<T> W, double Sigma, double Shift, double[] Degrees)
+    /// <summary>What the fused backward needs: the top-k state, the affinity kind, W (owned by the tape), σ, the shift and the degrees.</summary>
+    internal sealed record EmbeddingSaved<T>(TopKSaved TopK, AffinityKind Kind, Variable<T> W, double Sigma, double Shift, double[] Degrees)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// Y from <see cref="EigenBackward"/> (CG coefficients and vectors on the host in float64, each product W·V by the
     /// device backend), then X̄ += the fused affinity + normalization backward on the backend
-    /// (<see cref="Backends.Backend.AccumulateRbfEmbeddingGradient{T}"/>).
+    /// (<see cref="Backends.Backend.AccumulateEmbeddingGradient{T}"/>).
     /// </summary>
-    public static void RbfEmbeddingBackward<T>(TapeEntry<T> e, RbfEmbeddingSaved<T> saved) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void EmbeddingBackward<T>(TapeEntry<T> e, EmbeddingSaved<T> saved) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long start = Stopwatch.GetTimestamp();
         var (x, uv, lv) = (e.Inputs[0], e.Outputs[0], e.Outputs[1]);
@@ -291,7 +291,7 @@ internal static class SpectralOps
         }
         var (y, report) = saved.TopK.Backward(Multiply, u, uv.Grad, lv.Grad, n, k);
         long affinityStart = Stopwatch.GetTimestamp();
-        device.Backend.AccumulateRbfEmbeddingGradient(x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
+        device.Backend.AccumulateEmbeddingGradient(saved.Kind, x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
         saved.TopK.Publish(WithTimes(report, affinityStart, start));
         ThrowIfNotFinite(x.GradForAccumulation(), "ncut-embedding", "X");
     }

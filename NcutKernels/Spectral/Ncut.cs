@@ -82,16 +82,7 @@ public sealed class Ncut
         var (lanczos, backward) = (Options.Lanczos<T>(), Options.EigenBackward<T>());
         var log = Options.Log;
         Action<string>? progress = log is null ? null : log.WriteLine;
-        (Autodiff.Variable<T> u, Autodiff.Variable<T> lambda, Ops.SpectralOps.TopKSaved saved, LanczosReport report) r;
-        if (Options.Affinity == AffinityKind.Rbf)
-            r = Ops.SpectralOps.RbfEmbedding(tape, xs, sigma, lanczos, backward, progress);
-        else
-        {
-            var w = Ops.SpectralOps.Affinity(tape, xs, Options.Affinity, sigma);
-            var m = Ops.SpectralOps.Normalize(tape, w, Options.DiagonalShift);
-            r = Ops.SpectralOps.TopK(tape, m, lanczos, backward, progress);
-        }
-        var (u, lambda, saved, report) = r;
+        var (u, lambda, saved, report) = Ops.SpectralOps.Embedding(tape, xs, Options.Affinity, sigma, lanczos, backward, progress);
         Report = report;
         Timings = null;
         log?.WriteLine($"ncut: eigen-solve {report} (recorded)");

@@ -13,9 +13,17 @@ internal sealed partial class IlgpuBackend
 
     protected override void AffinityCore<T>(Block<T> x, DeviceMatrix<T> w, AffinityKind kind, double scale)
     {
-        int n = x.Rows, d = x.Cols;
-        CheckSquare(w, n, nameof(w));
-        var xv = F(x);
+        CheckSquare(w, x.Rows, nameof(w));
+        AffinityTiles(F(x), x.Rows, x.Cols, kind, KernelCode(kind), scale, Float(w));
+    }
+
+    /// <summary>
+    /// The n×n tile pass of the affinity of <paramref name="kind"/> over x (n×d) into <paramref name="output"/>, with the kernels'
+    /// epilogue <paramref name="kindCode"/> (the affinity itself, or <see cref="KernelAffinity.CosineSlope"/> for the cosine backward):
+    /// RBF rows centred, cosine rows made unit, Gram or direct-difference tiles by the forward's rule. Synchronizes.
+    /// </summary>
+    private void AffinityTiles(ArrayView<float> xv, int n, int d, AffinityKind kind, int kindCode, double scale, ArrayView<float> output)
+    {
         using var sq = _acc.Allocate1D<float>(n);
         using var prepared = _acc.Allocate1D<float>((long)n * d);
         if (kind == AffinityKind.Rbf)
@@ -37,15 +45,14 @@ internal sealed partial class IlgpuBackend
             xv = prepared.View;
         int g = (n + TileGeometry.Edge - 1) / TileGeometry.Edge;
         var config = new KernelConfig(new Index2D(g, g), new Index2D(TileGeometry.Threads, TileGeometry.Threads));
-        int kindCode = KernelCode(kind);
         if (direct)
         {
-            _kernels.DistanceAffinityTile(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor,
+            _kernels.DistanceAffinityTile(config, xv, sq.View, output, n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor,
                 (float)(AffinityMath.CosineNormFloor * AffinityMath.CosineNormFloor));
         }
         else
         {
-            _kernels.AffinityTile(config, xv, sq.View, Float(w), n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor);
+            _kernels.AffinityTile(config, xv, sq.View, output, n, d, kindCode, (float)scale, (float)AffinityMath.CosineFloor);
         }
         _acc.Synchronize();
     }

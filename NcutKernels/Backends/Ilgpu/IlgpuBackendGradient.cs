@@ -1,4 +1,4 @@
-// IlgpuBackendGradient: the fused RBF affinity + normalization backward on an ILGPU accelerator (Gram or direct-difference form), with its host staging.
+// IlgpuBackendGradient: the fused affinity (RBF or cosine) + normalization backward on an ILGPU accelerator (Gram or direct-difference form), with its host staging.
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
@@ -10,14 +10,14 @@ namespace NcutKernels.Backends.Ilgpu;
 
 internal sealed partial class IlgpuBackend
 {
-
     /// <summary>
     /// Pass 1 on the device (the block product Z = W·(s∘B) and <see cref="NcutBackwardKernels.DegreeAdjoint"/>), pass 2 as
     /// the S tile kernel, row sums, the K-split product S·X and the accumulate kernel; the result is downloaded once and
     /// added to gx. Device memory: S (n², freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
     /// planes and O(n·k) vectors (with host staging arrays of the same sizes).
     /// </summary>
-    protected override void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    protected override void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
+        double sigma, double[] gx)
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
         int n = x.Rows, d = x.Cols, width = 2 * k;
@@ -57,45 +57,82 @@ internal sealed partial class IlgpuBackend
         SymmetricProduct(wv, sb, z, n, width);
         _kernels.DegreeAdjoint(n, av, z, dScale, dBar, n, width);
 
-        // Pass 2: S in a scratch n×n, its row sums, S·X (X centred) split over K, then X̄ += … into a zeroed plane.
+        // Pass 2: S in a scratch n×n (on W, or for cosine on the slope matrix computed into it first), then by kind.
         using var sMat = _resources.Allocate<float>((long)n * n);
+        int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge;
+        var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
+        if (kind == AffinityKind.Cosine)
+            AffinityTiles(xv, n, d, kind, KernelAffinity.CosineSlope, 1 / (2 * sigma * sigma), sMat.View);
+        _kernels.AdjointAffinityTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar,
+            kind == AffinityKind.Cosine ? sMat.View : wv, sMat.View, n, width);
+        var result = Staging(ref _resultHost, (long)n * d);
+        if (kind == AffinityKind.Cosine)
+            CosineFeatureGradient(xv, sMat.View, n, d, result);
+        else
+            RbfFeatureGradient(xv, sMat.View, mean, rowSums, n, d, sigma, result);
+        AddInto(gx, result, n, d);
+    }
+
+    /// <summary>RBF: X̄ = −(1/σ²)·(rowsum(S)·X − S·X) (X centred), or from the direct differences; into <paramref name="result"/> (n×d).</summary>
+    private void RbfFeatureGradient(ArrayView<float> xv, ArrayView<float> sMat, ArrayView<float> mean, ArrayView<float> rowSums, int n, int d, double sigma,
+        float[] result)
+    {
         int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge, colTiles = (d + Tile8x8.Edge - 1) / Tile8x8.Edge;
         var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
-        _kernels.AdjointAffinityTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar, wv, sMat.View, n, width);
         float inv = (float)(1 / (sigma * sigma));
-        var result = Staging(ref _resultHost, (long)n * d);
         if (DirectFeatureGradient(xv, mean, n, d, sigma))
         {
             // X far from itself relative to σ: the differences x_i − x_j, as the managed twin (RbfFeatureRows) takes them.
             var gd = _resources.Scratch<float>(ScratchSlot.Features, (long)n * d);
             gd.MemSetToZero();
             foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
-                _kernels.AccumulateFeatureGradientDirect(extent, xv, sMat.View, gd, n, d, row0, inv);
+                _kernels.AccumulateFeatureGradientDirect(extent, xv, sMat, gd, n, d, row0, inv);
             gd.CopyToCPU(result.AsSpan(0, n * d));
-            AddInto(gx, result, n, d);
             return;
         }
-        RowSums(sMat.View, rowSums, n);
+        RowSums(sMat, rowSums, n);
 
-        // Enough K-slices to give every multiprocessor about four groups.
-        int steps = (n + Tile8x8.Depth - 1) / Tile8x8.Depth;
-        int slices = Math.Clamp(4 * _acc.NumMultiprocessors / (tiles * colTiles), 1, steps);
-        int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
-        slices = (n + sliceLen - 1) / sliceLen;
+        var (slices, sliceLen) = ProductSlices(n, tiles * colTiles);
         long plane = (long)n * d;
         var features = _resources.Scratch<float>(ScratchSlot.Features, (2 + slices) * plane);
         var xc = features.SubView(0, plane);
         var g = features.SubView(plane, plane);
         var part = features.SubView(2 * plane, slices * plane);
         CenterColumns(xv, mean, xc, n, d);
-        _kernels.ProductPartial(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat.View, xc, part, n, n, d, sliceLen);
+        _kernels.ProductPartial(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat, xc, part, n, n, d, sliceLen);
         g.MemSetToZero();
         foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
             _kernels.AccumulateFeatureGradient(extent, xc, rowSums, part, g, n, d, slices, row0, inv);
         g.CopyToCPU(result.AsSpan(0, (int)plane));
-        AddInto(gx, result, n, d);
     }
 
+    /// <summary>Cosine: X̂̄ = S·X̂ split over K, then x̄_i = (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖; into <paramref name="result"/> (n×d).</summary>
+    private void CosineFeatureGradient(ArrayView<float> xv, ArrayView<float> sMat, int n, int d, float[] result)
+    {
+        int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge, colTiles = (d + Tile8x8.Edge - 1) / Tile8x8.Edge;
+        var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
+        var (slices, sliceLen) = ProductSlices(n, tiles * colTiles);
+        long plane = (long)n * d;
+        var features = _resources.Scratch<float>(ScratchSlot.Features, (2 + slices) * plane + n);
+        var (xh, g, part, sq) = (features.SubView(0, plane), features.SubView(plane, plane), features.SubView(2 * plane, slices * plane),
+            features.SubView((2 + slices) * plane, n));
+        _kernels.RowSquaredNorms(n, xv, sq, d);
+        foreach (var (extent, row0) in RowBands.Of(d, n, _gridRows))
+            _kernels.NormalizeRows(extent, xv, sq, xh, d, row0, (float)AffinityMath.CosineNormFloor);
+        _kernels.ProductPartial(new KernelConfig(new Index3D(colTiles, tiles, slices), group), sMat, xh, part, n, n, d, sliceLen);
+        g.MemSetToZero();
+        _kernels.AccumulateCosineFeatureGradient(n, xh, sq, part, g, n, d, slices, (float)AffinityMath.CosineNormFloor);
+        g.CopyToCPU(result.AsSpan(0, (int)plane));
+    }
+
+    /// <summary>The K-split of S·X over n: enough slices to give every multiprocessor about four groups beside <paramref name="tiles"/> output tiles.</summary>
+    private (int Slices, int SliceLength) ProductSlices(int n, int tiles)
+    {
+        int steps = (n + Tile8x8.Depth - 1) / Tile8x8.Depth;
+        int slices = Math.Clamp(4 * _acc.NumMultiprocessors / tiles, 1, steps);
+        int sliceLen = (steps + slices - 1) / slices * Tile8x8.Depth;
+        return ((n + sliceLen - 1) / sliceLen, sliceLen);
+    }
 
     /// <summary>
     /// Whether the feature gradient takes direct differences: the forward's rule (<see cref="AffinityMath.UsesDirectDifferences"/>)

@@ -54,6 +54,12 @@ internal sealed class IlgpuKernels(Accelerator accelerator)
     /// <summary><see cref="BlasKernels.ProductPartial"/>.</summary>
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> ProductPartial => _productPartial ??= _acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BlasKernels.ProductPartial);
 
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>? _accumulateCosineFeatureGradient;
+    /// <summary><see cref="NcutBackwardKernels.AccumulateCosineFeatureGradient"/>.</summary>
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float> AccumulateCosineFeatureGradient =>
+        _accumulateCosineFeatureGradient ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(
+            NcutBackwardKernels.AccumulateCosineFeatureGradient);
+
     private Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>? _accumulateFeatureGradient;
     /// <summary><see cref="NcutBackwardKernels.AccumulateFeatureGradient"/>.</summary>
     public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> AccumulateFeatureGradient => _accumulateFeatureGradient ??= _acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(NcutBackwardKernels.AccumulateFeatureGradient);

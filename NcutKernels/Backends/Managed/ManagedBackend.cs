@@ -271,10 +271,11 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         });
     }
 
-    protected override void AccumulateRbfEmbeddingGradientCore<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx)
+    protected override void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
+        double sigma, double[] gx)
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
-        NcutBackward.AccumulateRbf(Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
+        NcutBackward.Accumulate(kind, Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
     }
 
     /// <summary>The values as float64: the array itself when it already is one, else a widened copy.</summary>
