@@ -87,7 +87,7 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Accumulated gradient, row-major float64 (null until something flows in).</summary>
-    internal double[]? Grad { get; private set; }
+    internal double[]? Grad { get; set; }
 
     /// <summary>The value as row-major float64 on the host (downloaded once, then cached; values never change).</summary>
     internal double[] Host

@@ -92,18 +92,42 @@ internal abstract partial class Backend
     /// W̄ or M̄. With S_ij = (2·M̄_ij·s_i·s_j + d̄_i + d̄_j)·∂W_ij: RBF (∂W = W) X̄ += −(1/σ²)·(diag(S·1) − S)·X; cosine
     /// (∂W = ∂W/∂(x̂_i·x̂_j), recomputed from the unit rows) X̂̄ = S·X̂ and x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/‖x_i‖.
     /// x (n×d) the features, w (n×n) their affinity of <paramref name="kind"/>, degrees d = W·1, y and u n×k row-major
-    /// float64, σ the affinity's.
+    /// float64, σ the affinity's. <paramref name="rows"/>: only these rows of gx are accumulated (each once; null: every row).
     /// </summary>
     public void AccumulateEmbeddingGradient<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma,
-        double[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+        double[] gx, int[]? rows = null) where T : unmanaged, IFloatingPointIeee754<T> =>
+        AccumulateEmbeddingGradients(kind, x, w, degrees, [y], u, sigma, [gx], [rows]);
+
+    /// <summary>
+    /// <see cref="AccumulateEmbeddingGradient{T}"/> for several eigen adjoints Y_c of the same embedding at once, each into its
+    /// own gx_c over its own rows (null: every row): the parts every adjoint shares (W·(s∘U), the unit rows and the cosine
+    /// slope, the widened W) are computed once.
+    /// </summary>
+    public void AccumulateEmbeddingGradients<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys, double[] u,
+        double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(ys);
+        ArgumentNullException.ThrowIfNull(gxs);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (ys.Count == 0 || gxs.Count != ys.Count || rows.Count != ys.Count)
+            throw new ArgumentException($"AccumulateEmbeddingGradients: {ys.Count} adjoints, {gxs.Count} gradients and {rows.Count} row sets must agree and be at least one.", nameof(ys));
+        var distinct = new int[]?[rows.Count];
+        for (int c = 0; c < rows.Count; c++)
+        {
+            if (rows[c] is not { } r)
+                continue;
+            int bad = Array.FindIndex(r, v => (uint)v >= (uint)x.Rows);
+            if (bad >= 0)
+                throw new ArgumentOutOfRangeException(nameof(rows), r[bad], $"AccumulateEmbeddingGradients: rows[{c}][{bad}] is outside [0, {x.Rows}).");
+            distinct[c] = r.Distinct().Order().ToArray();
+        }
         using var entry = Enter();
-        AccumulateEmbeddingGradientCore(kind, x, w, degrees, y, u, sigma, gx);
+        AccumulateEmbeddingGradientsCore(kind, x, w, degrees, ys, u, sigma, gxs, distinct);
     }
 
-    /// <inheritdoc cref="AccumulateEmbeddingGradient{T}"/>
-    protected abstract void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
-        double sigma, double[] gx) where T : unmanaged, IFloatingPointIeee754<T>;
+    /// <inheritdoc cref="AccumulateEmbeddingGradients{T}"/>
+    protected abstract void AccumulateEmbeddingGradientsCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys,
+        double[] u, double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
     /// Greedy farthest-point sampling of the rows of <paramref name="points"/> (rows×p, row-major; p ≤ 8 in practice, any p
@@ -280,7 +304,7 @@ internal abstract partial class Backend
             throw new ArgumentException($"Combine: coefficients are {s.GetLength(0)}×{s.GetLength(1)}, expected {p}×{q}.");
     }
 
-    /// <summary>Checks the shapes of <see cref="AccumulateEmbeddingGradient{T}"/>; returns k.</summary>
+    /// <summary>Checks the shapes of <see cref="AccumulateEmbeddingGradient{T}"/> for one adjoint; returns k.</summary>
     protected static int CheckEmbeddingGradient<T>(Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double[] gx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -41,6 +41,17 @@ internal static class SpectralOps
             Reported?.Invoke(report);
         }
 
+        /// <summary>The reports of the last batched backward, by loss index (<see cref="Tape{T}.Gradients"/>); null before one ran.</summary>
+        public IReadOnlyDictionary<int, EigenGradientReport>? BatchReports { get; private set; }
+
+        /// <summary>Keeps a batched backward's reports (the last also as <see cref="Report"/>) and passes each to <see cref="Reported"/>.</summary>
+        public void PublishBatch(IReadOnlyDictionary<int, EigenGradientReport> reports)
+        {
+            BatchReports = reports;
+            foreach (var report in reports.OrderBy(r => r.Key).Select(r => r.Value))
+                Publish(report);
+        }
+
         /// <summary><see cref="EigenBackward.Solve"/> with these settings.</summary>
         public (double[] y, EigenGradientReport report) Backward(Func<double[], double[]> multiply, double[] u, double[]? uBar, double[]? lambdaBar, int n, int k) =>
             EigenBackward.Solve(multiply, u, Theta, uBar, lambdaBar, n, k, Settings.Tolerance, Settings.MaxIterations, Residuals, Next);
@@ -241,7 +252,7 @@ internal static class SpectralOps
         {
             var topK = SolveTopK(tape.Device, m, lanczos, backward, log, out var outputs, out var report);
             var saved = new EmbeddingSaved<T>(topK, kind, w, sigma, shift, degrees);
-            var outs = tape.Record("ncut-embedding", [x], outputs, e => EmbeddingBackward(e, saved));
+            var outs = tape.Record("ncut-embedding", [x], outputs, e => EmbeddingBackward(e, saved), (e, lanes) => EmbeddingBackwardBatch(e, lanes, saved));
             return (outs[0], outs[1], topK, report);
         }
     }
@@ -260,40 +271,81 @@ internal static class SpectralOps
         long start = Stopwatch.GetTimestamp();
         var (x, uv, lv) = (e.Inputs[0], e.Outputs[0], e.Outputs[1]);
         int n = x.Rows, k = uv.Cols;
-        var device = x.Tape.Device;
         double[] u = uv.Host;
-        var s = AffinityMath.InvSqrtDegrees(saved.Degrees);
-        using var vIn = DeviceMatrix<T>.Allocate(device, k, n);
-        using var vOut = DeviceMatrix<T>.Allocate(device, k, n);
-        var staged = new T[k * n];
-        var mv = new double[n * k];
-        int chunks = (n + Solvers.BlockRows.Chunk - 1) / Solvers.BlockRows.Chunk;
-        // M·V = s∘(W·(s∘V)) + shift·V for n×k row-major V; the backend stores vectors as rows, hence the transposes
-        // (row chunks in parallel). mv is reused: EigenBackward reads each product before asking for the next.
-        double[] Multiply(double[] v)
-        {
-            Parallel.For(0, chunks, ch =>
-            {
-                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
-                    for (int c = 0; c < k; c++)
-                        staged[c * n + i] = T.CreateChecked(s[i] * v[i * k + c]);
-            });
-            vIn.Storage.Upload(staged, 0);
-            device.Backend.SymmetricProduct(saved.W.Value, vIn.All, vOut.All);
-            vOut.Download(staged);
-            Parallel.For(0, chunks, ch =>
-            {
-                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
-                    for (int c = 0; c < k; c++)
-                        mv[i * k + c] = s[i] * double.CreateChecked(staged[c * n + i]) + saved.Shift * v[i * k + c];
-            });
-            return mv;
-        }
-        var (y, report) = saved.TopK.Backward(Multiply, u, uv.Grad, lv.Grad, n, k);
+        using var product = new EmbeddingProduct<T>(x.Tape.Device, saved, n, k);
+        var (y, report) = saved.TopK.Backward(product.Multiply, u, uv.Grad, lv.Grad, n, k);
         long affinityStart = Stopwatch.GetTimestamp();
-        device.Backend.AccumulateEmbeddingGradient(saved.Kind, x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
+        x.Tape.Device.Backend.AccumulateEmbeddingGradient(saved.Kind, x.Value.All, saved.W.Value, saved.Degrees, y, u, saved.Sigma, x.GradForAccumulation());
         saved.TopK.Publish(WithTimes(report, affinityStart, start));
         ThrowIfNotFinite(x.GradForAccumulation(), "ncut-embedding", "X");
+    }
+
+    /// <summary>
+    /// The batched rule: one block CG for every lane's (Ū, λ̄) (<see cref="EigenBackward.SolveBatch"/>, products n×(k·C)),
+    /// then the affinity backward per lane, over the rows the lane needs (<see cref="TapeLanes{T}.Rows"/>).
+    /// </summary>
+    public static void EmbeddingBackwardBatch<T>(TapeEntry<T> e, TapeLanes<T> lanes, EmbeddingSaved<T> saved) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long start = Stopwatch.GetTimestamp();
+        var (x, uv) = (e.Inputs[0], e.Outputs[0]);
+        int n = x.Rows, k = uv.Cols;
+        double[] u = uv.Host;
+        var active = lanes.Active;
+        using var product = new EmbeddingProduct<T>(x.Tape.Device, saved, n, k * active.Count);
+        var (ys, reports) = EigenBackward.SolveBatch(product.Multiply, u, saved.TopK.Theta, active.Select(c => (lanes.Output(c, 0), lanes.Output(c, 1))).ToArray(),
+            n, k, saved.TopK.Settings.Tolerance, saved.TopK.Settings.MaxIterations, saved.TopK.Residuals, saved.TopK.Next);
+        long affinityStart = Stopwatch.GetTimestamp();
+        var gxs = active.Select(c => lanes.Input(c, 0)).ToArray();
+        x.Tape.Device.Backend.AccumulateEmbeddingGradients(saved.Kind, x.Value.All, saved.W.Value, saved.Degrees, ys, u, saved.Sigma, gxs,
+            active.Select(lanes.Rows).ToArray());
+        var published = new Dictionary<int, EigenGradientReport>();
+        for (int a = 0; a < active.Count; a++)
+        {
+            ThrowIfNotFinite(gxs[a], "ncut-embedding", "X");
+            published[active[a]] = WithTimes(reports[a], affinityStart, start);
+        }
+        saved.TopK.PublishBatch(published);
+    }
+
+    /// <summary>
+    /// M·V = s∘(W·(s∘V)) + shift·V for n×w row-major V on the device backend, for the CG of the fused embedding's backward. The
+    /// backend stores vectors as rows, hence the transposes (row chunks in parallel); the result is reused: the CG reads each
+    /// product before asking for the next.
+    /// </summary>
+    private sealed class EmbeddingProduct<T>(ComputeDevice device, EmbeddingSaved<T> saved, int n, int w) : IDisposable
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly DeviceMatrix<T> _in = DeviceMatrix<T>.Allocate(device, w, n), _out = DeviceMatrix<T>.Allocate(device, w, n);
+        private readonly T[] _staged = new T[(long)w * n];
+        private readonly double[] _mv = new double[(long)n * w];
+        private readonly double[] _s = AffinityMath.InvSqrtDegrees(saved.Degrees);
+        private readonly int _chunks = (n + Solvers.BlockRows.Chunk - 1) / Solvers.BlockRows.Chunk;
+
+        public double[] Multiply(double[] v)
+        {
+            Parallel.For(0, _chunks, ch =>
+            {
+                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
+                    for (int c = 0; c < w; c++)
+                        _staged[(long)c * n + i] = T.CreateChecked(_s[i] * v[(long)i * w + c]);
+            });
+            _in.Storage.Upload(_staged, 0);
+            device.Backend.SymmetricProduct(saved.W.Value, _in.All, _out.All);
+            _out.Download(_staged);
+            Parallel.For(0, _chunks, ch =>
+            {
+                for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
+                    for (int c = 0; c < w; c++)
+                        _mv[(long)i * w + c] = _s[i] * double.CreateChecked(_staged[(long)c * n + i]) + saved.Shift * v[(long)i * w + c];
+            });
+            return _mv;
+        }
+
+        public void Dispose()
+        {
+            _in.Dispose();
+            _out.Dispose();
+        }
     }
 
     /// <summary>The report with the affinity phase (since <paramref name="affinityStart"/>) and the whole rule (since <paramref name="start"/>) timed.</summary>

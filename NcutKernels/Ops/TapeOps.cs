@@ -134,7 +134,8 @@ public static class TapeOps
         tape.Check(a, nameof(a));
         if (!double.IsFinite(c))
             throw new ArgumentOutOfRangeException(nameof(c), c, "Scale factor must be finite.");
-        return Output(tape, "scale", [a], a.Host.Select(v => c * v).ToArray(), a.Rows, a.Cols, e => ScaleBackward(e, c));
+        var m = DeviceMatrix<T>.Upload(tape.Device, a.Host.Select(v => T.CreateChecked(c * v)).ToArray(), a.Rows, a.Cols);
+        return tape.Record("scale", [a], [m], e => ScaleBackward(e, c), rowPreserving: true)[0];
     }
 
     /// <summary>

@@ -6,23 +6,32 @@ using System.Runtime.InteropServices;
 namespace NcutKernels.Solvers;
 
 /// <summary>
-/// Block-vector arithmetic for <see cref="EigenBackward"/> on n×k row-major arrays (k small). Every pass splits the rows
+/// Block-vector arithmetic for <see cref="EigenBackward"/> on n×width row-major arrays against an n×k basis U (k small; width
+/// = k for one cotangent, a multiple of k when several are solved together). Every pass splits the rows
 /// into chunks of <see cref="Chunk"/>; reductions keep one partial per chunk and add them in chunk order, so the bits
 /// are the same on every run and every core count. Scratch is owned by the instance and reused across passes.
 /// </summary>
-internal sealed class BlockRows(int n, int k)
+internal sealed class BlockRows(int n, int k, int width)
 {
+    /// <summary>Block arithmetic on n×k blocks whose basis U is k wide too.</summary>
+    public BlockRows(int n, int k) : this(n, k, k)
+    {
+    }
+
     /// <summary>Rows per parallel chunk (fixed, so the sums run in the same order every time).</summary>
     public const int Chunk = 512;
 
     private readonly int _chunks = (n + Chunk - 1) / Chunk;
-    private readonly double[] _partial = new double[(n + Chunk - 1) / Chunk * k * k];
+    private readonly double[] _partial = new double[(n + Chunk - 1) / Chunk * Math.Max(k * k, k * width)];
 
-    /// <summary>h (k×k) = Aᵀ·B.</summary>
-    public double[] TransposeTimes(double[] a, double[] b)
+    /// <summary>h (k×k) = Aᵀ·B for two k-wide blocks.</summary>
+    public double[] TransposeTimes(double[] a, double[] b) => TransposeTimes(a, b, k);
+
+    /// <summary>h (k×wb) = Uᵀ·B for the basis U (n×k) and a block B n×<paramref name="wb"/>.</summary>
+    private double[] TransposeTimes(double[] a, double[] b, int wb)
     {
-        int kk = k * k;
-        Parallel.For(0, _chunks, ch => TransposeTimesRows(a, b, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, _partial.AsSpan(ch * kk, kk)));
+        int kk = k * wb;
+        Parallel.For(0, _chunks, ch => TransposeTimesRows(a, b, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, wb, _partial.AsSpan(ch * kk, kk)));
         var sum = new double[kk];
         for (int ch = 0; ch < _chunks; ch++)
             for (int e = 0; e < kk; e++)
@@ -30,43 +39,45 @@ internal sealed class BlockRows(int n, int k)
         return sum;
     }
 
-    /// <summary>v += scale·U·h for k×k h.</summary>
-    public void AddProduct(double[] v, double[] u, double[] h, double scale) =>
-        Parallel.For(0, _chunks, ch => AddProductRows(v, u, h, scale, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k));
+    /// <summary>v += scale·U·h for a k-wide v and k×k h.</summary>
+    public void AddProduct(double[] v, double[] u, double[] h, double scale) => AddProduct(v, u, h, scale, k);
 
-    /// <summary>v ← (I − U·Uᵀ)·v, twice (classical Gram–Schmidt is not enough in finite precision).</summary>
+    private void AddProduct(double[] v, double[] u, double[] h, double scale, int wv) =>
+        Parallel.For(0, _chunks, ch => AddProductRows(v, u, h, scale, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, wv));
+
+    /// <summary>v (n×width) ← (I − U·Uᵀ)·v column by column, twice (classical Gram–Schmidt is not enough in finite precision).</summary>
     public void Project(double[] v, double[] u)
     {
         for (int pass = 0; pass < 2; pass++)
-            AddProduct(v, u, TransposeTimes(u, v), -1);
+            AddProduct(v, u, TransposeTimes(u, v, width), -1, width);
     }
 
-    /// <summary>d_j = Σ_i a_ij·b_ij (k).</summary>
+    /// <summary>d_j = Σ_i a_ij·b_ij (width).</summary>
     public double[] ColumnDots(double[] a, double[] b)
     {
-        Parallel.For(0, _chunks, ch => ColumnDotsRows(a, b, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, _partial.AsSpan(ch * k, k)));
+        Parallel.For(0, _chunks, ch => ColumnDotsRows(a, b, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), width, _partial.AsSpan(ch * width, width)));
         return SumChunks();
     }
 
     /// <summary>dst_ij = λ_j·v_ij − m_ij (the un-projected A_j·v_j).</summary>
     public void ShiftMinus(double[] v, double[] lambda, double[] m, double[] dst) =>
-        Parallel.For(0, _chunks, ch => ShiftMinusRows(v, lambda, m, dst, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k));
+        Parallel.For(0, _chunks, ch => ShiftMinusRows(v, lambda, m, dst, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), width));
 
     /// <summary>x += α∘p, r −= α∘ap (α per column); returns the new column dots rᵀr.</summary>
     public double[] Step(double[] x, double[] r, double[] p, double[] ap, double[] alpha)
     {
-        Parallel.For(0, _chunks, ch => StepRows(x, r, p, ap, alpha, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, _partial.AsSpan(ch * k, k)));
+        Parallel.For(0, _chunks, ch => StepRows(x, r, p, ap, alpha, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), width, _partial.AsSpan(ch * width, width)));
         return SumChunks();
     }
 
     /// <summary>p_j = r_j + β_j·p_j for the columns with <paramref name="step"/> set.</summary>
     public void NewDirections(double[] p, double[] r, double[] beta, bool[] step) =>
-        Parallel.For(0, _chunks, ch => NewDirectionsRows(p, r, beta, step, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k));
+        Parallel.For(0, _chunks, ch => NewDirectionsRows(p, r, beta, step, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), width));
 
     /// <summary>dst = a − b; returns the column dots of dst with itself.</summary>
     public double[] Difference(double[] a, double[] b, double[] dst)
     {
-        Parallel.For(0, _chunks, ch => DifferenceRows(a, b, dst, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), k, _partial.AsSpan(ch * k, k)));
+        Parallel.For(0, _chunks, ch => DifferenceRows(a, b, dst, ch * Chunk, Math.Min(n, (ch + 1) * Chunk), width, _partial.AsSpan(ch * width, width)));
         return SumChunks();
     }
 
@@ -74,25 +85,25 @@ internal sealed class BlockRows(int n, int k)
     // pass calls each only a few dozen times, too few for tiered compilation to reach optimized code in time.
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeTimesRows(double[] a, double[] b, int i0, int i1, int k, Span<double> h)
+    private static void TransposeTimesRows(double[] a, double[] b, int i0, int i1, int k, int wb, Span<double> h)
     {
         h.Clear();
         for (int i = i0; i < i1; i++)
         {
-            var bi = b.AsSpan(i * k, k);
+            var bi = b.AsSpan(i * wb, wb);
             for (int r = 0; r < k; r++)
-                MultiplyAdd(bi, a[i * k + r], h.Slice(r * k, k));
+                MultiplyAdd(bi, a[i * k + r], h.Slice(r * wb, wb));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddProductRows(double[] v, double[] u, double[] h, double scale, int i0, int i1, int k)
+    private static void AddProductRows(double[] v, double[] u, double[] h, double scale, int i0, int i1, int k, int wv)
     {
         for (int i = i0; i < i1; i++)
         {
-            var vi = v.AsSpan(i * k, k);
+            var vi = v.AsSpan(i * wv, wv);
             for (int a = 0; a < k; a++)
-                MultiplyAdd(h.AsSpan(a * k, k), scale * u[i * k + a], vi);
+                MultiplyAdd(h.AsSpan(a * wv, wv), scale * u[i * k + a], vi);
         }
     }
 
@@ -147,13 +158,13 @@ internal sealed class BlockRows(int n, int k)
             }
     }
 
-    /// <summary>The k-wide chunk partials at the front of the scratch, added in chunk order.</summary>
+    /// <summary>The width-wide chunk partials at the front of the scratch, added in chunk order.</summary>
     private double[] SumChunks()
     {
-        var sum = new double[k];
+        var sum = new double[width];
         for (int ch = 0; ch < _chunks; ch++)
-            for (int j = 0; j < k; j++)
-                sum[j] += _partial[ch * k + j];
+            for (int j = 0; j < width; j++)
+                sum[j] += _partial[ch * width + j];
         return sum;
     }
 

@@ -46,8 +46,68 @@ internal static class EigenBackward
     public static (double[] y, EigenGradientReport report) Solve(Func<double[], double[]> multiply, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar,
         int n, int k, double cgTolerance, int maxIterations, double[]? residuals = null, double next = double.NaN)
     {
+        var (y, reports) = SolveBatch(multiply, u, lambda, [(uBar, lambdaBar)], n, k, cgTolerance, maxIterations, residuals, next);
+        return (y[0], reports[0]);
+    }
+
+    /// <summary>
+    /// <see cref="Solve"/> for several cotangents (Ū_c, λ̄_c) of the same eigenpairs at once: the in-subspace term per cotangent,
+    /// then one block CG over all k·C systems in lockstep — each iteration one product M·V with V n×(k·C), the C blocks side by
+    /// side — so the products read M once for every cotangent. Returns Y_c and a report per cotangent (the iterations and
+    /// products are the shared run's; residual and stopped systems are the cotangent's own). <paramref name="multiply"/> takes
+    /// V n×(k·C) row-major; <paramref name="lanes"/> holds (Ū_c or null, λ̄_c or null) per cotangent; the other parameters are
+    /// <see cref="Solve"/>'s.
+    /// </summary>
+    public static (double[][] y, EigenGradientReport[] reports) SolveBatch(Func<double[], double[]> multiply, double[] u, double[] lambda,
+        IReadOnlyList<(double[]? UBar, double[]? LambdaBar)> lanes, int n, int k, double cgTolerance, int maxIterations, double[]? residuals = null,
+        double next = double.NaN)
+    {
         long start = Stopwatch.GetTimestamp();
+        int count = lanes.Count, width = k * count;
         var rows = new BlockRows(n, k);
+        var subspace = lanes.Select(l => Subspace(rows, u, lambda, l.UBar, l.LambdaBar, k)).ToArray();
+        var y = new double[count][];
+        for (int c = 0; c < count; c++)
+        {
+            y[c] = new double[n * k];
+            rows.AddProduct(y[c], u, subspace[c].C, 1);
+        }
+        long cgStart = Stopwatch.GetTimestamp();
+        bool anyBar = lanes.Any(l => l.UBar is not null);
+        var cg = anyBar
+            ? SolveOutOfSubspace(multiply, new BlockRows(n, k, width), u, Repeat(lambda, count), Stack(lanes, n, k), n, width, cgTolerance, maxIterations)
+            : new CgResult(new double[n * width], 0, 0, new double[width], new bool[width], 0);
+        double cgMs = Stopwatch.GetElapsedTime(cgStart).TotalMilliseconds;
+        var reports = new EigenGradientReport[count];
+        double totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        for (int c = 0; c < count; c++)
+        {
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++)
+                    y[c][i * k + j] += cg.Xi[i * width + c * k + j];
+            double residual = 0;
+            int indefinite = 0;
+            for (int j = 0; j < k; j++)
+            {
+                residual = Math.Max(residual, cg.Residuals[c * k + j]);
+                indefinite += cg.Curvature[c * k + j] ? 1 : 0;
+            }
+            var sub = subspace[c];
+            double ratio = residuals is null ? double.NaN : ResidualGapRatio(residuals, lambda, next, sub.RotationDependent, k);
+            reports[c] = new EigenGradientReport(cg.Iterations, cg.Products, residual, residual <= cgTolerance, indefinite,
+                k > 1 ? sub.SmallestGap : double.PositiveInfinity, lambda[k - 1] - next, ratio, sub.RotationDependent, sub.Broadened)
+            {
+                Timings = new GradientTimings(totalMs - cgMs, cgMs, cg.ProductMs, 0, totalMs),
+            };
+        }
+        return (y, reports);
+    }
+
+    /// <summary>The in-subspace coefficients C = diag(λ̄) + F∘skew(UᵀŪ) of one cotangent, and what the report says of them.</summary>
+    private sealed record SubspaceTerm(double[] C, bool RotationDependent, double SmallestGap, int Broadened);
+
+    private static SubspaceTerm Subspace(BlockRows rows, double[] u, double[] lambda, double[]? uBar, double[]? lambdaBar, int k)
+    {
         var kMat = uBar is null ? new double[k * k] : rows.TransposeTimes(u, uBar);
         double kNorm = Math.Sqrt(kMat.Sum(v => v * v)), skewNorm = 0;
         for (int a = 0; a < k; a++)
@@ -82,21 +142,22 @@ internal static class EigenBackward
                 c[a * k + b] = f * skew;
             }
         }
-        double ratio = residuals is null ? double.NaN : ResidualGapRatio(residuals, lambda, next, rotationDependent, k);
+        return new SubspaceTerm(c, rotationDependent, smallestGap, broadened);
+    }
 
-        var y = new double[n * k];
-        rows.AddProduct(y, u, c, 1);
-        long cgStart = Stopwatch.GetTimestamp();
-        var cg = uBar is null ? new CgResult(new double[n * k], 0, 0, 0, 0, 0) : SolveOutOfSubspace(multiply, rows, u, lambda, uBar, n, k, cgTolerance, maxIterations);
-        double cgMs = Stopwatch.GetElapsedTime(cgStart).TotalMilliseconds;
-        for (int i = 0; i < y.Length; i++)
-            y[i] += cg.Xi[i];
-        double totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        return (y, new EigenGradientReport(cg.Iterations, cg.Products, cg.Residual, cg.Residual <= cgTolerance, cg.Indefinite,
-            k > 1 ? smallestGap : double.PositiveInfinity, lambda[k - 1] - next, ratio, rotationDependent, broadened)
-        {
-            Timings = new GradientTimings(totalMs - cgMs, cgMs, cg.ProductMs, 0, totalMs),
-        });
+    /// <summary>λ repeated for each of <paramref name="count"/> side-by-side blocks.</summary>
+    private static double[] Repeat(double[] lambda, int count) => Enumerable.Range(0, count).SelectMany(_ => lambda).ToArray();
+
+    /// <summary>The cotangents Ū_c side by side as one n×(k·C) block (zeros for a cotangent without Ū).</summary>
+    private static double[] Stack(IReadOnlyList<(double[]? UBar, double[]? LambdaBar)> lanes, int n, int k)
+    {
+        int width = k * lanes.Count;
+        var b = new double[n * width];
+        for (int c = 0; c < lanes.Count; c++)
+            if (lanes[c].UBar is { } bar)
+                for (int i = 0; i < n; i++)
+                    Array.Copy(bar, i * k, b, i * width + c * k, k);
+        return b;
     }
 
     /// <summary>
@@ -119,15 +180,16 @@ internal static class EigenBackward
     }
 
     /// <summary>
-    /// Ξ (n×k), CG iterations, all block products, the largest true relative residual, systems stopped on non-positive
-    /// curvature, milliseconds spent in the block products.
+    /// Ξ (n×w), CG iterations, all block products, each system's true relative residual, whether each system stopped on
+    /// non-positive curvature, milliseconds spent in the block products.
     /// </summary>
-    private sealed record CgResult(double[] Xi, int Iterations, int Products, double Residual, int Indefinite, double ProductMs);
+    private sealed record CgResult(double[] Xi, int Iterations, int Products, double[] Residuals, bool[] Curvature, double ProductMs);
 
     private enum CgState { Active, Converged, Curvature }
 
     /// <summary>
-    /// Block CG for P(λ_j − M)P ξ_j = P ū_j, j = 1..k, in lockstep (one block product per iteration), then the true
+    /// Block CG for P(λ_j − M)P ξ_j = P ū_j, j = 1..k (k here the block's width: every system of every cotangent), in lockstep
+    /// (one block product per iteration), then the true
     /// residual; systems whose recursive residual met the tolerance but whose true one did not restart from it.
     /// The n×k work arrays are allocated once; <paramref name="multiply"/>'s result is read before its next call.
     /// </summary>
@@ -226,10 +288,9 @@ internal static class EigenBackward
                 }
         }
         rows.Project(x, u);
-        double worst = 0;
+        var relative = new double[k];
         for (int j = 0; j < k; j++)
-            if (bb[j] > 0)
-                worst = Math.Max(worst, Math.Sqrt(trueRr[j] / bb[j]));
-        return new CgResult(x, it, products, worst, state.Count(s => s == CgState.Curvature), productMs);
+            relative[j] = bb[j] > 0 ? Math.Sqrt(trueRr[j] / bb[j]) : 0;
+        return new CgResult(x, it, products, relative, state.Select(s => s == CgState.Curvature).ToArray(), productMs);
     }
 }

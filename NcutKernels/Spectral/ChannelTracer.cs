@@ -101,8 +101,10 @@ public sealed class ChannelTracer
         double forwardMs = sw.Elapsed.TotalMilliseconds;
         log?.WriteLine($"trace: embedding ({ncut.Path}) n={n} c={channels} k={Options.Ncut.EigenvectorCount} σ={ncut.Sigma:G4}, {k}-way {Options.Kway}: {forwardMs:F0} ms");
 
-        var clusters = new List<ClusterTrace>();
+        // One loss per non-empty cluster, all reversed together (one block CG for every cluster; each cluster's feature
+        // gradient over its own points only: the summaries read no other row).
         sw.Restart();
+        var members = new List<(int Cluster, int[] Points, Variable<T> Loss)>();
         for (int c = 0; c < k; c++)
         {
             var points = Enumerable.Range(0, n).Where(i => labels[i] == c).ToArray();
@@ -111,19 +113,23 @@ public sealed class ChannelTracer
                 log?.WriteLine($"trace: cluster {c} is empty, skipped");
                 continue;
             }
-            var lap = Stopwatch.StartNew();
             var pick = new T[k, 1];
             pick[c, 0] = T.One;
             var score = tape.MatMul(tape.GatherRows(scores, points), tape.Constant(pick));
-            var loss = tape.Scale(tape.Mean(tape.Abs(score)), -1);
-            x.ZeroGrad();
-            tape.Backward(loss);
-            clusters.Add(Summarize(c, points, double.CreateChecked(loss.ToArray()[0, 0]), x.Gradient, ncut.GradientReport));
-            var report = ncut.GradientReport;
-            log?.WriteLine($"trace: cluster {c} ({points.Length} points): backward {lap.Elapsed.TotalMilliseconds:F0} ms" +
-                (report is null ? "" : $", {report}"));
+            members.Add((c, points, tape.Scale(tape.Mean(tape.Abs(score)), -1)));
+        }
+        var gradients = tape.Gradients(members.Select(m => m.Loss).ToArray(), x, members.Select(m => m.Points).ToArray());
+        var reports = ncut.BatchGradientReports;
+        var clusters = new List<ClusterTrace>();
+        for (int m = 0; m < members.Count; m++)
+        {
+            var (c, points, loss) = members[m];
+            var report = reports is not null && reports.TryGetValue(m, out var r) ? r : null;
+            clusters.Add(Summarize(c, points, double.CreateChecked(loss.ToArray()[0, 0]), gradients[m], report));
+            log?.WriteLine($"trace: cluster {c} ({points.Length} points)" + (report is null ? "" : $": {report}"));
         }
         double backwardMs = sw.Elapsed.TotalMilliseconds;
+        log?.WriteLine($"trace: backward of {members.Count} clusters together in {backwardMs:F0} ms");
         return new ChannelTrace(uHost, labels, scoreHost, kway.Rotation, ncut.Eigenvalues, ncut.Sigma, clusters, forwardMs, backwardMs);
     }
 

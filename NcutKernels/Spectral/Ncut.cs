@@ -56,6 +56,9 @@ public sealed class Ncut
     /// <summary>Diagnostics of the last backward pass through a differentiable fit (null before one ran).</summary>
     public EigenGradientReport? GradientReport => _lastTopK?.Report;
 
+    /// <summary>The reports of the last batched backward (<see cref="Autodiff.Tape{T}.Gradients"/>) by loss index; null before one ran.</summary>
+    internal IReadOnlyDictionary<int, EigenGradientReport>? BatchGradientReports => _lastTopK?.BatchReports;
+
     /// <summary>
     /// Differentiable embedding: records affinity → normalization → top-k eigenpairs on <paramref name="x"/>'s tape
     /// (σ is chosen without gradient, as ncut_pytorch does) and returns the n×k eigenvectors and the 1×k eigenvalues

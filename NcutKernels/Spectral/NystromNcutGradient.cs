@@ -18,6 +18,9 @@ public sealed partial class NystromNcut
     /// </summary>
     public EigenGradientReport? GradientReport => _landmarkNcut?.GradientReport;
 
+    /// <summary>The landmark (or exact) eigen-solve's reports of the last batched backward by loss index; null before one ran.</summary>
+    internal IReadOnlyDictionary<int, EigenGradientReport>? BatchGradientReports => _landmarkNcut?.BatchGradientReports;
+
     /// <summary>
     /// Differentiable fit: records the embedding on <paramref name="x"/>'s tape and returns the n×k eigenvectors and the 1×k
     /// landmark eigenvalues as variables; after <c>tape.Backward(loss)</c>, <c>x.Gradient</c> holds dLoss/dX for every row.

@@ -16,8 +16,16 @@ internal sealed partial class IlgpuBackend
     /// added to gx. Device memory: S (n², freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
     /// planes and O(n·k) vectors (with host staging arrays of the same sizes).
     /// </summary>
-    protected override void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
-        double sigma, double[] gx)
+    protected override void AccumulateEmbeddingGradientsCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys,
+        double[] u, double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows)
+    {
+        for (int c = 0; c < ys.Count; c++)
+            AccumulateOne(kind, x, w, degrees, ys[c], u, sigma, gxs[c], rows[c]);
+    }
+
+    /// <summary>One adjoint's fused backward (see <see cref="AccumulateEmbeddingGradientsCore{T}"/>); only <paramref name="rows"/> of gx change when given.</summary>
+    private void AccumulateOne<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx, int[]? rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
         int n = x.Rows, d = x.Cols, width = 2 * k;
@@ -70,7 +78,12 @@ internal sealed partial class IlgpuBackend
             CosineFeatureGradient(xv, sMat.View, n, d, result);
         else
             RbfFeatureGradient(xv, sMat.View, mean, rowSums, n, d, sigma, result);
-        AddInto(gx, result, n, d);
+        if (rows is null)
+            AddInto(gx, result, n, d);
+        else
+            foreach (int i in rows)
+                for (int c = 0; c < d; c++)
+                    gx[(long)i * d + c] += result[(long)i * d + c];
     }
 
     /// <summary>RBF: X̄ = −(1/σ²)·(rowsum(S)·X − S·X) (X centred), or from the direct differences; into <paramref name="result"/> (n×d).</summary>

@@ -271,11 +271,13 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         });
     }
 
-    protected override void AccumulateEmbeddingGradientCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u,
-        double sigma, double[] gx)
+    protected override void AccumulateEmbeddingGradientsCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys,
+        double[] u, double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows)
     {
-        int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
-        NcutBackward.Accumulate(kind, Wide(Data(x).ToArray()), Wide(Data(w)), degrees, y, u, sigma, x.Rows, x.Cols, k, gx);
+        int k = 0;
+        for (int c = 0; c < ys.Count; c++)
+            k = CheckEmbeddingGradient(x, w, degrees, ys[c], u, gxs[c]);
+        NcutBackward.Accumulate(kind, Wide(Data(x).ToArray()), Wide(Data(w)), degrees, ys, u, sigma, x.Rows, x.Cols, k, gxs, rows);
     }
 
     /// <summary>The values as float64: the array itself when it already is one, else a widened copy.</summary>

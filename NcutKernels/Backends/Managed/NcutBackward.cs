@@ -28,40 +28,73 @@ internal static class NcutBackward
     /// <param name="d">Features.</param>
     /// <param name="k">Eigenvectors.</param>
     /// <param name="gx">X̄, n×d, accumulated (+=).</param>
+    /// <param name="rows">The rows of X̄ to accumulate, distinct (null: every row); the work of pass 2 is proportional to their count.</param>
     public static void Accumulate(AffinityKind kind, double[] x, double[] w, double[] degrees, double[] y, double[] u, double sigma,
-        int n, int d, int k, double[] gx)
+        int n, int d, int k, double[] gx, int[]? rows = null) =>
+        Accumulate(kind, x, w, degrees, [y], u, sigma, n, d, k, [gx], [rows]);
+
+    /// <summary>
+    /// <see cref="Accumulate(AffinityKind, double[], double[], double[], double[], double[], double, int, int, int, double[], int[])"/>
+    /// for several adjoints Y_c into their own X̄_c over their own rows: W·(s∘U), the products W·(s∘Y_c) (one block product for
+    /// all), the unit rows (cosine) and the centred features (RBF) are shared.
+    /// </summary>
+    public static void Accumulate(AffinityKind kind, double[] x, double[] w, double[] degrees, IReadOnlyList<double[]> ys, double[] u, double sigma,
+        int n, int d, int k, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows)
     {
         var s = AffinityMath.InvSqrtDegrees(degrees);
-        var dBar = DegreeAdjoint(w, degrees, s, y, u, n, k);
-        var (a, b) = AdjointFactors(y, u, n, k);
-        if (kind == AffinityKind.Rbf)
-            AccumulateRbf(x, w, s, dBar, a, b, sigma, n, d, k, gx);
-        else
-            AccumulateCosine(x, s, dBar, a, b, sigma, n, d, k, gx);
+        var dBars = DegreeAdjoints(w, degrees, s, ys, u, n, k);
+        var features = kind == AffinityKind.Rbf ? new RbfFeatureRows(x, n, d, sigma) : null;
+        var unit = kind == AffinityKind.Cosine ? new UnitRows(x, n, d) : null;
+        for (int c = 0; c < ys.Count; c++)
+        {
+            var (a, b) = AdjointFactors(ys[c], u, n, k);
+            var order = rows[c] ?? Enumerable.Range(0, n).ToArray();
+            if (features is not null)
+                AccumulateRbf(features, w, s, dBars[c], a, b, n, k, gxs[c], order);
+            else
+                AccumulateCosine(unit!, s, dBars[c], a, b, sigma, n, d, k, gxs[c], order);
+        }
     }
 
-    /// <summary>Pass 1: d̄_i = −½·d_i^(−3/2)·[y_i·(W(s∘U))_i + u_i·(W(s∘Y))_i], 0 where the degree was clamped in the forward pass.</summary>
-    private static double[] DegreeAdjoint(double[] w, double[] degrees, double[] s, double[] y, double[] u, int n, int k)
+    /// <summary>Block <paramref name="block"/> of <paramref name="order"/>: four row indices (a ragged last block repeats its last) and how many are real.</summary>
+    private static (int[] Rows, int Count) Block(int[] order, int block)
     {
+        int i0 = block * 4, last = order.Length - 1;
+        return ([order[i0], order[Math.Min(i0 + 1, last)], order[Math.Min(i0 + 2, last)], order[Math.Min(i0 + 3, last)]], Math.Min(4, order.Length - i0));
+    }
+
+    /// <summary>
+    /// Pass 1 per adjoint: d̄_i = −½·d_i^(−3/2)·[y_i·(W(s∘U))_i + u_i·(W(s∘Y))_i], 0 where the degree was clamped in the forward
+    /// pass; W(s∘U) once, W(s∘Y_c) for every c in one product over the adjoints side by side.
+    /// </summary>
+    private static double[][] DegreeAdjoints(double[] w, double[] degrees, double[] s, IReadOnlyList<double[]> ys, double[] u, int n, int k)
+    {
+        int count = ys.Count, wide = k * count;
         var su = new double[n * k];
-        var sy = new double[n * k];
+        var sy = new double[n * wide];
         for (int i = 0; i < n; i++)
             for (int c = 0; c < k; c++)
             {
                 su[i * k + c] = s[i] * u[i * k + c];
-                sy[i * k + c] = s[i] * y[i * k + c];
+                for (int l = 0; l < count; l++)
+                    sy[i * wide + l * k + c] = s[i] * ys[l][i * k + c];
             }
         var wsu = SimdKernels.SquareTimes(w, n, su, k);
-        var wsy = SimdKernels.SquareTimes(w, n, sy, k);
-        var dBar = new double[n];
-        for (int i = 0; i < n; i++)
+        var wsy = SimdKernels.SquareTimes(w, n, sy, wide);
+        var dBars = new double[count][];
+        for (int l = 0; l < count; l++)
         {
-            double t = 0;
-            for (int c = 0; c < k; c++)
-                t += y[i * k + c] * wsu[i * k + c] + u[i * k + c] * wsy[i * k + c];
-            dBar[i] = degrees[i] > AffinityMath.DegreeFloor ? -Math.Pow(degrees[i], -1.5) * 0.5 * t : 0;
+            var y = ys[l];
+            var dBar = dBars[l] = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double t = 0;
+                for (int c = 0; c < k; c++)
+                    t += y[i * k + c] * wsu[i * k + c] + u[i * k + c] * wsy[i * wide + l * k + c];
+                dBar[i] = degrees[i] > AffinityMath.DegreeFloor ? -Math.Pow(degrees[i], -1.5) * 0.5 * t : 0;
+            }
         }
-        return dBar;
+        return dBars;
     }
 
     /// <summary>
@@ -85,18 +118,17 @@ internal static class NcutBackward
     }
 
     /// <summary>RBF, pass 2: S with f = W, then X̄_i += −(1/σ²)·Σ_j S_ij·(x_i − x_j) (<see cref="RbfFeatureRows"/>).</summary>
-    private static void AccumulateRbf(double[] x, double[] w, double[] s, double[] dBar, double[] a, double[] b, double sigma, int n, int d, int k, double[] gx)
+    private static void AccumulateRbf(RbfFeatureRows features, double[] w, double[] s, double[] dBar, double[] a, double[] b, int n, int k, double[] gx,
+        int[] order)
     {
         int k2 = 2 * k;
-        var features = new RbfFeatureRows(x, n, d, sigma);
-        Parallel.For(0, (n + 3) / 4, block =>
+        Parallel.For(0, (order.Length + 3) / 4, block =>
         {
-            int i0 = block * 4, rows = Math.Min(4, n - i0);
+            var (r, rows) = Block(order, block);
             var sRows = new double[4 * n];
             Span<double> dots = stackalloc double[8];
-            Span<int> r = [i0, Math.Min(i0 + 1, n - 1), Math.Min(i0 + 2, n - 1), Math.Min(i0 + 3, n - 1)];
             AdjointRows(a, b, s, dBar, n, k2, r, dots, sRows, w, [r[0] * n, r[1] * n, r[2] * n, r[3] * n]);
-            features.Accumulate(sRows, 0, i0, rows, gx);
+            features.Accumulate(sRows, 0, r, rows, gx);
         });
     }
 
@@ -105,26 +137,16 @@ internal static class NcutBackward
     /// ½‖x̂_i − x̂_j‖² + gap_i + gap_j where the forward took direct differences), X̂̄ = S·X̂ row by row, then
     /// x̄_i += (x̂̄_i − (x̂_i·x̂̄_i)·x̂_i)/max(‖x_i‖, floor). O(n²·(k + d)) work, O(n·d) extra memory: no n×n array.
     /// </summary>
-    private static void AccumulateCosine(double[] x, double[] s, double[] dBar, double[] a, double[] b, double sigma, int n, int d, int k, double[] gx)
+    private static void AccumulateCosine(UnitRows unit, double[] s, double[] dBar, double[] a, double[] b, double sigma, int n, int d, int k, double[] gx,
+        int[] order)
     {
         int k2 = 2 * k;
         double inv = 1 / (sigma * sigma);
-        var norm = new double[n];
-        var gap = new double[n];
-        var xh = new double[n * d];
-        for (int i = 0; i < n; i++)
-        {
-            double sq = SimdMath.Dot<double>(x.AsSpan(i * d, d), x.AsSpan(i * d, d));
-            norm[i] = Math.Max(Math.Sqrt(sq), AffinityMath.CosineNormFloor);
-            gap[i] = AffinityMath.CosineGap(sq);
-            for (int c = 0; c < d; c++)
-                xh[i * d + c] = x[i * d + c] / norm[i];
-        }
+        var (xh, norm, gap) = (unit.Xh, unit.Norm, unit.Gap);
         bool direct = AffinityMath.UsesDirectDifferences(AffinityKind.Cosine, 0, inv / 2);
-        Parallel.For(0, (n + 3) / 4, block =>
+        Parallel.For(0, (order.Length + 3) / 4, block =>
         {
-            int i0 = block * 4, rows = Math.Min(4, n - i0);
-            Span<int> r = [i0, Math.Min(i0 + 1, n - 1), Math.Min(i0 + 2, n - 1), Math.Min(i0 + 3, n - 1)];
+            var (r, rows) = Block(order, block);
             // t for the block's rows against every row, then the slope in place.
             var t = new double[4 * n];
             Span<double> pairs = stackalloc double[8];
@@ -149,7 +171,7 @@ internal static class NcutBackward
             var bar = new double[d];
             for (int q = 0; q < rows; q++)
             {
-                int i = i0 + q;
+                int i = r[q];
                 Array.Clear(bar);
                 for (int j = 0; j < n; j++)
                     if (sRows[q * n + j] != 0)
@@ -159,6 +181,27 @@ internal static class NcutBackward
                     gx[i * d + c] += (bar[c] - dot * xh[i * d + c]) / norm[i];
             }
         });
+    }
+
+    /// <summary>The cosine's unit rows x̂ = x/max(‖x‖, floor), the floored norms and the gaps ½(1 − ‖x̂‖²) of rows below the floor.</summary>
+    private sealed class UnitRows
+    {
+        public UnitRows(double[] x, int n, int d)
+        {
+            (Xh, Norm, Gap) = (new double[n * d], new double[n], new double[n]);
+            for (int i = 0; i < n; i++)
+            {
+                double sq = SimdMath.Dot<double>(x.AsSpan(i * d, d), x.AsSpan(i * d, d));
+                Norm[i] = Math.Max(Math.Sqrt(sq), AffinityMath.CosineNormFloor);
+                Gap[i] = AffinityMath.CosineGap(sq);
+                for (int c = 0; c < d; c++)
+                    Xh[i * d + c] = x[i * d + c] / Norm[i];
+            }
+        }
+
+        public double[] Xh { get; }
+        public double[] Norm { get; }
+        public double[] Gap { get; }
     }
 
     /// <summary>

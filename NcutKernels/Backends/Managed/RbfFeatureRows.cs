@@ -41,7 +41,11 @@ internal sealed class RbfFeatureRows
     /// gx rows [i0, i0 + rows) (rows ≤ 4) += −(1/σ²)·Σ_j S_ij·(x_i − x_j), S row q of the block at s[offset + q·n]
     /// (four rows present: a ragged last block repeats its last row).
     /// </summary>
-    public void Accumulate(double[] s, int offset, int i0, int rows, double[] gx)
+    public void Accumulate(double[] s, int offset, int i0, int rows, double[] gx) =>
+        Accumulate(s, offset, [i0, i0 + 1, i0 + 2, i0 + 3], rows, gx);
+
+    /// <summary>As <see cref="Accumulate(double[], int, int, int, double[])"/> for the block's rows <paramref name="rowIndex"/>[q], q &lt; rows (any rows of X).</summary>
+    public void Accumulate(double[] s, int offset, ReadOnlySpan<int> rowIndex, int rows, double[] gx)
     {
         int n = _n, d = _d;
         var acc = new double[4 * d];
@@ -50,7 +54,7 @@ internal sealed class RbfFeatureRows
             for (int q = 0; q < rows; q++)
             {
                 var row = s.AsSpan(offset + q * n, n);
-                var xi = _x.AsSpan((i0 + q) * d, d);
+                var xi = _x.AsSpan(rowIndex[q] * d, d);
                 var sum = acc.AsSpan(q * d, d);
                 for (int j = 0; j < n; j++)
                 {
@@ -78,11 +82,11 @@ internal sealed class RbfFeatureRows
             {
                 double rowSum = SimdMath.Sum<double>(s.AsSpan(offset + q * n, n));
                 for (int c = 0; c < d; c++)
-                    acc[q * d + c] += rowSum * _x[(i0 + q) * d + c];
+                    acc[q * d + c] += rowSum * _x[rowIndex[q] * d + c];
             }
         }
         for (int q = 0; q < rows; q++)
             for (int c = 0; c < d; c++)
-                gx[(i0 + q) * d + c] += -_inv * acc[q * d + c];
+                gx[rowIndex[q] * d + c] += -_inv * acc[q * d + c];
     }
 }
