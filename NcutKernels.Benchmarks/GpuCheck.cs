@@ -1,4 +1,4 @@
-// GpuCheck: the documented GPU timing and accuracy harness (`NcutKernels.Benchmarks gpu-check [--out DIR] [--quick] [--only nystrom]`).
+// GpuCheck: the documented GPU timing and accuracy harness (`NcutKernels.Benchmarks gpu-check [--out DIR] [--quick] [--only nystrom|trace]`).
 using System.Diagnostics;
 using System.Globalization;
 using NcutKernels.Backends;
@@ -45,14 +45,18 @@ public static partial class GpuCheck
                 failures++;
         }
 
-        // --only nystrom: the Nyström forward table, its sub-stages and the memory drift check alone (a short second pass on a lent device).
+        // --only nystrom: the Nyström forward table, its sub-stages and the memory drift check alone (a short second pass on a lent device);
+        // --only trace: the channel-tracing target alone.
         int only = Array.IndexOf(args, "--only");
         if (only >= 0)
         {
             string what = only + 1 < args.Length ? args[only + 1] : "";
-            if (what != "nystrom")
-                throw new ArgumentException($"--only takes 'nystrom', got '{what}'.", nameof(args));
-            NystromForward(gpu, div, Check);
+            if (what is not ("nystrom" or "trace"))
+                throw new ArgumentException($"--only takes 'nystrom' or 'trace', got '{what}'.", nameof(args));
+            if (what == "trace")
+                ChannelTracing(gpu, cpu, div, outDir, Check);
+            else
+                NystromForward(gpu, div, Check);
             Line($"\n{failures} check(s) failed");
             return failures == 0 ? 0 : 1;
         }
@@ -67,6 +71,7 @@ public static partial class GpuCheck
         ClassicPieces(cuda, div, Check);
         NystromForward(gpu, div, Check);
         NystromGradientAndTracing(gpu, cpu, div, Check);
+        ChannelTracing(gpu, cpu, div, outDir, Check);
 
         Line("\n## Accuracy (CUDA float32 vs managed CPU)");
         foreach (var kind in new[] { AffinityKind.Rbf, AffinityKind.Cosine })

@@ -2,7 +2,7 @@
 # gpu-session.sh: one GPU pass for a session lent a device machine — `pack` here, `run` there (no .NET on the device).
 #   here:   bash NcutKernels.Benchmarks/gpu-session.sh pack   → .gpu/app.tar.xz (self-contained linux-x64 build, < 64 MiB)
 #   device: run tool, carry [".gpu/app.tar.xz", "NcutKernels.Benchmarks/gpu-session.sh"], command
-#           `bash NcutKernels.Benchmarks/gpu-session.sh run [check,peer,bdn]` → $OUT/gpu-check.md, $OUT/*.log,
+#           `bash NcutKernels.Benchmarks/gpu-session.sh run [check,peer,trace,bdn]` → $OUT/gpu-check.md, $OUT/*.log,
 #           $OUT/anchor_results.json (ncut_pytorch on the same card; carry .peer too), $OUT/bdn-results.md (BenchmarkDotNet)
 # gpu-check covers accuracy (CUDA vs CPU float64: affinity, eigenpairs, exact and Nyström gradients, channel tracing) and
 # timings (affinity, eigen-solve, exact fwd/bwd at 4096/8192 × 384, Nyström at 10⁴–10⁶ × 768); the BenchmarkDotNet pass
@@ -19,7 +19,7 @@ case "${1:-}" in
     ls -la .gpu/app.tar.xz
     ;;
   run)
-    # parts: any of check, peer, bdn (default: all three); peer needs .peer/ (ncut_pytorch + anchor scripts) carried.
+    # parts: any of check, peer, trace, bdn (default: check, peer, bdn); peer and trace's second half need .peer/ (ncut_pytorch + anchor scripts) carried.
     parts="${2:-check,peer,bdn}"
     out="${OUT:-/tmp/nk-out}"
     repo="$PWD"
@@ -39,6 +39,17 @@ case "${1:-}" in
         --budget-s $(( ${NK_PEER_S:-120} - 15 )) --sections "${NK_PEER_SECTIONS:-a,b}" --out "$out" > "$out/peer.log" 2>&1 \
         || echo "peer exit $?" >> "$out/peer.log"
       tail -12 "$out/peer.log"
+    fi
+    if [[ ",$parts," == *,trace,* ]]; then
+      # The channel-tracing target: ours (gpu-check --only trace), then ncut_pytorch's tracing of the same features.
+      (cd /tmp/nk/app && timeout "${NK_TRACE_S:-300}" ./NcutKernels.Benchmarks gpu-check --out "$out" --only trace > "$out/trace-check.log" 2>&1) \
+        || echo "trace exit $?" >> "$out/trace-check.log"
+      tail -8 "$out/trace-check.log"
+      if [[ -d .peer/ncut_pytorch && -f "$out/trace-features.npy" ]]; then
+        NCUT_PYTORCH_PARENT="$repo/.peer" timeout "${NK_PEER_S:-120}" python3 NcutKernels.Benchmarks/peer_trace.py "$out/trace-features.npy" 4 8 \
+          > "$out/peer-trace.jsonl" 2> "$out/peer-trace.log" || echo "peer trace exit $?" >> "$out/peer-trace.log"
+        cat "$out/peer-trace.jsonl"
+      fi
     fi
     if [[ ",$parts," == *,bdn,* ]]; then
       # NK_BDN_FILTER: space-separated BenchmarkDotNet filters instead of the default three suites.

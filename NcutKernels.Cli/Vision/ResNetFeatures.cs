@@ -90,7 +90,7 @@ internal sealed class ResNetFeatures : IDisposable
         for (int ty = 0; ty < grid.TilesY; ty++)
             for (int tx = 0; tx < grid.TilesX; tx++)
             {
-                var (map, _) = Run(resized, tx * TileGrid.CropSize, ty * TileGrid.CropSize);
+                var map = Run(resized, tx * TileGrid.CropSize, ty * TileGrid.CropSize, Layer.OutputName())[0];
                 for (int ch = 0; ch < c; ch++)
                     for (int y = 0; y < g; y++)
                         for (int x = 0; x < g; x++)
@@ -115,17 +115,20 @@ internal sealed class ResNetFeatures : IDisposable
     public float[] Pooled(SKBitmap image)
     {
         using var resized = Resize(image, TileGrid.CropSize, TileGrid.CropSize);
-        return Run(resized, 0, 0).Pooled;
+        return Run(resized, 0, 0, _pooledName)[0];
     }
 
-    /// <summary>Runs the model on the 224×224 crop of <paramref name="image"/> at (left, top): the layer's C×g×g map and the pooled output.</summary>
-    internal (float[] Map, float[] Pooled) Run(SKBitmap image, int left, int top)
+    /// <summary>
+    /// Runs the model on the 224×224 crop of <paramref name="image"/> at (left, top) for the named outputs only (the layer's
+    /// C×g×g map, the pooled output): ONNX Runtime computes just the nodes those outputs need, so a layer-3 map skips layer 4.
+    /// </summary>
+    internal float[][] Run(SKBitmap image, int left, int top, params string[] outputNames)
     {
         var input = new float[ResNetPreprocessing.TensorLength];
         _preprocessing.Fill(image, left, top, input);
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 3, TileGrid.CropSize, TileGrid.CropSize]);
-        using var outputs = _session.Run(_runOptions, [_inputName], [inputValue], [Layer.OutputName(), _pooledName]);
-        return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), outputs[1].GetTensorDataAsSpan<float>().ToArray());
+        using var outputs = _session.Run(_runOptions, [_inputName], [inputValue], outputNames);
+        return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
     /// <summary>

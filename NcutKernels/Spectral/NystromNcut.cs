@@ -209,11 +209,8 @@ public sealed partial class NystromNcut
     private void FitDevice<T>(DeviceMatrix<T> x, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sw = Stopwatch.StartNew();
-        int m = LandmarkCount(x.Rows);
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSampling.Draw(x.Rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, m, Options.Seed);
-        Array.Sort(indices);
+        var indices = LandmarkSampler.Sample(_device, x, Options, Nystrom);
+        int m = indices.Length;
         double chooseMs = sw.Elapsed.TotalMilliseconds;
         var landmarks = DeviceMatrix<T>.Allocate(_device, m, x.Cols);
         try
@@ -310,7 +307,7 @@ public sealed partial class NystromNcut
     private void FitNystrom<T>(ReadOnlySpan<T> x, int rows, int cols, FeatureScale scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sw = Stopwatch.StartNew();
-        var indices = SampleLandmarks(x, rows, cols);
+        var indices = LandmarkSampler.Sample(_device, x, rows, cols, Options, Nystrom);
         int m = indices.Length;
         // The landmark rows pass through a pooled buffer on their way to the device (σ reads them there first): a fresh
         // m×d array costs its first-touch page faults on every fit.

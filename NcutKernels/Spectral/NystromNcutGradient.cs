@@ -66,7 +66,7 @@ public sealed partial class NystromNcut
         }
         var log = Options.Log;
         var sw = Stopwatch.StartNew();
-        var indices = SampleLandmarks(span, rows, cols);
+        var indices = LandmarkSampler.Sample(_device, span, rows, cols, Options, Nystrom);
         int m = indices.Length;
         var xl = tape.GatherRows(x, indices);
         double samplingMs = sw.Lap();

@@ -1,4 +1,4 @@
-// NystromNcutLandmarks: choosing the landmarks of a Nyström fit and solving their graph on the device (eigenvectors left there, signs from their sums).
+// NystromNcutLandmarks: solving a Nyström fit's landmark graph on the device (NormalizedGraph; eigenvectors left there, signs from their sums).
 using System.Diagnostics;
 using System.Numerics;
 using NcutKernels.Runtime;
@@ -8,28 +8,6 @@ namespace NcutKernels.Spectral;
 
 public sealed partial class NystromNcut
 {
-    /// <summary>The landmark rows, ascending: m = min(SampleCount, ⌊n·SampleMaxRatio⌋) of them by <see cref="NystromOptions.Sampling"/> (constant: no gradient).</summary>
-    private int[] SampleLandmarks<T>(ReadOnlySpan<T> x, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int m = LandmarkCount(rows);
-        var indices = Nystrom.Sampling == LandmarkSampling.Uniform
-            ? UniformSampling.Draw(rows, m, Options.Seed)
-            : FarthestPointSampling.Sample(_device, x, rows, cols, m, Options.Seed);
-        Array.Sort(indices);
-        return indices;
-    }
-
-    /// <summary>m = min(SampleCount, ⌊n·SampleMaxRatio⌋) for n = rows; throws when m ≤ k.</summary>
-    private int LandmarkCount(int rows)
-    {
-        int k = Options.EigenvectorCount;
-        int m = (int)Math.Min(Nystrom.SampleCount, Math.Floor(rows * Nystrom.SampleMaxRatio));
-        if (m <= k)
-            throw new ArgumentOutOfRangeException(nameof(Options.EigenvectorCount), k,
-                $"Nyström on n = {rows} points uses m = {m} landmarks (SampleCount {Nystrom.SampleCount}, SampleMaxRatio {Nystrom.SampleMaxRatio}); " +
-                "EigenvectorCount must be less than m (raise the sample or take the exact path).");
-        return m;
-    }
 
     /// <summary>
     /// Exact Ncut on the landmark rows <paramref name="xm"/> (the resident features; for cosine, their unit-scaled copy) through
