@@ -190,23 +190,31 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         T[] ms = Data(m);
         T[] vs = ((ManagedStorage<T>)v.Matrix.Storage).Array, ys = ((ManagedStorage<T>)y.Matrix.Storage).Array;
         int vo = (int)v.Offset, yo = (int)y.Offset;
-        // y[c, i] = M_i · v_c (M symmetric): four rows of M against two vectors per pass.
-        Parallel.For(0, (n + 3) / 4, chunk =>
+        // y[c, i] = M_i · v_c (M symmetric): four rows of M against two vectors per pass, the vectors in panels of
+        // ProductPanel so that a panel stays in cache while M streams past it (the same dots, so the same bits, at any width).
+        for (int c0 = 0; c0 < b; c0 += ProductPanel)
         {
-            Span<T> dots = stackalloc T[8];
-            int i = chunk * 4;
-            int r0 = i, r1 = Math.Min(i + 1, n - 1), r2 = Math.Min(i + 2, n - 1), r3 = Math.Min(i + 3, n - 1);
-            for (int c = 0; c < b; c += 2)
+            int cEnd = Math.Min(b, c0 + ProductPanel);
+            Parallel.For(0, (n + 3) / 4, chunk =>
             {
-                int c1 = Math.Min(c + 1, b - 1);
-                SimdKernels.Dot4x2(ms, r0 * n, r1 * n, r2 * n, r3 * n, vs, vo + c * n, vo + c1 * n, n, dots);
-                ys[yo + c * n + r0] = dots[0]; ys[yo + c1 * n + r0] = dots[1];
-                ys[yo + c * n + r1] = dots[2]; ys[yo + c1 * n + r1] = dots[3];
-                ys[yo + c * n + r2] = dots[4]; ys[yo + c1 * n + r2] = dots[5];
-                ys[yo + c * n + r3] = dots[6]; ys[yo + c1 * n + r3] = dots[7];
-            }
-        });
+                Span<T> dots = stackalloc T[8];
+                int i = chunk * 4;
+                int r0 = i, r1 = Math.Min(i + 1, n - 1), r2 = Math.Min(i + 2, n - 1), r3 = Math.Min(i + 3, n - 1);
+                for (int c = c0; c < cEnd; c += 2)
+                {
+                    int c1 = Math.Min(c + 1, b - 1);
+                    SimdKernels.Dot4x2(ms, r0 * n, r1 * n, r2 * n, r3 * n, vs, vo + c * n, vo + c1 * n, n, dots);
+                    ys[yo + c * n + r0] = dots[0]; ys[yo + c1 * n + r0] = dots[1];
+                    ys[yo + c * n + r1] = dots[2]; ys[yo + c1 * n + r1] = dots[3];
+                    ys[yo + c * n + r2] = dots[4]; ys[yo + c1 * n + r2] = dots[5];
+                    ys[yo + c * n + r3] = dots[6]; ys[yo + c1 * n + r3] = dots[7];
+                }
+            });
+        }
     }
+
+    /// <summary>Vectors per pass of <see cref="SymmetricProductCore{T}"/> (even, so the vector pairs are those of one pass over all).</summary>
+    private const int ProductPanel = 16;
 
     protected override double[,] InnerProductsCore<T>(Block<T> a, Block<T> b)
     {
