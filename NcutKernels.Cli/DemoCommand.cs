@@ -6,7 +6,7 @@ internal static class DemoCommand
     /// <summary>The shipped photos, in stacking order (see ReferenceData/README.md for their sources).</summary>
     public static readonly string[] Photos = ["cat.jpg", "astronaut.jpg", "coffee.jpg"];
 
-    private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile"];
+    private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile", PictureSize.Option];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

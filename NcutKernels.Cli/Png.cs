@@ -1,4 +1,4 @@
-// Png: the cluster palette, and writing bitmaps as PNG (SkiaSharp).
+// Png: the cluster palette, and encoding bitmaps as PNG (SkiaSharp).
 using SkiaSharp;
 
 namespace NcutKernels.Cli;
@@ -14,14 +14,16 @@ internal static class Png
     /// <summary>The display colour of cluster <paramref name="cluster"/> (12 colours, repeating).</summary>
     public static SKColor Colour(int cluster) => Palette[cluster % Palette.Length];
 
-    /// <summary>Writes <paramref name="bmp"/> enlarged <paramref name="upscale"/>× (nearest neighbour) as PNG to <paramref name="stream"/>.</summary>
-    public static void Save(SKBitmap bmp, Stream stream, int upscale)
+    /// <summary>The PNG file of <paramref name="bmp"/>.</summary>
+    /// <exception cref="IOException">SkiaSharp could not encode the bitmap.</exception>
+    public static byte[] Encode(SKBitmap bmp)
     {
-        using var big = bmp.Resize(new SKImageInfo(bmp.Width * upscale, bmp.Height * upscale), new SKSamplingOptions(SKFilterMode.Nearest))
-            ?? throw new IOException($"could not scale a {bmp.Width}×{bmp.Height} image {upscale}×");
-        using var image = SKImage.FromBitmap(big);
+        using var image = SKImage.FromBitmap(bmp);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new IOException($"could not encode a {big.Width}×{big.Height} image as PNG");
-        data.SaveTo(stream);
+            ?? throw new IOException($"could not encode a {bmp.Width}×{bmp.Height} image as PNG");
+        return data.ToArray();
     }
+
+    /// <summary>The CSS hex form "#rrggbb" of <paramref name="colour"/>.</summary>
+    public static string Hex(SKColor colour) => $"#{colour.Red:x2}{colour.Green:x2}{colour.Blue:x2}";
 }

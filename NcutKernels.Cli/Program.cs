@@ -20,6 +20,7 @@ namespace NcutKernels.Cli
                          [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
                          [--affinity cosine|rbf] [--sigma S | --quantile Q] [--model ResNet18.onnx]
                          [--device auto|cuda|cpu] [--seed N] [--strict]
+                         [--display-size PX]   (pictures' longer side, 64..8192 pixels, default 1024)
                          (images up to 16384 pixels a side and 64 megapixels; DIR's parent folder must exist)
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]

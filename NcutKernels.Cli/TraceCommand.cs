@@ -11,7 +11,7 @@ namespace NcutKernels.Cli;
 
 internal static class TraceCommand
 {
-    private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile"];
+    private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile", PictureSize.Option];
 
     /// <summary>The kinds of picture written per image, as file-name suffixes.</summary>
     private static readonly string[] PictureKinds = ["segments", "channels", "eigenvectors"];
@@ -25,7 +25,7 @@ internal static class TraceCommand
 
     /// <summary>Settings shared by `ncut trace` and `ncut demo`.</summary>
     internal sealed record Settings(IReadOnlyList<string> Images, string OutDir, int Clusters, int EigenvectorCount, int Top, int? Tiles,
-        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict);
+        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict, int DisplaySize);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -62,7 +62,7 @@ internal static class TraceCommand
         }
         return new Settings(images, Path.GetFullPath(outDir), clusters, k, top, tiles, a.Enum<ResNetLayer>("layer") ?? ResNetLayer.Layer3,
             a.String("model"), EmbedCommand.ParseDevice(a.String("device")), a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign, a.Int("seed") ?? 0,
-            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"));
+            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"), PictureSize.Parse(a));
     }
 
     /// <summary>
@@ -109,8 +109,12 @@ internal static class TraceCommand
             var trace = tracer.Trace(features);
             TraceReport.Write(trace, s, layout, outputs, stdout);
             var pictures = Stopwatch.StartNew();
-            WritePictures(trace, s, layout, features, photos, outputs);
+            var drawn = TracePictures.Draw(trace, layout, features, photos, s.Top, s.DisplaySize);
+            drawn.Write(s.OutDir, s.Images, outputs);
             stdout.WriteLine($"trace: pictures in {pictures.Elapsed.TotalMilliseconds:F0} ms");
+            var report = Stopwatch.StartNew();
+            TraceHtml.Write(trace, s, layout, drawn, outputs);
+            stdout.WriteLine($"trace: {TraceHtml.Name} in {report.Elapsed.TotalMilliseconds:F0} ms");
             outputs.Commit();
             stdout.WriteLine($"trace: wrote {string.Join(", ", outputs.Targets.Select(Path.GetFileName))} to {s.OutDir}");
         }
@@ -126,9 +130,10 @@ internal static class TraceCommand
     /// <summary>Every file a trace of <paramref name="images"/> writes into its output folder.</summary>
     internal static IEnumerable<string> OutputNames(IReadOnlyList<string> images) =>
         Enumerable.Range(0, images.Count).SelectMany(m => PictureKinds.Select(kind => PictureName(images, m, kind)))
-            .Concat([TraceReport.CsvName, TraceReport.JsonName]);
+            .Concat([TraceReport.CsvName, TraceReport.JsonName, TraceHtml.Name]);
 
-    private static string PictureName(IReadOnlyList<string> images, int m, string kind) => $"{OutputName(images, m)}-{kind}.png";
+    /// <summary>The file name of picture <paramref name="kind"/> of image <paramref name="m"/>.</summary>
+    internal static string PictureName(IReadOnlyList<string> images, int m, string kind) => $"{OutputName(images, m)}-{kind}.png";
 
     /// <summary>The file stem of image <paramref name="m"/>, prefixed by its index when two images share a stem.</summary>
     internal static string OutputName(IReadOnlyList<string> images, int m)
@@ -151,29 +156,5 @@ internal static class TraceCommand
                     x[offset + i, c] = maps[m].Features[i, c];
         }
         return x;
-    }
-
-    private static void WritePictures(ChannelTrace trace, Settings s, FeatureLayout layout, float[,] features, IReadOnlyList<SKBitmap> photos, StagedFiles outputs)
-    {
-        int channels = features.GetLength(1);
-        // Full brightness of a channel = its maximum over all images, so the maps of one channel compare across images.
-        var channelMax = new float[channels];
-        for (int i = 0; i < features.GetLength(0); i++)
-            for (int c = 0; c < channels; c++)
-                channelMax[c] = Math.Max(channelMax[c], features[i, c]);
-        var clusters = trace.Clusters.Select(c => c.Cluster).ToArray();
-        var top = trace.Clusters.Select(c => c.BySigned.Take(s.Top).ToArray()).ToArray();
-        for (int m = 0; m < layout.Images; m++)
-        {
-            var labels = layout.Map(trace.Labels, m);
-            using (var overlay = TraceImages.Overlay(photos[m], labels))
-                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "segments")), f => Png.Save(overlay, f, 1));
-            var cellMaps = top.Select(row => (IReadOnlyList<float[,]>)row.Select(c => layout.Map(features, m, c)).ToList()).ToList();
-            var scales = top.Select(row => (IReadOnlyList<float>)row.Select(c => channelMax[c]).ToList()).ToList();
-            using (var grid = TraceImages.ChannelGrid(labels, clusters, cellMaps, scales))
-                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "channels")), f => Png.Save(grid, f, 1));
-            using (var eig = TraceImages.Eigenvectors(trace.Eigenvectors, layout, m))
-                outputs.Write(Path.Combine(s.OutDir, PictureName(s.Images, m, "eigenvectors")), f => Png.Save(eig, f, 1));
-        }
     }
 }

@@ -132,10 +132,10 @@ public class TraceOutputTests
         var (code, stdout, stderr) = Run("trace", "--image", DemoImage, "--tiles", "1", "--clusters", "2", "--n-eig", "3", "--top", "2",
             "--device", "cpu", "--out", P("out"));
         Assert.That(code, Is.EqualTo(ExitCode.Success), stderr);
-        var expected = new[] { "channels.csv", "demo-channels.png", "demo-eigenvectors.png", "demo-segments.png", "notes.txt", "trace.json" }
+        var expected = new[] { "channels.csv", "demo-channels.png", "demo-eigenvectors.png", "demo-segments.png", "notes.txt", "report.html", "trace.json" }
             .Select(n => Path.Combine("out", n)).Prepend("out").Order(StringComparer.Ordinal);
         Assert.That(TempFolder.Entries(_dir), Is.EqualTo(expected), "the set and the old file, no staging folder");
         Assert.That(File.ReadAllText(Path.Combine(P("out"), "notes.txt")), Is.EqualTo("mine"));
-        Assert.That(stdout, Does.Contain($"trace: wrote demo-segments.png, demo-channels.png, demo-eigenvectors.png, channels.csv, trace.json to {P("out")}"));
+        Assert.That(stdout, Does.Contain($"trace: wrote demo-segments.png, demo-channels.png, demo-eigenvectors.png, channels.csv, trace.json, report.html to {P("out")}"));
     }
 }
