@@ -213,8 +213,8 @@ internal sealed class ManagedBackend() : Backend(serialized: false)
         }
     }
 
-    /// <summary>Vectors per pass of <see cref="SymmetricProductCore{T}"/> (even, so the vector pairs are those of one pass over all).</summary>
-    private const int ProductPanel = 16;
+    /// <summary>Vectors per pass of <see cref="SymmetricProductCore{T}"/>: even (the vector pairs are those of one pass over all), and the widest Lanczos block (32), so only wider blocks (the batched backward's) take several passes.</summary>
+    private const int ProductPanel = 32;
 
     protected override double[,] InnerProductsCore<T>(Block<T> a, Block<T> b)
     {
