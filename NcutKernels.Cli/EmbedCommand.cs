@@ -51,7 +51,7 @@ internal static class EmbedCommand
         var request = new Request(output, vjp, eigenVjp, gradOutput, outputs, stdout);
         try
         {
-            if (array.IsDouble && device.Kind == DeviceKind.Cpu)
+            if (KeepsFloat64(array.IsDouble, device.Kind))
                 Embed(embedding, array.ToMatrix<double>(), request);
             else
             {
@@ -163,6 +163,9 @@ internal static class EmbedCommand
         Buffer.BlockCopy(data, 0, m, 0, data.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         return m;
     }
+
+    /// <summary>Whether float64 input is computed in float64: on the CPU backend only; other devices compute float32 (and the command says so).</summary>
+    internal static bool KeepsFloat64(bool isDouble, DeviceKind device) => isDouble && device == DeviceKind.Cpu;
 
     /// <summary>The options that take no value.</summary>
     internal static readonly HashSet<string> Flags = ["strict"];

@@ -1,4 +1,4 @@
-// TraceCommand: `ncut trace` — ResNet-18 patch features of one or more images → k-way NCUT with gradients → channels per segment, as PNGs, CSV and JSON.
+// TraceCommand: `ncut trace` — patch features (ResNet-18, an ONNX model's output, or a .npy tensor) → k-way NCUT with gradients → channels per segment, as PNGs, CSV and JSON.
 using System.Diagnostics;
 using NcutKernels.Cli.Vision;
 using NcutKernels.Core;
@@ -11,7 +11,9 @@ namespace NcutKernels.Cli;
 
 internal static class TraceCommand
 {
-    private static readonly HashSet<string> Known = ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile", PictureSize.Option];
+    private static readonly HashSet<string> Known =
+        ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile", PictureSize.Option,
+         .. FeatureSource.Options];
 
     /// <summary>The kinds of picture written per image, as file-name suffixes.</summary>
     private static readonly string[] PictureKinds = ["segments", "channels", "eigenvectors"];
@@ -23,16 +25,20 @@ internal static class TraceCommand
     /// </summary>
     internal const AffinityKind DefaultAffinity = AffinityKind.Cosine;
 
-    /// <summary>Settings shared by `ncut trace` and `ncut demo`.</summary>
+    /// <summary>
+    /// Settings shared by `ncut trace` and `ncut demo`. <see cref="Images"/> names the items: the image paths, or for
+    /// --features without images "item0", "item1", …; <see cref="Source"/> is null for the built-in ResNet-18.
+    /// </summary>
     internal sealed record Settings(IReadOnlyList<string> Images, string OutDir, int Clusters, int EigenvectorCount, int Top, int? Tiles,
-        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict, int DisplaySize);
+        ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict, int DisplaySize,
+        FeatureSource? Source = null);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" }, flags: EmbedCommand.Flags);
         var images = a.Strings("image");
-        if (images.Count == 0)
-            throw new UsageException("missing required option --image (repeat it for several images)");
+        if (images.Count == 0 && a.String("features") is null)
+            throw new UsageException("missing required option --image (repeat it for several images), or --features F.npy");
         return Run(Parse(a, images, a.Required("out")), stdout, stderr);
     }
 
@@ -62,39 +68,30 @@ internal static class TraceCommand
         }
         return new Settings(images, Path.GetFullPath(outDir), clusters, k, top, tiles, a.Enum<ResNetLayer>("layer") ?? ResNetLayer.Layer3,
             a.String("model"), EmbedCommand.ParseDevice(a.String("device")), a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign, a.Int("seed") ?? 0,
-            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"), PictureSize.Parse(a));
+            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"), PictureSize.Parse(a),
+            FeatureSource.Parse(a));
     }
 
     /// <summary>
     /// Runs the whole pipeline; returns the exit code. The output folder is checked first, every file is written into a
     /// temporary folder beside it, and the set is moved in at the end, so a failure leaves no partial set behind.
+    /// A --features tensor is read and checked before that: it names the items when no images are given.
     /// </summary>
     internal static int Run(Settings s, TextWriter stdout, TextWriter stderr)
     {
         var total = Stopwatch.StartNew();
+        var tensor = s.Source is NpySource npy ? FeatureTensor.Read(npy.Path, s.Images) : null;
+        s = s with { Images = tensor?.Names ?? s.Images };
         using var outputs = OutputPaths.Folder("--out", s.OutDir, OutputNames(s.Images));
         using var device = ComputeDevice.Create(s.Device, stdout);
 
         var photos = new List<SKBitmap>();
-        var maps = new List<FeatureMap>();
         try
         {
-            var load = Stopwatch.StartNew();
-            using (var resnet = ResNetFeatures.Load(s.Model, s.Layer))
-            {
-                stdout.WriteLine($"trace: ResNet-18 loaded ({s.Layer}, {resnet.Channels} channels) in {load.Elapsed.TotalMilliseconds:F0} ms");
-                foreach (var path in s.Images)
-                {
-                    var sw = Stopwatch.StartNew();
-                    var photo = ImageFile.Decode(path);
-                    photos.Add(photo);
-                    var map = resnet.Extract(photo, s.Tiles);
-                    maps.Add(map);
-                    stdout.WriteLine($"trace: features {Path.GetFileName(path)} {photo.Width}×{photo.Height} → {map.Height}×{map.Width} patches × {map.Channels} channels ({s.Layer}) in {sw.Elapsed.TotalMilliseconds:F0} ms");
-                }
-            }
-            var layout = new FeatureLayout(maps.Select(m => (m.Height, m.Width)).ToList());
-            var features = Stack(maps, layout);
+            var input = TraceInputs.Load(s, tensor, device.Kind, photos, stdout);
+            var layout = input.Layout;
+            if (photos.Count == 0)
+                photos.AddRange(Enumerable.Range(0, layout.Images).Select(m => GridCanvas(layout.Height(m), layout.Width(m))));
             var tracer = new ChannelTracer(device, new ChannelTracerOptions
             {
                 Clusters = s.Clusters,
@@ -106,10 +103,10 @@ internal static class TraceCommand
                 },
                 Log = stdout,
             });
-            var trace = tracer.Trace(features);
+            var trace = input.Trace(tracer);
             TraceReport.Write(trace, s, layout, outputs, stdout);
             var pictures = Stopwatch.StartNew();
-            var drawn = TracePictures.Draw(trace, layout, features, photos, s.Top, s.DisplaySize);
+            var drawn = TracePictures.Draw(trace, layout, input.Singles(), photos, s.Top, s.DisplaySize);
             drawn.Write(s.OutDir, s.Images, outputs);
             stdout.WriteLine($"trace: pictures in {pictures.Elapsed.TotalMilliseconds:F0} ms");
             var report = Stopwatch.StartNew();
@@ -142,19 +139,16 @@ internal static class TraceCommand
         return images.Count(p => Path.GetFileNameWithoutExtension(p) == stem) > 1 ? $"{m}-{stem}" : stem;
     }
 
-    private static float[,] Stack(IReadOnlyList<FeatureMap> maps, FeatureLayout layout)
+    /// <summary>
+    /// The picture the segments of an item are drawn on when --features comes without images: a mid-grey
+    /// <paramref name="height"/>×<paramref name="width"/> grid, each cell a square of <see cref="TraceImages.CellScale"/>
+    /// pixels, or more so that the longer side reaches 256 pixels.
+    /// </summary>
+    private static SKBitmap GridCanvas(int height, int width)
     {
-        int channels = maps[0].Channels;
-        var x = new float[layout.Rows, channels];
-        for (int m = 0; m < maps.Count; m++)
-        {
-            if (maps[m].Channels != channels)
-                throw new InvalidDataException($"image {m} has {maps[m].Channels} channels, image 0 {channels}");
-            int offset = layout.Offset(m);
-            for (int i = 0; i < maps[m].Height * maps[m].Width; i++)
-                for (int c = 0; c < channels; c++)
-                    x[offset + i, c] = maps[m].Features[i, c];
-        }
-        return x;
+        int longer = Math.Max(height, width), scale = Math.Max(TraceImages.CellScale, (256 + longer - 1) / longer);
+        var canvas = new SKBitmap(width * scale, height * scale, SKColorType.Bgra8888, SKAlphaType.Premul);
+        canvas.Erase(new SKColor(128, 128, 128));
+        return canvas;
     }
 }

@@ -135,7 +135,7 @@ internal sealed class ResNetFeatures : IDisposable
     /// <paramref name="image"/> at <paramref name="width"/>×<paramref name="height"/> (Mitchell cubic), or a copy when it
     /// already has that size, so an exact-size crop keeps its pixels.
     /// </summary>
-    private static SKBitmap Resize(SKBitmap image, int width, int height)
+    internal static SKBitmap Resize(SKBitmap image, int width, int height)
     {
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var resized = image.Width == width && image.Height == height

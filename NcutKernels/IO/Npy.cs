@@ -1,4 +1,4 @@
-// Npy: reads and writes NumPy .npy files (float32/float64, 1-D or 2-D, C or Fortran order in, C order out; writes are atomic).
+// Npy: reads and writes NumPy .npy files (float32/float64; 1-D or 2-D, or up to 32-D when asked; C or Fortran order in, C order out; writes are atomic).
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -6,8 +6,8 @@ using System.Text;
 namespace NcutKernels.IO;
 
 /// <summary>
-/// NumPy .npy reader/writer for little-endian float32 ('&lt;f4') and float64 ('&lt;f8') arrays of 1 or 2 dimensions.
-/// The reader takes format versions 1.0, 2.0 and 3.0 (NEP 1; 3.0 has a UTF-8 header), C or Fortran order, and checks the
+/// NumPy .npy reader/writer for little-endian float32 ('&lt;f4') and float64 ('&lt;f8') arrays of 1 or 2 dimensions
+/// (the reader takes up to <see cref="MaxRank"/> when asked, e.g. a B × H × W × C feature tensor). The reader takes format versions 1.0, 2.0 and 3.0 (NEP 1; 3.0 has a UTF-8 header), C or Fortran order, and checks the
 /// header the way numpy does (a dict with exactly 'descr', 'fortran_order' and 'shape', no repeated key) and every
 /// declared size against the bytes actually there before allocating. Anything malformed or unsupported raises
 /// <see cref="InvalidDataException"/> with one printable line (header text quoted at most ~80 characters, control bytes
@@ -18,27 +18,36 @@ public static class Npy
     /// <summary>numpy's own default limit on the header length (max_header_size); float arrays need under 200 bytes.</summary>
     public const int MaxHeaderLength = 10000;
 
+    /// <summary>The most dimensions the reader takes (numpy 1.x's own limit, NPY_MAXDIMS).</summary>
+    public const int MaxRank = 32;
+
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Bytes read per call, and the chunk size while buffering a stream of unknown length.</summary>
     private const int ChunkBytes = 1 << 24;
 
-    /// <summary>Reads a .npy file.</summary>
+    /// <summary>Reads a .npy file of 1 or 2 dimensions.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="DirectoryNotFoundException">A folder on <paramref name="path"/> does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The file is not readable.</exception>
     /// <exception cref="InvalidDataException"><paramref name="path"/> is a folder, or the file is not a .npy this reader supports;
     /// the message starts with the path.</exception>
-    public static NpyArray Read(string path)
+    public static NpyArray Read(string path) => Read(path, 2);
+
+    /// <summary>Reads a .npy file of 1 to <paramref name="maxRank"/> dimensions.</summary>
+    /// <inheritdoc cref="Read(string)" path="/exception"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRank"/> is outside 1..<see cref="MaxRank"/>.</exception>
+    public static NpyArray Read(string path, int maxRank)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        CheckMaxRank(maxRank);
         if (Directory.Exists(path))
             throw new InvalidDataException($"{path}: is a folder, not a .npy file.");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         try
         {
-            return Read(stream);
+            return Read(stream, maxRank);
         }
         catch (InvalidDataException e)
         {
@@ -46,7 +55,7 @@ public static class Npy
         }
     }
 
-    /// <summary>Reads .npy data from a stream (from its current position).</summary>
+    /// <summary>Reads .npy data of 1 or 2 dimensions from a stream (from its current position).</summary>
     /// <remarks>
     /// On a seekable stream the declared header and data sizes are checked against the stream's length before anything is
     /// allocated; on other streams the data is buffered in chunks as it arrives, so a header that overstates the size fails
@@ -55,9 +64,16 @@ public static class Npy
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     /// <exception cref="InvalidDataException">The data is not a .npy this reader supports.</exception>
     /// <exception cref="IOException">The stream failed.</exception>
-    public static NpyArray Read(Stream stream)
+    public static NpyArray Read(Stream stream) => Read(stream, 2);
+
+    /// <summary>Reads .npy data of 1 to <paramref name="maxRank"/> dimensions from a stream (from its current position).</summary>
+    /// <inheritdoc cref="Read(Stream)" path="/remarks"/>
+    /// <inheritdoc cref="Read(Stream)" path="/exception"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRank"/> is outside 1..<see cref="MaxRank"/>.</exception>
+    public static NpyArray Read(Stream stream, int maxRank)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        CheckMaxRank(maxRank);
         var head = new byte[8];
         Fill(stream, head, "preamble", 0, head.Length);
         if (!head.AsSpan(0, 6).SequenceEqual(Magic))
@@ -86,8 +102,10 @@ public static class Npy
                 $"unsupported dtype '{PrintableText.Excerpt(header.Descr, 40)}': only little-endian float32 ('<f4') and float64 ('<f8')."),
         };
         var shape = header.Shape;
-        if (shape.Length is < 1 or > 2)
-            throw new InvalidDataException($"expected a 1-D or 2-D array, got shape {NpyHeader.Format(shape)}.");
+        if (shape.Length < 1 || shape.Length > maxRank)
+            throw new InvalidDataException(maxRank == 2
+                ? $"expected a 1-D or 2-D array, got shape {NpyHeader.Format(shape)}."
+                : $"expected an array of 1 to {maxRank} dimensions, got shape {NpyHeader.Format(shape)}.");
         long count = shape.Aggregate(1L, (a, b) => a * b);
         if (count > Array.MaxLength)
             throw new InvalidDataException($"shape {NpyHeader.Format(shape)} has {count} elements, more than the {Array.MaxLength} an array can hold.");
@@ -238,15 +256,41 @@ public static class Npy
         }
     }
 
+    private static void CheckMaxRank(int maxRank)
+    {
+        if (maxRank is < 1 or > MaxRank)
+            throw new ArgumentOutOfRangeException(nameof(maxRank), maxRank, $"maxRank must be in 1..{MaxRank}.");
+    }
+
+    /// <summary>
+    /// The data in C order: unchanged when it is already, else the Fortran-order data transposed (the C-order element at
+    /// index (i0, …, ir) is the Fortran-order element at i0 + shape0·(i1 + shape1·(…))).
+    /// </summary>
     private static T[] Reorder<T>(T[] data, int[] shape, bool fortran)
     {
-        if (!fortran || shape.Length == 1)
+        if (!fortran || shape.Length == 1 || data.Length == 0)
             return data;
-        int rows = shape[0], cols = shape[1];
+        int rank = shape.Length;
+        var fortranStride = new long[rank];
+        fortranStride[0] = 1;
+        for (int d = 1; d < rank; d++)
+            fortranStride[d] = fortranStride[d - 1] * shape[d - 1];
         var c = new T[data.Length];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++)
-                c[(long)i * cols + j] = data[(long)j * rows + i];
+        var index = new int[rank];
+        long source = 0;
+        for (long target = 0; target < c.Length; target++)
+        {
+            c[target] = data[source];
+            // Next C-order index: the last dimension runs fastest.
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                source += fortranStride[d];
+                if (++index[d] < shape[d])
+                    break;
+                source -= fortranStride[d] * shape[d];
+                index[d] = 0;
+            }
+        }
         return c;
     }
 }

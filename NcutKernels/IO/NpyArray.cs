@@ -11,7 +11,7 @@ public sealed class NpyArray
         Doubles = doubles;
     }
 
-    /// <summary>The shape (1 or 2 dimensions).</summary>
+    /// <summary>The shape (1 or 2 dimensions, up to <see cref="Npy.MaxRank"/> when the reader was asked for more).</summary>
     public int[] Shape { get; }
 
     /// <summary>True when the file held float64 data.</summary>
@@ -24,8 +24,11 @@ public sealed class NpyArray
     public double[]? Doubles { get; }
 
     /// <summary>The array as an n×d matrix (a 1-D array becomes n×1), converted to <typeparamref name="T"/>.</summary>
+    /// <exception cref="InvalidOperationException">The array has more than 2 dimensions.</exception>
     public T[,] ToMatrix<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
+        if (Shape.Length > 2)
+            throw new InvalidOperationException($"a {Shape.Length}-D array is not a matrix; read its data from {nameof(Singles)} or {nameof(Doubles)} with {nameof(Shape)}.");
         int rows = Shape[0], cols = Shape.Length == 2 ? Shape[1] : 1;
         var m = new T[rows, cols];
         for (int i = 0; i < rows; i++)

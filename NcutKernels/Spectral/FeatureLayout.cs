@@ -30,6 +30,18 @@ public sealed class FeatureLayout
         }
     }
 
+    /// <summary>A layout of <paramref name="images"/> equal <paramref name="height"/>×<paramref name="width"/> patch grids (a B × H × W × C tensor's rows).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count or side is below 1, or the rows exceed <see cref="int.MaxValue"/>.</exception>
+    public static FeatureLayout OfEqualGrids(int images, int height, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(images, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if ((long)images * height * width > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(images), images, $"{images} grids of {height}×{width} patches are more than {int.MaxValue} rows.");
+        return new FeatureLayout(Enumerable.Repeat((height, width), images).ToList());
+    }
+
     /// <summary>Number of images.</summary>
     public int Images => _grids.Length;
 
