@@ -22,6 +22,14 @@ namespace NcutKernels.Cli
                          [--device auto|cuda|cpu] [--seed N] [--strict]
                          [--display-size PX]   (pictures' longer side, 64..8192 pixels, default 1024)
                          (images up to 16384 pixels a side and 64 megapixels; DIR's parent folder must exist)
+              ncut trace --features F.npy [--image A.jpg ...] --out DIR [trace options but --tiles, --layer, --model]
+                         (F: B × H × W × C float32/float64 features; images: none, or one per item in batch order)
+              ncut trace --onnx MODEL.onnx --onnx-output NAME --image A.jpg [--image B.jpg ...] --out DIR
+                         [--input-size S] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]
+                         [--channel-order rgb|bgr] [--pixel-range 1|255] [--drop-tokens R]
+                         [trace options but --tiles, --layer, --model]
+                         (NAME: an N × C × h × w or N × T × C output; default input size: the model's, else 224;
+                         tokens: the fewest leading tokens, up to 16, are dropped that leave a square grid)
               ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
                          [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
                          [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
