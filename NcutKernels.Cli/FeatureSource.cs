@@ -11,7 +11,7 @@ internal abstract record FeatureSource
     private static readonly string[] ResNetOptions = ["layer", "tiles", "model"];
 
     /// <summary>The options that only --onnx takes.</summary>
-    internal static readonly string[] OnnxOptions = ["onnx-output", "input-size", "mean", "std", "channel-order", "pixel-range", "drop-tokens"];
+    private static readonly string[] OnnxOptions = ["onnx-output", "input-size", "mean", "std", "channel-order", "pixel-range", "drop-tokens"];
 
     /// <summary>Every option that picks or configures a source: --features, --onnx and <see cref="OnnxOptions"/>.</summary>
     internal static IEnumerable<string> Options => OnnxOptions.Prepend("onnx").Prepend("features");
