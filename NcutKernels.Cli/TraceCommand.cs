@@ -31,7 +31,16 @@ internal static class TraceCommand
     /// </summary>
     internal sealed record Settings(IReadOnlyList<string> Images, string OutDir, int Clusters, int EigenvectorCount, int Top, int? Tiles,
         ResNetLayer Layer, string? Model, DeviceKind Device, KwayMethod Kway, int Seed, AffinityKind Affinity, double? Sigma, double? Quantile, bool Strict, int DisplaySize,
-        FeatureSource? Source = null);
+        FeatureSource? Source = null)
+    {
+        /// <summary>Where the features came from, for trace.json's and report.html's "layer": the ResNet stage, the .npy file, or the ONNX model's output.</summary>
+        public string FeatureOrigin => Source switch
+        {
+            NpySource npy => $"features {Path.GetFileName(npy.Path)}",
+            OnnxSource onnx => $"{Path.GetFileName(onnx.Model)} output {onnx.Output}",
+            _ => Layer.ToString(),
+        };
+    }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

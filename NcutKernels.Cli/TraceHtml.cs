@@ -67,7 +67,7 @@ internal static class TraceHtml
         h.Append("<section id=\"settings\">\n<h2>Settings</h2>\n<table class=\"kv\">\n");
         for (int m = 0; m < layout.Images; m++)
             Row(h, m == 0 ? "images" : "", $"{Html.Text(s.Images[m])} <span class=\"muted\">({Html.Number(layout.Height(m))} × {Html.Number(layout.Width(m))} patches)</span>");
-        Row(h, "layer", Html.Text(s.Layer.ToString()));
+        Row(h, "layer", Html.Text(s.FeatureOrigin));
         Row(h, "clusters", $"{Html.Number(s.Clusters)} requested, {Html.Number(trace.Clusters.Count)} non-empty ({Html.Text(s.Kway.ToString())})");
         Row(h, "eigenvectors", Html.Number(s.EigenvectorCount));
         Row(h, "affinity", $"{Html.Text(s.Affinity.ToString())}, σ = {Html.Number(trace.Sigma, "G6")}");

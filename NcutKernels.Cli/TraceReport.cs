@@ -52,7 +52,7 @@ internal static class TraceReport
         var doc = new
         {
             images = s.Images.Select((p, m) => new { path = p, grid_height = layout.Height(m), grid_width = layout.Width(m) }),
-            layer = s.Layer.ToString(),
+            layer = s.FeatureOrigin,
             clusters_requested = s.Clusters,
             eigenvector_count = s.EigenvectorCount,
             kway = s.Kway.ToString(),

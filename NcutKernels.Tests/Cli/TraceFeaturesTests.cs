@@ -66,6 +66,7 @@ public class TraceFeaturesTests
         var root = json.RootElement.Clone();
         var images = root.GetProperty("images").EnumerateArray().ToArray();
         Assert.That(images.Select(i => i.GetProperty("path").GetString()), Is.EqualTo(names));
+        Assert.That(root.GetProperty("layer").GetString(), Does.StartWith("features "), "the features' origin, not a ResNet stage");
         Assert.That(images.Select(i => (i.GetProperty("grid_height").GetInt32(), i.GetProperty("grid_width").GetInt32())), Is.All.EqualTo((Side, Side)));
         var found = root.GetProperty("clusters").EnumerateArray().ToArray();
         Assert.That(found, Has.Length.InRange(1, clusters));

@@ -49,6 +49,7 @@ public class TraceOnnxTests
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "trace.json")));
         var images = json.RootElement.GetProperty("images").EnumerateArray().ToArray();
+        Assert.That(json.RootElement.GetProperty("layer").GetString(), Does.Contain(" output "), "the model output the features came from");
         Assert.That(images.Select(i => (i.GetProperty("grid_height").GetInt32(), i.GetProperty("grid_width").GetInt32())), Is.EqualTo(new[] { (side, side), (side, side) }));
         var clusters = json.RootElement.GetProperty("clusters").EnumerateArray().ToArray();
         Assert.That(clusters.Sum(c => c.GetProperty("patches").GetInt32()), Is.EqualTo(2 * side * side));
