@@ -87,7 +87,7 @@ public class SpectralGradientTests
 
         var u = v.SubMatrix(0, n, 0, k);
         var mArr = mm.ToRowMajorArray();
-        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
+        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, z.Length / n), u.ToRowMajorArray(), lam[..k], uBar.ToRowMajorArray(), lamBar, n, k, 1e-14, 5000);
         var ym = Matrix<double>.Build.Dense(n, k, (r, c) => y[r * k + c]);
         var truncated = 0.5 * (ym * u.Transpose() + u * ym.Transpose());
         Assert.That(report.CgConverged, Is.True, report.ToString());
@@ -206,7 +206,7 @@ public class SpectralGradientTests
         var wrong = lam[..k];
         wrong[k - 1] = lam[k] - 0.01;
         var mArr = mm.ToRowMajorArray();
-        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, k), u.ToRowMajorArray(), wrong,
+        var (y, report) = EigenBackward.Solve(z => NcutKernels.Backends.Managed.SimdKernels.SquareTimes(mArr, n, z, z.Length / n), u.ToRowMajorArray(), wrong,
             uBar.ToRowMajorArray(), null, n, k, 1e-12, 500, residuals: new double[k], next: lam[k]);
         Assert.That(y.All(double.IsFinite), Is.True);
         Assert.That(report.IndefiniteSystems, Is.EqualTo(1), report.ToString());

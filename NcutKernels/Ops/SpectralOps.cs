@@ -308,7 +308,7 @@ internal static class SpectralOps
     }
 
     /// <summary>
-    /// M·V = s∘(W·(s∘V)) + shift·V for n×w row-major V on the device backend, for the CG of the fused embedding's backward. The
+    /// M·V = s∘(W·(s∘V)) + shift·V for n×w row-major V (w = V.Length / n, at most the width allocated) on the device backend, for the CG of the fused embedding's backward. The
     /// backend stores vectors as rows, hence the transposes (row chunks in parallel); the result is reused: the CG reads each
     /// product before asking for the next.
     /// </summary>
@@ -323,22 +323,24 @@ internal static class SpectralOps
 
         public double[] Multiply(double[] v)
         {
+            int width = (int)(v.LongLength / n);
             Parallel.For(0, _chunks, ch =>
             {
                 for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
-                    for (int c = 0; c < w; c++)
-                        _staged[(long)c * n + i] = T.CreateChecked(_s[i] * v[(long)i * w + c]);
+                    for (int c = 0; c < width; c++)
+                        _staged[(long)c * n + i] = T.CreateChecked(_s[i] * v[(long)i * width + c]);
             });
-            _in.Storage.Upload(_staged, 0);
-            device.Backend.SymmetricProduct(saved.W.Value, _in.All, _out.All);
-            _out.Download(_staged);
+            _in.Storage.Upload(_staged.AsSpan(0, (int)((long)width * n)), 0);
+            device.Backend.SymmetricProduct(saved.W.Value, _in.RowRange(0, width), _out.RowRange(0, width));
+            _out.Storage.Download(_staged.AsSpan(0, (int)((long)width * n)), 0);
+            var mv = width == w ? _mv : new double[(long)n * width];
             Parallel.For(0, _chunks, ch =>
             {
                 for (int i = ch * Solvers.BlockRows.Chunk, end = Math.Min(n, i + Solvers.BlockRows.Chunk); i < end; i++)
-                    for (int c = 0; c < w; c++)
-                        _mv[(long)i * w + c] = _s[i] * double.CreateChecked(_staged[(long)c * n + i]) + saved.Shift * v[(long)i * w + c];
+                    for (int c = 0; c < width; c++)
+                        mv[(long)i * width + c] = _s[i] * double.CreateChecked(_staged[(long)c * n + i]) + saved.Shift * v[(long)i * width + c];
             });
-            return _mv;
+            return mv;
         }
 
         public void Dispose()
@@ -392,7 +394,7 @@ internal static class SpectralOps
         int n = uv.Rows, k = uv.Cols;
         double[] u = uv.Host;
         var m = mv.Host;
-        var (y, report) = saved.Backward(v => SimdKernels.SquareTimes(m, n, v, k), u, uv.Grad, lv.Grad, n, k);
+        var (y, report) = saved.Backward(v => SimdKernels.SquareTimes(m, n, v, v.Length / n), u, uv.Grad, lv.Grad, n, k);
         long affinityStart = Stopwatch.GetTimestamp();
         var (a, b) = NcutBackward.AdjointFactors(y, u, n, k);
         SimdKernels.AccumulateRowDots(a, b, n, 2 * k, mv.GradForAccumulation());

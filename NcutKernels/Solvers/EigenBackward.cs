@@ -32,7 +32,7 @@ internal static class EigenBackward
     /// <summary>A restart is earned only when the true residual fell below this fraction of its value at the previous check.</summary>
     private const double RestartGain = 0.5;
 
-    /// <param name="multiply">V ↦ M·V for n×k row-major V (M symmetric); the result is read before the next call, so it may be a reused buffer.</param>
+    /// <param name="multiply">V ↦ M·V for n×w row-major V, w = V.Length / n ≤ k (fewer columns once some systems converged; M symmetric); the result is read before the next call, so it may be a reused buffer.</param>
     /// <param name="u">U, n×k row-major.</param>
     /// <param name="lambda">λ (k), eigenvalues of M itself.</param>
     /// <param name="uBar">Ū, n×k, or null.</param>
@@ -55,7 +55,7 @@ internal static class EigenBackward
     /// then one block CG over all k·C systems in lockstep — each iteration one product M·V with V n×(k·C), the C blocks side by
     /// side — so the products read M once for every cotangent. Returns Y_c and a report per cotangent (the iterations and
     /// products are the shared run's; residual and stopped systems are the cotangent's own). <paramref name="multiply"/> takes
-    /// V n×(k·C) row-major; <paramref name="lanes"/> holds (Ū_c or null, λ̄_c or null) per cotangent; the other parameters are
+    /// V n×w row-major, w = V.Length / n ≤ k·C (the columns of the systems still iterating); <paramref name="lanes"/> holds (Ū_c or null, λ̄_c or null) per cotangent; the other parameters are
     /// <see cref="Solve"/>'s.
     /// </summary>
     public static (double[][] y, EigenGradientReport[] reports) SolveBatch(Func<double[], double[]> multiply, double[] u, double[] lambda,
@@ -200,10 +200,30 @@ internal static class EigenBackward
         double productMs = 0;
         var av = new double[n * k];
         // A_j·v_j for every column: P(λ_j·v_j − M·v_j), one block product, into av.
-        double[] Apply(double[] v)
+        // Only the columns of systems still iterating are multiplied (packed side by side; each column's product is its own,
+        // so this changes no value of theirs); the others' A·v is left as λ·v, which their zero step never reads.
+        var packed = new double[n * k];
+        var full = new double[n * k];
+        double[] Apply(double[] v, CgState[]? state)
         {
             long t0 = Stopwatch.GetTimestamp();
-            var mv = multiply(v);
+            var columns = state is null ? null : Enumerable.Range(0, k).Where(j => state[j] == CgState.Active).ToArray();
+            double[] mv;
+            if (columns is null || columns.Length == k)
+                mv = multiply(v);
+            else
+            {
+                int a = columns.Length;
+                for (int i = 0; i < n; i++)
+                    for (int q = 0; q < a; q++)
+                        packed[i * a + q] = v[i * k + columns[q]];
+                var product = multiply(packed.AsSpan(0, n * a).ToArray());
+                Array.Clear(full);
+                for (int i = 0; i < n; i++)
+                    for (int q = 0; q < a; q++)
+                        full[i * k + columns[q]] = product[i * a + q];
+                mv = full;
+            }
             productMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             products++;
             rows.ShiftMinus(v, lambda, mv, av);
@@ -231,7 +251,7 @@ internal static class EigenBackward
         {
             for (; it < maxIterations && state.Contains(CgState.Active); it++)
             {
-                var ap = Apply(p);
+                var ap = Apply(p, state);
                 var pap = rows.ColumnDots(p, ap);
                 for (int j = 0; j < k; j++)
                 {
@@ -261,7 +281,7 @@ internal static class EigenBackward
             }
 
             // The true residual b − A·ξ: the recursive one drifts from it (most with float32 products).
-            trueRr = rows.Difference(b, Apply(x), trueR);
+            trueRr = rows.Difference(b, Apply(x, null), trueR);
             for (int j = 0; j < k; j++)
                 if (!double.IsFinite(trueRr[j]))
                 {
