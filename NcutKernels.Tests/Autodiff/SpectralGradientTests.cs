@@ -143,7 +143,7 @@ public class SpectralGradientTests
     [Test]
     public void NearlyCompleteGraph_Float32_GradientIsFinite_AndFlaggedAsNotMeaningful()
     {
-        // Issue 3: float32 Lanczos stops at its 1e-5 residual tolerance, far above the 1e-7 gaps, so the Ritz values sit below
+        // Float32 Lanczos stops at its 1e-5 residual tolerance, far above the 1e-7 gaps, so the Ritz values sit below
         // unkept eigenvalues, P(λj − M)P is indefinite and CG meets non-positive curvature (it used to stop there silently).
         using var device = ComputeDevice.Create(DeviceKind.Cpu);
         using var tape = new Tape<float>(device);
