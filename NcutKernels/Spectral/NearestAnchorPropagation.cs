@@ -12,13 +12,17 @@ namespace NcutKernels.Spectral;
 /// <summary>
 /// <see cref="NystromPropagation.Renormalized"/> and <see cref="NystromPropagation.NcutPytorch"/>: each point's row averages the
 /// eigenvector rows of its nearest anchors in feature space, weighted by exp(−‖x − a_j‖²/(2σp²)) and divided by the weights' sum
-/// (renormalized) or by the anchors' degrees (<paramref name="ncutPytorchWeights"/>, ncut_pytorch's weights).
+/// (<see cref="RenormalizedPropagation"/>) or by the anchors' degrees (<see cref="NcutPytorchPropagation"/>, ncut_pytorch's weights).
+/// The two share everything but that denominator.
 /// </summary>
-internal sealed class NearestAnchorPropagation(ComputeDevice device, NcutOptions options, NystromOptions nystrom, bool ncutPytorchWeights)
+internal abstract class NearestAnchorPropagation(ComputeDevice device, NcutOptions options, NystromOptions nystrom)
     : PropagationMethod(device, options, nystrom)
 {
-    /// <summary>The weights' name in the log.</summary>
-    private NystromPropagation Weights => ncutPytorchWeights ? NystromPropagation.NcutPytorch : NystromPropagation.Renormalized;
+    /// <summary>Whether each row divides by its anchors' degrees (ncut_pytorch's weights) rather than by the weights' sum.</summary>
+    protected abstract bool DegreeWeights { get; }
+
+    /// <summary>The method's name in the log.</summary>
+    protected abstract NystromPropagation Weights { get; }
 
     /// <summary>
     /// The nearest-anchor propagations' preparation: anchors among the landmarks by farthest-point sampling in eigenvector space,
@@ -49,7 +53,7 @@ internal sealed class NearestAnchorPropagation(ComputeDevice device, NcutOptions
             double sigmaMs = sw.Lap();
             int neighbours = NeighbourCount(a);
             double[]? anchorDegrees = null;
-            if (ncutPytorchWeights)
+            if (DegreeWeights)
             {
                 anchorDegrees = NystromOps.LandmarkDegrees(Device, anchorMatrix, sigmaP, AffinityKind.Rbf);
                 for (int j = 0; j < a; j++)
@@ -110,7 +114,25 @@ internal sealed class NearestAnchorPropagation(ComputeDevice device, NcutOptions
         double sigmaP = PropagationSigmaOf(xa.Host, a, d);
         int neighbours = NeighbourCount(a);
         Options.Log?.WriteLine($"nystrom: {a} anchors (farthest points in eigenvector space), σp={sigmaP:G6}, {neighbours} neighbours, {Weights} weights (recorded)");
-        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, ncutPytorchWeights, Nystrom.ChunkRows,
+        return NystromNearestOps.Nearest(tape, x, xa, ua, sigmaP, neighbours, DegreeWeights, Nystrom.ChunkRows,
             TapePrecision);
     }
+}
+
+/// <summary><see cref="NystromPropagation.Renormalized"/>: each row's weights divided by their sum over its nearest anchors.</summary>
+internal sealed class RenormalizedPropagation(ComputeDevice device, NcutOptions options, NystromOptions nystrom)
+    : NearestAnchorPropagation(device, options, nystrom)
+{
+    protected override bool DegreeWeights => false;
+
+    protected override NystromPropagation Weights => NystromPropagation.Renormalized;
+}
+
+/// <summary><see cref="NystromPropagation.NcutPytorch"/>: each row's weights divided by its nearest anchors' degrees, as ncut_pytorch does.</summary>
+internal sealed class NcutPytorchPropagation(ComputeDevice device, NcutOptions options, NystromOptions nystrom)
+    : NearestAnchorPropagation(device, options, nystrom)
+{
+    protected override bool DegreeWeights => true;
+
+    protected override NystromPropagation Weights => NystromPropagation.NcutPytorch;
 }

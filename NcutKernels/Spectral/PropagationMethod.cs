@@ -33,10 +33,13 @@ internal abstract class PropagationMethod(ComputeDevice device, NcutOptions opti
     protected NystromOptions Nystrom { get; } = nystrom;
 
     /// <summary>The method for <paramref name="kind"/>.</summary>
-    public static PropagationMethod For(NystromPropagation kind, ComputeDevice device, NcutOptions options, NystromOptions nystrom) =>
-        kind == NystromPropagation.Classic
-            ? new ClassicExtension(device, options, nystrom)
-            : new NearestAnchorPropagation(device, options, nystrom, ncutPytorchWeights: kind == NystromPropagation.NcutPytorch);
+    public static PropagationMethod For(NystromPropagation kind, ComputeDevice device, NcutOptions options, NystromOptions nystrom) => kind switch
+    {
+        NystromPropagation.Classic => new ClassicExtension(device, options, nystrom),
+        NystromPropagation.Renormalized => new RenormalizedPropagation(device, options, nystrom),
+        NystromPropagation.NcutPytorch => new NcutPytorchPropagation(device, options, nystrom),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a propagation method."),
+    };
 
     /// <summary>
     /// What the method keeps from the raw landmark affinity <paramref name="rawAffinity"/> (m×m, before normalizing) of a fit on
