@@ -199,36 +199,41 @@ internal static class EigenBackward
         int products = 0;
         double productMs = 0;
         var av = new double[n * k];
-        // A_j·v_j for every column: P(λ_j·v_j − M·v_j), one block product, into av.
-        // Only the columns of systems still iterating are multiplied (packed side by side; each column's product is its own,
-        // so this changes no value of theirs); the others' A·v is left as λ·v, which their zero step never reads.
-        var packed = new double[n * k];
-        var full = new double[n * k];
+        // A_j·v_j for every column: P(λ_j·v_j − M·v_j), one block product, into av. Once some systems have stopped, only the
+        // columns still iterating are multiplied, shifted and projected (packed side by side: each column's arithmetic is its
+        // own, so no value of theirs changes); the stopped columns of av keep their last values, which their zero step never reads.
+        int basis = u.Length / n;
         double[] Apply(double[] v, CgState[]? state)
         {
-            long t0 = Stopwatch.GetTimestamp();
             var columns = state is null ? null : Enumerable.Range(0, k).Where(j => state[j] == CgState.Active).ToArray();
-            double[] mv;
             if (columns is null || columns.Length == k)
-                mv = multiply(v);
-            else
             {
-                int a = columns.Length;
-                for (int i = 0; i < n; i++)
-                    for (int q = 0; q < a; q++)
-                        packed[i * a + q] = v[i * k + columns[q]];
-                var product = multiply(packed.AsSpan(0, n * a).ToArray());
-                Array.Clear(full);
-                for (int i = 0; i < n; i++)
-                    for (int q = 0; q < a; q++)
-                        full[i * k + columns[q]] = product[i * a + q];
-                mv = full;
+                rows.ShiftMinus(v, lambda, Multiply(v), av);
+                rows.Project(av, u);
+                return av;
             }
+            int w = columns.Length;
+            var packed = new double[n * w];
+            for (int i = 0; i < n; i++)
+                for (int q = 0; q < w; q++)
+                    packed[i * w + q] = v[i * k + columns[q]];
+            var packedRows = new BlockRows(n, basis, w);
+            var shifted = new double[n * w];
+            packedRows.ShiftMinus(packed, columns.Select(j => lambda[j]).ToArray(), Multiply(packed), shifted);
+            packedRows.Project(shifted, u);
+            for (int i = 0; i < n; i++)
+                for (int q = 0; q < w; q++)
+                    av[i * k + columns[q]] = shifted[i * w + q];
+            return av;
+        }
+
+        double[] Multiply(double[] v)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var mv = multiply(v);
             productMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             products++;
-            rows.ShiftMinus(v, lambda, mv, av);
-            rows.Project(av, u);
-            return av;
+            return mv;
         }
 
         var b = (double[])uBar.Clone();
