@@ -45,16 +45,44 @@ public class TraceOutputTests
         Assert.That(bitmap.GetPixel(4, 2), Is.EqualTo(new SKColor(128, 128, 128)));
     }
 
-    [TestCase(100000, 100000)]
-    [TestCase(ImageFile.MaxSide + 1, 8)]
-    [TestCase(8, ImageFile.MaxSide + 1)]
-    [TestCase(10000, 10000)]
-    public void DeclaredSizeAboveTheLimits_IsRefusedWithoutDecoding(int width, int height)
+    [TestCase(100000, 100000, "pixels a side")]
+    [TestCase(ImageFile.MaxSide + 1, 8, "pixels a side")]
+    [TestCase(8, ImageFile.MaxSide + 1, "pixels a side")]
+    [TestCase(10000, 10000, "cannot be decoded at a smaller scale")] // PNG has no reduced-scale decoding
+    public void DeclaredSizeAboveTheLimits_IsRefusedWithoutDecoding(int width, int height, string says)
     {
         string path = WritePng($"huge-{width}x{height}.png", width, height, rows: 1);
         Assert.That(() => ImageFile.Check(path), Throws.TypeOf<InvalidDataException>()
-            .With.Message.Contains($"declares {width} × {height} pixels").And.Message.Contains($"{ImageFile.MaxSide} pixels a side"));
+            .With.Message.Contains($"declares {width} × {height} pixels").And.Message.Contains(says));
         Assert.That(() => ImageFile.Decode(path), Throws.TypeOf<InvalidDataException>());
+    }
+
+    [Test]
+    public void JpegAboveThePixelLimit_IsDecodedAtAReducedScale()
+    {
+        // An 800 × 600 JPEG against a limit of 100000 pixels: decoded at the largest scale the codec offers within it.
+        string path = P("big.jpg");
+        using (var source = new SKBitmap(800, 600))
+        {
+            using (var canvas = new SKCanvas(source))
+            {
+                canvas.Clear(new SKColor(40, 120, 200));
+                using var paint = new SKPaint { Color = SKColors.Yellow };
+                canvas.DrawRect(0, 0, 400, 300, paint);
+            }
+            using var data = source.Encode(SKEncodedImageFormat.Jpeg, 90);
+            File.WriteAllBytes(path, data.ToArray());
+        }
+        var (w, h) = ImageFile.Check(path, 100_000);
+        Assert.That((long)w * h, Is.LessThanOrEqualTo(100_000));
+        Assert.That(w * 3, Is.EqualTo(h * 4).Within(4), "the aspect is kept");
+        Assert.That(w, Is.GreaterThanOrEqualTo(800 / 8), "no smaller than the codec's smallest scale");
+        using var bitmap = ImageFile.Decode(path, 100_000);
+        Assert.That((bitmap.Width, bitmap.Height), Is.EqualTo((w, h)));
+        var corner = bitmap.GetPixel(w / 8, h / 8);
+        Assert.That(corner.Red, Is.GreaterThan(200), "the decoded pixels are the image's (yellow quarter)");
+        Assert.That(corner.Blue, Is.LessThan(80));
+        Assert.That(ImageFile.Check(path), Is.EqualTo((800, 600)), "within the default limit it decodes at full size");
     }
 
     [Test]
