@@ -20,7 +20,8 @@ public static partial class GpuCheck
     private static void ChannelTracing(ComputeDevice gpu, ComputeDevice cpu, int div, string outDir, Action<string, bool, string> check)
     {
         int images = 64 / div, patches = 196, d = 768, n = images * patches;
-        Line($"\n## Channel tracing, {images} images × {patches} patches × {d} channels (Nyström path), end to end without feature extraction");
+        string path = n > new NystromOptions().ExactThreshold ? "Nyström" : "exact";
+        Line($"\n## Channel tracing, {images} images × {patches} patches × {d} channels ({path} path), end to end without feature extraction");
         var flat = BenchData.Mixture(n, d, 24, 11);
         var x = new float[n, d];
         for (int i = 0; i < n; i++)
@@ -41,7 +42,7 @@ public static partial class GpuCheck
             var sw = Stopwatch.StartNew();
             var onGpu = new ChannelTracer(gpu, options).Trace(x);
             double gpuMs = sw.Elapsed.TotalMilliseconds;
-            Line($"| {clusters} | {gpu.Kind} | {gpuMs:F0} | {onGpu.ForwardMs:F0} | {onGpu.BackwardMs:F0} | {(n > new NystromOptions().ExactThreshold ? "Nyström" : "exact")} |");
+            Line($"| {clusters} | {gpu.Kind} | {gpuMs:F0} | {onGpu.ForwardMs:F0} | {onGpu.BackwardMs:F0} | {path} |");
             var onCpu = new ChannelTracer(cpu, options).Trace(x);
             double agree = onGpu.Labels.Zip(onCpu.Labels).Count(p => p.First == p.Second) / (double)n;
             double worst = 0;
