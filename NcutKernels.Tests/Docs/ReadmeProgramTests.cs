@@ -18,7 +18,8 @@ public partial class ReadmeProgramTests
     [GeneratedRegex(@"^```csharp\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex CsharpBlock();
 
-    private static string Program()
+    /// <summary>The README's C# blocks in order, joined.</summary>
+    internal static string Program()
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryFolders.Find("NcutKernels"), "..", "README.md")).Replace("\r\n", "\n");
         var blocks = CsharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToArray();

@@ -16,11 +16,75 @@ public class LibraryPackageTests
 {
     private static readonly XNamespace Nuspec = "http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd";
 
+    private static string Project => Path.Combine(RepositoryFolders.Find("NcutKernels/Spectral"), "..", "NcutKernels.csproj");
+
+    private static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+
+    /// <summary>Runs `dotnet ARGS` in <paramref name="directory"/> (3 minutes at most); returns its output, asserting exit code 0.</summary>
+    private static string Dotnet(string? directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = directory ?? Environment.CurrentDirectory,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"dotnet {string.Join(' ', args)} did not finish in 3 minutes.");
+        }
+        Assert.That(process.ExitCode, Is.EqualTo(0), $"dotnet {string.Join(' ', args)} failed:\n{output.Result}\n{errors.Result}");
+        return output.Result;
+    }
+
+    [Test]
+    public void NewConsoleProject_WithThePackage_BuildsAndRunsTheReadmeProgram()
+    {
+        // As a user would: a new console project, the packed library added from a local feed, the README's program as its
+        // Program.cs. The project restores into its own package folder (this run's package may share its version string
+        // with an earlier one) and takes ILGPU from the machine's package cache as a fallback folder.
+        string root = TempFolder.Create("ncut-newproject-");
+        try
+        {
+            string feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
+            Dotnet(null, "pack", Project, "-c", Configuration, "--no-build", "-o", feed, "-nologo");
+            string version = Path.GetFileNameWithoutExtension(Directory.GetFiles(feed, "NcutKernels.*.nupkg").Single())["NcutKernels.".Length..];
+            string app = Path.Combine(root, "app");
+            Dotnet(null, "new", "console", "-o", app, "--framework", "net10.0", "--no-restore");
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <config><add key="globalPackagesFolder" value="{Path.Combine(root, "packages")}" /></config>
+                  <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
+                  <fallbackPackageFolders><clear /><add key="cache" value="{cache}" /></fallbackPackageFolders>
+                </configuration>
+                """);
+            Dotnet(app, "add", "package", "NcutKernels", "--version", version);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), Docs.ReadmeProgramTests.Program());
+            Dotnet(app, "build", "-c", "Release", "-nologo");
+            string run = Dotnet(app, "run", "-c", "Release", "--no-build");
+            Assert.That(run, Does.Contain("max residual"), "the program printed the eigen-solve's report");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Test]
     public void Pack_GivesAPackageWithItsMetadataReadmeAndLicence()
     {
-        string project = Path.Combine(RepositoryFolders.Find("NcutKernels/Spectral"), "..", "NcutKernels.csproj");
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        string project = Project;
+        string configuration = Configuration;
         string folder = TempFolder.Create("ncut-pack-");
         try
         {
@@ -34,22 +98,7 @@ public class LibraryPackageTests
 
     private static void Check(string project, string configuration, string folder)
     {
-        var start = new ProcessStartInfo("dotnet", ["pack", project, "-c", configuration, "--no-build", "-o", folder, "-nologo"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using (var pack = Process.Start(start)!)
-        {
-            var output = pack.StandardOutput.ReadToEndAsync();
-            var errors = pack.StandardError.ReadToEndAsync();
-            if (!pack.WaitForExit(TimeSpan.FromMinutes(3)))
-            {
-                pack.Kill(entireProcessTree: true);
-                Assert.Fail("dotnet pack did not finish in 3 minutes.");
-            }
-            Assert.That(pack.ExitCode, Is.EqualTo(0), $"dotnet pack failed:\n{output.Result}\n{errors.Result}");
-        }
+        Dotnet(null, "pack", project, "-c", configuration, "--no-build", "-o", folder, "-nologo");
         var packages = Directory.GetFiles(folder, "NcutKernels.*.nupkg");
         Assert.That(packages, Has.Length.EqualTo(1), string.Join(", ", Directory.GetFiles(folder)));
         Assert.That(Directory.GetFiles(folder, "NcutKernels.*.snupkg"), Has.Length.EqualTo(1), "a symbols package beside it");
