@@ -100,8 +100,8 @@ internal abstract partial class Backend
 
     /// <summary>
     /// <see cref="AccumulateEmbeddingGradient{T}"/> for several eigen adjoints Y_c of the same embedding at once, each into its
-    /// own gx_c over its own rows (null: every row): the parts every adjoint shares (W·(s∘U), the unit rows and the cosine
-    /// slope, the widened W) are computed once.
+    /// own gx_c over its own rows (null: every row); what every adjoint shares is computed once (managed: the widened W, W·(s∘U)
+    /// and the unit rows, the products W·(s∘Y_c) as one; ILGPU: the cosine slope matrix).
     /// </summary>
     public void AccumulateEmbeddingGradients<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys, double[] u,
         double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows) where T : unmanaged, IFloatingPointIeee754<T>

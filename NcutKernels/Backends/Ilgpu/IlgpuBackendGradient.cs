@@ -13,19 +13,29 @@ internal sealed partial class IlgpuBackend
     /// <summary>
     /// Pass 1 on the device (the block product Z = W·(s∘B) and <see cref="NcutBackwardKernels.DegreeAdjoint"/>), pass 2 as
     /// the S tile kernel, row sums, the K-split product S·X and the accumulate kernel; the result is downloaded once and
-    /// added to gx. Device memory: S (n², freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
+    /// added to gx, per adjoint. Device memory: S (n²; for several cosine adjoints the shared slope matrix beside it; freed on return), and in grow-only scratch kept for the next call 2 + slices n×d
     /// planes and O(n·k) vectors (with host staging arrays of the same sizes).
     /// </summary>
     protected override void AccumulateEmbeddingGradientsCore<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, IReadOnlyList<double[]> ys,
         double[] u, double sigma, IReadOnlyList<double[]> gxs, IReadOnlyList<int[]?> rows)
     {
+        // S for one adjoint at a time in one n×n scratch. The cosine slope matrix does not depend on the adjoint: for one it is
+        // computed into that scratch and S overwrites it; for several it is computed once beside it.
+        using var sMat = _resources.Allocate<float>((long)x.Rows * x.Rows);
+        using var shared = kind == AffinityKind.Cosine && ys.Count > 1 ? _resources.Allocate<float>((long)x.Rows * x.Rows) : null;
+        if (shared is not null)
+            AffinityTiles(F(x), x.Rows, x.Cols, kind, KernelAffinity.CosineSlope, 1 / (2 * sigma * sigma), shared.View);
         for (int c = 0; c < ys.Count; c++)
-            AccumulateOne(kind, x, w, degrees, ys[c], u, sigma, gxs[c], rows[c]);
+            AccumulateOne(kind, x, w, degrees, ys[c], u, sigma, gxs[c], rows[c], sMat.View, shared?.View);
     }
 
-    /// <summary>One adjoint's fused backward (see <see cref="AccumulateEmbeddingGradientsCore{T}"/>); only <paramref name="rows"/> of gx change when given.</summary>
-    private void AccumulateOne<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx, int[]? rows)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// One adjoint's fused backward (see <see cref="AccumulateEmbeddingGradientsCore{T}"/>) with S in <paramref name="sMat"/> (n×n);
+    /// <paramref name="slope"/>: the cosine slope matrix when computed already (null: computed into sMat). Only <paramref name="rows"/>
+    /// of gx change when given.
+    /// </summary>
+    private void AccumulateOne<T>(AffinityKind kind, Block<T> x, DeviceMatrix<T> w, double[] degrees, double[] y, double[] u, double sigma, double[] gx, int[]? rows,
+        ArrayView<float> sMat, ArrayView<float>? slope) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = CheckEmbeddingGradient(x, w, degrees, y, u, gx);
         int n = x.Rows, d = x.Cols, width = 2 * k;
@@ -65,19 +75,18 @@ internal sealed partial class IlgpuBackend
         SymmetricProduct(wv, sb, z, n, width);
         _kernels.DegreeAdjoint(n, av, z, dScale, dBar, n, width);
 
-        // Pass 2: S in a scratch n×n (on W, or for cosine on the slope matrix computed into it first), then by kind.
-        using var sMat = _resources.Allocate<float>((long)n * n);
+        // Pass 2: S on W, or for cosine on the slope matrix (computed into sMat first unless given), then by kind.
         int tiles = (n + Tile8x8.Edge - 1) / Tile8x8.Edge;
         var group = new Index3D(Tile8x8.Threads, Tile8x8.Threads, 1);
-        if (kind == AffinityKind.Cosine)
-            AffinityTiles(xv, n, d, kind, KernelAffinity.CosineSlope, 1 / (2 * sigma * sigma), sMat.View);
+        if (kind == AffinityKind.Cosine && slope is null)
+            AffinityTiles(xv, n, d, kind, KernelAffinity.CosineSlope, 1 / (2 * sigma * sigma), sMat);
         _kernels.AdjointAffinityTile(new KernelConfig(new Index3D(tiles, tiles, 1), group), av, bv, sv, dBar,
-            kind == AffinityKind.Cosine ? sMat.View : wv, sMat.View, n, width);
+            kind == AffinityKind.Cosine ? slope ?? sMat : wv, sMat, n, width);
         var result = Staging(ref _resultHost, (long)n * d);
         if (kind == AffinityKind.Cosine)
-            CosineFeatureGradient(xv, sMat.View, n, d, result);
+            CosineFeatureGradient(xv, sMat, n, d, result);
         else
-            RbfFeatureGradient(xv, sMat.View, mean, rowSums, n, d, sigma, result);
+            RbfFeatureGradient(xv, sMat, mean, rowSums, n, d, sigma, result);
         if (rows is null)
             AddInto(gx, result, n, d);
         else
