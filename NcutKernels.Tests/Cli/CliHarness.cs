@@ -19,6 +19,19 @@ internal static class CliHarness
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Runs `ncut args…` (writing to <paramref name="outDir"/>) and asserts a refusal: exit code <see cref="ExitCode.BadInput"/>,
+    /// one error line mentioning each of <paramref name="mentions"/>, no stack trace, and no output folder.
+    /// </summary>
+    public static void AssertRefused(string[] args, string outDir, params string[] mentions)
+    {
+        var (code, _, stderr) = Run(args);
+        Assert.That(code, Is.EqualTo(ExitCode.BadInput), stderr);
+        AssertOneErrorLine(stderr, mentions);
+        Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
+        Assert.That(Directory.Exists(outDir), Is.False, "no output folder on error");
+    }
+
     /// <summary>Asserts that <paramref name="stderr"/> is exactly one printable line "ncut: error: …" mentioning each of <paramref name="mentions"/>; returns it.</summary>
     public static string AssertOneErrorLine(string stderr, params string[] mentions)
     {

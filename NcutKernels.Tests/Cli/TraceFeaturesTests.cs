@@ -141,10 +141,6 @@ public class TraceFeaturesTests
                 .Replace("{empty}", P("empty.npy")).Replace("{one-row}", P("one-row.npy")).Replace("{missing}", P("no-such.npy"))
                 .Replace("{demo}", DemoImage)))
             .Concat(["--device", "cpu", "--out", outDir]).ToArray();
-        var (code, _, stderr) = Run(args);
-        Assert.That(code, Is.EqualTo(ExitCode.BadInput), stderr);
-        AssertOneErrorLine(stderr, mentions);
-        Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
-        Assert.That(Directory.Exists(outDir), Is.False, "no output folder on error");
+        AssertRefused(args, outDir, mentions);
     }
 }
