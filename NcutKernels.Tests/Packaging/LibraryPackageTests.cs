@@ -16,10 +16,21 @@ public class LibraryPackageTests
 {
     private static readonly XNamespace Nuspec = "http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd";
 
-    private static string Project => Path.Combine(RepositoryFolders.Find("NcutKernels/Spectral"), "..", "NcutKernels.csproj");
+    private string _root = null!, _feed = null!;
 
-    private static string Configuration =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+    /// <summary>Packs the library once (the build the tests run against, <c>--no-build</c>) into a local feed both tests read.</summary>
+    [OneTimeSetUp]
+    public void Pack()
+    {
+        _root = TempFolder.Create("ncut-pack-");
+        _feed = Directory.CreateDirectory(Path.Combine(_root, "feed")).FullName;
+        string project = Path.Combine(RepositoryFolders.Find("NcutKernels/Spectral"), "..", "NcutKernels.csproj");
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        Dotnet(null, "pack", project, "-c", configuration, "--no-build", "-o", _feed, "-nologo");
+    }
+
+    [OneTimeTearDown]
+    public void Delete() => Directory.Delete(_root, recursive: true);
 
     /// <summary>Runs `dotnet ARGS` in <paramref name="directory"/> (3 minutes at most); returns its output, asserting exit code 0.</summary>
     private static string Dotnet(string? directory, params string[] args)
@@ -53,8 +64,7 @@ public class LibraryPackageTests
         string root = TempFolder.Create("ncut-newproject-");
         try
         {
-            string feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
-            Dotnet(null, "pack", Project, "-c", Configuration, "--no-build", "-o", feed, "-nologo");
+            string feed = _feed;
             string version = Path.GetFileNameWithoutExtension(Directory.GetFiles(feed, "NcutKernels.*.nupkg").Single())["NcutKernels.".Length..];
             string app = Path.Combine(root, "app");
             Dotnet(null, "new", "console", "-o", app, "--framework", "net10.0", "--no-restore");
@@ -83,22 +93,7 @@ public class LibraryPackageTests
     [Test]
     public void Pack_GivesAPackageWithItsMetadataReadmeAndLicence()
     {
-        string project = Project;
-        string configuration = Configuration;
-        string folder = TempFolder.Create("ncut-pack-");
-        try
-        {
-            Check(project, configuration, folder);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private static void Check(string project, string configuration, string folder)
-    {
-        Dotnet(null, "pack", project, "-c", configuration, "--no-build", "-o", folder, "-nologo");
+        string folder = _feed;
         var packages = Directory.GetFiles(folder, "NcutKernels.*.nupkg");
         Assert.That(packages, Has.Length.EqualTo(1), string.Join(", ", Directory.GetFiles(folder)));
         Assert.That(Directory.GetFiles(folder, "NcutKernels.*.snupkg"), Has.Length.EqualTo(1), "a symbols package beside it");
