@@ -9,36 +9,19 @@ namespace NcutKernels.Cli;
 
 internal static class EmbedCommand
 {
+    /// <summary>The options that say how to embed (graph, path, device), shared by every command that fits an embedding from .npy features.</summary>
+    internal static readonly string[] EmbeddingOptionNames =
+        ["n-eig", "affinity", "sigma", "quantile", "device", "seed", "path", "propagation", "sampling", "distance-precision", "classic-landmarks", "accuracy-check"];
+
     private static readonly HashSet<string> Known =
-        ["input", "n-eig", "output", "eigenvalues", "affinity", "sigma", "quantile", "device", "seed", "vjp", "eigenvalue-vjp", "grad-output",
-         "path", "propagation", "sampling", "distance-precision", "classic-landmarks", "accuracy-check"];
+        ["input", "output", "eigenvalues", "vjp", "eigenvalue-vjp", "grad-output", .. EmbeddingOptionNames];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new CliArgs(args, Known, flags: Flags);
         string input = a.Required("input"), output = a.Required("output");
         string? eigenvaluesPath = a.String("eigenvalues"), vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
-        var options = new NcutOptions
-        {
-            EigenvectorCount = a.Int("n-eig") ?? throw new UsageException("missing required option --n-eig"),
-            Affinity = a.Enum<AffinityKind>("affinity") ?? AffinityKind.Rbf,
-            Sigma = a.Double("sigma"),
-            Quantile = a.Double("quantile"),
-            Seed = a.Int("seed") ?? 0,
-            Log = stdout,
-            OnWarning = Warnings(stderr),
-            Strict = a.Flag("strict"),
-        };
-        var nystrom = new NystromOptions
-        {
-            Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
-            Propagation = a.Enum<NystromPropagation>("propagation"),
-            Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
-            DistancePrecision = a.Enum<DistancePrecision>("distance-precision") ?? new NystromOptions().DistancePrecision,
-            ClassicLandmarks = a.Int("classic-landmarks"),
-            AccuracyCheckRows = a.Int("accuracy-check") ?? 0,
-        };
-        var kind = ParseDevice(a.String("device"));
+        var (options, nystrom, kind) = EmbeddingSettings(a, stdout, stderr);
         if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
             throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
         using var outputs = OutputPaths.Files([("--input", input), ("--vjp", vjp), ("--eigenvalue-vjp", eigenVjp)],
@@ -71,6 +54,35 @@ internal static class EmbedCommand
         var eigenvalues = embedding.Eigenvalues;
         stdout.WriteLine($"ncut: wrote {string.Join(", ", outputs.Targets)}; eigenvalues {string.Join(" ", eigenvalues.Take(5).Select(v => v.ToString("F6")))}{(eigenvalues.Length > 5 ? " …" : "")}");
         return ExitCode.Success;
+    }
+
+    /// <summary>
+    /// The <see cref="EmbeddingOptionNames"/> (and --strict) as library settings: --n-eig is required; the library's log goes to
+    /// <paramref name="stdout"/>, its warnings to <paramref name="stderr"/>.
+    /// </summary>
+    internal static (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) EmbeddingSettings(CliArgs a, TextWriter stdout, TextWriter stderr)
+    {
+        var options = new NcutOptions
+        {
+            EigenvectorCount = a.Int("n-eig") ?? throw new UsageException("missing required option --n-eig"),
+            Affinity = a.Enum<AffinityKind>("affinity") ?? AffinityKind.Rbf,
+            Sigma = a.Double("sigma"),
+            Quantile = a.Double("quantile"),
+            Seed = a.Int("seed") ?? 0,
+            Log = stdout,
+            OnWarning = Warnings(stderr),
+            Strict = a.Flag("strict"),
+        };
+        var nystrom = new NystromOptions
+        {
+            Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
+            Propagation = a.Enum<NystromPropagation>("propagation"),
+            Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
+            DistancePrecision = a.Enum<DistancePrecision>("distance-precision") ?? new NystromOptions().DistancePrecision,
+            ClassicLandmarks = a.Int("classic-landmarks"),
+            AccuracyCheckRows = a.Int("accuracy-check") ?? 0,
+        };
+        return (options, nystrom, ParseDevice(a.String("device")));
     }
 
     /// <summary>What to compute and where it goes.</summary>
