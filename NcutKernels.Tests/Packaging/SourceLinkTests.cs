@@ -9,9 +9,9 @@ namespace NcutKernels.Tests.Packaging;
 
 /// <summary>
 /// Copies the library's sources and the repository's build files (as they are in this working tree, committed or not) into a
-/// fresh git repository with one commit, gives it an origin remote, packs the library (Release, a full build: 10–25 s
-/// each on a 2-core VM) and reads the nuspec's <c>repository</c> element and the symbols package's PDB: its Source Link map and
-/// the generated sources embedded in it (the settings in Directory.Build.props).
+/// fresh git repository with one commit, gives it an origin remote, packs the library (Release, a full build: 8 s to 40 s
+/// each on a 2-core VM, by its load) and reads the nuspec's <c>repository</c> element and the symbols package's PDB: its
+/// Source Link map and the generated sources embedded in it (the settings in Directory.Build.props).
 /// </summary>
 [TestFixture]
 public class SourceLinkTests
