@@ -120,7 +120,7 @@ public static class Npy
             "<f4" => new NpyArray(shape, Reorder(ReadData<float>(stream, count), shape, fortran), null, null),
             "<f8" => new NpyArray(shape, null, Reorder(ReadData<double>(stream, count), shape, fortran), null),
             "<i4" => new NpyArray(shape, null, null, Reorder(Array.ConvertAll(ReadData<int>(stream, count), v => (long)v), shape, fortran)),
-            _ => new NpyArray(shape, null, null, Reorder(ReadData<long>(stream, count), shape, fortran)),
+            _ => new NpyArray(shape, null, null, Reorder(ReadData<long>(stream, count), shape, fortran)), // "<i8", the last the size switch lets through
         };
     }
 
