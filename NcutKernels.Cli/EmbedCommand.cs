@@ -57,14 +57,15 @@ internal static class EmbedCommand
     }
 
     /// <summary>
-    /// The <see cref="EmbeddingOptionNames"/> (and --strict) as library settings: --n-eig is required; the library's log goes to
-    /// <paramref name="stdout"/>, its warnings to <paramref name="stderr"/>.
+    /// The <see cref="EmbeddingOptionNames"/> (and --strict) as library settings: --n-eig is required unless the command gives
+    /// <paramref name="defaultEigenvectors"/>; the library's log goes to <paramref name="stdout"/>, its warnings to <paramref name="stderr"/>.
     /// </summary>
-    internal static (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) EmbeddingSettings(CliArgs a, TextWriter stdout, TextWriter stderr)
+    internal static (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) EmbeddingSettings(CliArgs a, TextWriter stdout, TextWriter stderr,
+        int? defaultEigenvectors = null)
     {
         var options = new NcutOptions
         {
-            EigenvectorCount = a.Int("n-eig") ?? throw new UsageException("missing required option --n-eig"),
+            EigenvectorCount = a.Int("n-eig") ?? defaultEigenvectors ?? throw new UsageException("missing required option --n-eig"),
             Affinity = a.Enum<AffinityKind>("affinity") ?? AffinityKind.Rbf,
             Sigma = a.Double("sigma"),
             Quantile = a.Double("quantile"),
@@ -101,11 +102,12 @@ internal static class EmbedCommand
     }
 
     /// <summary>An out-of-memory message that says how big the request was (on the exact path the n × n affinity dominates).</summary>
-    private static string MemoryMessage(int n, int d, EmbeddingPath path, DeviceKind device) => path == EmbeddingPath.Exact
+    internal static string MemoryMessage(int n, int d, EmbeddingPath path, DeviceKind device) => path == EmbeddingPath.Exact
         ? $"embedding {n} × {d} features on the exact path on {device}: its n × n affinity alone takes {(double)n * n * 4 / (1 << 30):F1} GiB in float32"
         : $"embedding {n} × {d} features on {device}";
 
-    private static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
+    /// <summary>The line that says which path the fit took (and, for Nyström, its landmarks, propagation and timings).</summary>
+    internal static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
         ? $"ncut: path exact ({n} points, all in the graph)"
         : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Propagation} propagation)" +
           (embedding.Timings is { } t ? $"; {t}" : ""));
@@ -161,7 +163,8 @@ internal static class EmbedCommand
         return m;
     }
 
-    private static void WriteMatrix<T>(Stream stream, T[,] m) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Writes m as a float32 or float64 .npy, its own element type.</summary>
+    internal static void WriteMatrix<T>(Stream stream, T[,] m) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m is double[,] d)
             Npy.Write(stream, d);

@@ -52,6 +52,8 @@ internal sealed class FeatureTensor
             throw new InvalidDataException($"--features: {e.Message}", e);
         }
         string shape = $"({string.Join(", ", array.Shape)})";
+        if (array.IsInteger)
+            throw new InvalidDataException($"--features {path}: holds integers; features must be float32 or float64 (numpy: a.astype('float32'))");
         if (array.Shape.Length != 4)
             throw new InvalidDataException($"--features {path}: expected a 4-D array B × H × W × C (items × grid rows × grid columns × channels), got shape {shape}");
         if (array.Shape.Any(d => d < 1))

@@ -1,4 +1,4 @@
-// Program: the `ncut` command line tool (demo, trace, embed, info).
+// Program: the `ncut` command line tool (demo, trace, embed, cluster, info).
 using System.Globalization;
 using NcutKernels.Cli;
 using NcutKernels.IO;
@@ -37,6 +37,9 @@ namespace NcutKernels.Cli
                          [--classic-landmarks S] [--accuracy-check ROWS]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy] [--strict]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
+              ncut cluster --input X.npy --clusters C --labels L.npy [--scores S.npy] [--kway axisalign|sphericalkmeans]
+                         [--n-eig K] [embed's graph, path and device options] [--strict]
+                         (L: int64 labels 0..C-1, one per row; S: n × C k-way scores; --n-eig defaults to C, C ≤ K < n)
               ncut info
             outputs are checked before any work and appear only when the command succeeds (written under temporary
             names, then renamed into place); no output may overwrite an input or another output.
@@ -70,8 +73,9 @@ namespace NcutKernels.Cli
                     "demo" => DemoCommand.Run(args[1..], stdout, stderr),
                     "trace" => TraceCommand.Run(args[1..], stdout, stderr),
                     "embed" => EmbedCommand.Run(args[1..], stdout, stderr),
+                    "cluster" => ClusterCommand.Run(args[1..], stdout, stderr),
                     "info" => InfoCommand.Run(stdout),
-                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, info)"),
+                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, cluster, info)"),
                 };
             }
             catch (Exception e)

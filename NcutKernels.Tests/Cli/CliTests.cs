@@ -39,6 +39,26 @@ public class CliTests
     private static byte[] CubeNpy() => NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", new byte[8 * 8]);
 
     [Test]
+    public void Embed_Int64Input_IsComputedInFloat32_AsTheSameValuesInFloat32()
+    {
+        // Whole numbers: exact in int64 and float32 alike.
+        var whole = _x.Cast<double>().Select(v => (long)Math.Round(8 * v)).ToArray();
+        string ints = Path.Combine(_dir, "whole-i8.npy"), floats = Path.Combine(_dir, "whole-f4.npy");
+        File.WriteAllBytes(ints, NpyBytes.Build($"{{'descr': '<i8', 'fortran_order': False, 'shape': ({N}, {D}), }}", NpyBytes.Bytes(whole)));
+        File.WriteAllBytes(floats, NpyBytes.Build($"{{'descr': '<f4', 'fortran_order': False, 'shape': ({N}, {D}), }}",
+            NpyBytes.Bytes(whole.Select(v => (float)v).ToArray())));
+        var outputs = new[] { ints, floats }.Select(input =>
+        {
+            string output = input.Replace(".npy", "-u.npy");
+            var (code, _, stderr) = Run("embed", "--input", input, "--n-eig", "3", "--output", output, "--device", "cpu");
+            Assert.That(code, Is.EqualTo(0), stderr);
+            return Npy.Read(output);
+        }).ToArray();
+        Assert.That(outputs[0].Singles, Is.Not.Null, "float32 output");
+        Assert.That(outputs[0].Singles, Is.EqualTo(outputs[1].Singles));
+    }
+
+    [Test]
     public void Embed_Float64_MatchesMathNetDenseEvd()
     {
         string output = Path.Combine(_dir, "u.npy"), eigenvalues = Path.Combine(_dir, "lambda.npy");

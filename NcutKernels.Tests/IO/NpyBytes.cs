@@ -53,5 +53,9 @@ internal static class NpyBytes
 
     public static byte[] Bytes(float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 
+    public static byte[] Bytes(long[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+
+    public static byte[] Bytes(int[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+
     private static int LengthBytes(int major) => major == 1 ? 2 : 4;
 }

@@ -1,4 +1,4 @@
-// NpyFuzzTests: a fixed-seed .npy fuzz corpus (byte flips, truncations, header edits of valid files, plus hand-made hostile files) — every case ends as an array or one printable InvalidDataException line, also through `ncut embed`.
+// NpyFuzzTests: a fixed-seed .npy fuzz corpus (byte flips, truncations, header edits of valid float and integer files, plus hand-made hostile files) — every case ends as an array or one printable InvalidDataException line, also through `ncut embed`.
 using System.Text;
 using NcutKernels.IO;
 using NUnit.Framework;
@@ -21,10 +21,10 @@ public class NpyFuzzTests
         "{", "}", "(", ")", "[", "]", ",", ":", "'", "\"", "\\", "-", "+", "_", "L", ".", "\n", "\0", "\u001b", "\u00ff", "\u202e",
         "'shape': (2,), ", "'descr': '<f8', ", "'fortran_order': True, ", "'extra': 1, ", "True", "False", "None", "0", "-1",
         "2147483647", "2147483648", "99999999999999999999999", "(2147483647, 2147483647)", "((((((((((((((((((((((((((((((((((",
-        "'<f4'", "'>f8'", "'<i8'", "[('x', '<f8')]", "b'<f8'", "__import__('os')", "1e5", "0x10", new string(' ', 200),
+        "'<f4'", "'>f8'", "'<i8'", "'<i4'", "'<u8'", "[('x', '<f8')]", "b'<f8'", "__import__('os')", "1e5", "0x10", new string(' ', 200),
     ];
 
-    /// <summary>The valid files the mutations start from: every version, both dtypes, both orders, a vector and an empty array.</summary>
+    /// <summary>The valid files the mutations start from: every version, every dtype read, both orders, vectors and an empty array.</summary>
     private static IEnumerable<(string Name, byte[] File)> Seeds()
     {
         yield return ("v1-f4-3x2", NpyBytes.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", NpyBytes.Bytes(new float[] { 1, 2, 3, 4, 5, 6 })));
@@ -32,6 +32,8 @@ public class NpyFuzzTests
             NpyBytes.Bytes(new double[] { 1, 2, 3, 4, 5, 6 }), major: 2));
         yield return ("v3-f8-vector", NpyBytes.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", NpyBytes.Bytes(new double[] { 9, 8, 7, 6, 5 }), major: 3));
         yield return ("v1-f4-empty", NpyBytes.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }", []));
+        yield return ("v1-i8-vector", NpyBytes.Build("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", NpyBytes.Bytes(new long[] { 0, 2, 1, -1 })));
+        yield return ("v2-i4-fortran-2x2", NpyBytes.Build("{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2), }", NpyBytes.Bytes(new[] { 3, 1, 4, 1 }), major: 2));
     }
 
     /// <summary>Hand-made hostile files; all must be refused.</summary>
@@ -71,7 +73,9 @@ public class NpyFuzzTests
         yield return ("long-descr", Header($"{{'descr': '{new string('d', 9000)}', 'fortran_order': False, 'shape': (2,), }}", major: 2));
         yield return ("structured", Header("{'descr': [('x', '<f8'), ('y', '<f8')], 'fortran_order': False, 'shape': (2,), }"));
         yield return ("big-endian", Header("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }"));
-        yield return ("int-dtype", Header("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }"));
+        yield return ("uint64-dtype", Header("{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }"));
+        yield return ("int16-dtype", Header("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }"));
+        yield return ("big-endian-int", Header("{'descr': '>i8', 'fortran_order': False, 'shape': (2,), }"));
         yield return ("object-dtype", Header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"));
         yield return ("fortran-string", Header("{'descr': '<f8', 'fortran_order': 'False', 'shape': (2,), }"));
         yield return ("trailing-junk", Header(ok + " and more"));
@@ -153,7 +157,8 @@ public class NpyFuzzTests
             var a = read();
             long count = a.Shape.Aggregate(1L, (x, y) => x * y);
             Assert.That(a.Shape, Has.Length.InRange(1, 2), name);
-            Assert.That(a.IsDouble ? a.Doubles!.LongLength : a.Singles!.LongLength, Is.EqualTo(count), $"{name}: data length = shape product");
+            Assert.That(new[] { a.Singles?.LongLength, a.Doubles?.LongLength, a.Int64s?.LongLength }.Where(l => l is not null), Is.EqualTo(new long?[] { count }),
+                $"{name}: one data array, of the shape product's length");
             return (true, null);
         }
         catch (InvalidDataException e)
@@ -190,7 +195,7 @@ public class NpyFuzzTests
         TestContext.Out.WriteLine($"npy fuzz corpus (seed {Seed}): {corpus.Count} cases, {read} read, {refused} refused with InvalidDataException, 0 other outcomes");
         foreach (var (kind, count) in kinds.OrderByDescending(k => k.Value))
             TestContext.Out.WriteLine($"  {count,5}  {kind} …");
-        Assert.That(corpus, Has.Count.EqualTo(4 * (1 + FlipsPerFile + TruncationsPerFile + HeaderEditsPerFile) + Hostile().Count()));
+        Assert.That(corpus, Has.Count.EqualTo(Seeds().Count() * (1 + FlipsPerFile + TruncationsPerFile + HeaderEditsPerFile) + Hostile().Count()));
         Assert.That(refused, Is.GreaterThan(corpus.Count / 2), "the mutations mostly break the files (sanity of the corpus)");
         Assert.That(read, Is.GreaterThan(4), "some mutations keep a file readable (sanity of the corpus)");
     }

@@ -218,8 +218,8 @@ public class NpyTests
     [Test]
     public void UnsupportedDtype_ThrowsInvalidData_NamingIt()
     {
-        var file = NpyBytes.Build("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new byte[8]);
-        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'<i4'"));
+        var file = NpyBytes.Build("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", new byte[16]);
+        Assert.That(() => NpyBytes.Read(file), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'<c8'"));
     }
 
     [Test]

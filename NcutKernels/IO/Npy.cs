@@ -1,4 +1,4 @@
-// Npy: reads and writes NumPy .npy files (float32/float64; 1-D or 2-D, or up to 32-D when asked; C or Fortran order in, C order out; writes are atomic).
+// Npy: reads and writes NumPy .npy files (float32/float64, int32/int64 in and int64 out; 1-D or 2-D, or up to 32-D when asked; C or Fortran order in, C order out; writes are atomic).
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -7,7 +7,9 @@ namespace NcutKernels.IO;
 
 /// <summary>
 /// NumPy .npy reader/writer for little-endian float32 ('&lt;f4') and float64 ('&lt;f8') arrays of 1 or 2 dimensions
-/// (the reader takes up to <see cref="MaxRank"/> when asked, e.g. a B × H × W × C feature tensor). The reader takes format versions 1.0, 2.0 and 3.0 (NEP 1; 3.0 has a UTF-8 header), C or Fortran order, and checks the
+/// (the reader takes up to <see cref="MaxRank"/> when asked, e.g. a B × H × W × C feature tensor), and for integer arrays:
+/// the reader takes little-endian int32 ('&lt;i4') and int64 ('&lt;i8') into <see cref="NpyArray.Int64s"/>, and integers are
+/// written as int64 ('&lt;i8'), numpy's default integer dtype (what <c>np.array([0, 1])</c> holds on Linux and macOS, and with numpy 2 everywhere). The reader takes format versions 1.0, 2.0 and 3.0 (NEP 1; 3.0 has a UTF-8 header), C or Fortran order, and checks the
 /// header the way numpy does (a dict with exactly 'descr', 'fortran_order' and 'shape', no repeated key) and every
 /// declared size against the bytes actually there before allocating. Anything malformed or unsupported raises
 /// <see cref="InvalidDataException"/> with one printable line (header text quoted at most ~80 characters, control bytes
@@ -94,12 +96,12 @@ public static class Npy
 
         int size = header.Descr switch
         {
-            "<f4" => 4,
-            "<f8" => 8,
-            ">f4" or ">f8" => throw new InvalidDataException(
-                $"unsupported dtype '{header.Descr}': the data is big-endian; convert it with numpy's a.astype('<{header.Descr[1..]}') (only little-endian float32 '<f4' and float64 '<f8' are read)."),
+            "<f4" or "<i4" => 4,
+            "<f8" or "<i8" => 8,
+            ">f4" or ">f8" or ">i4" or ">i8" => throw new InvalidDataException(
+                $"unsupported dtype '{header.Descr}': the data is big-endian; convert it with numpy's a.astype('<{header.Descr[1..]}') (only little-endian {Supported} are read)."),
             _ => throw new InvalidDataException(
-                $"unsupported dtype '{PrintableText.Excerpt(header.Descr, 40)}': only little-endian float32 ('<f4') and float64 ('<f8')."),
+                $"unsupported dtype '{PrintableText.Excerpt(header.Descr, 40)}': only little-endian {Supported}."),
         };
         var shape = header.Shape;
         if (shape.Length < 1 || shape.Length > maxRank)
@@ -112,10 +114,18 @@ public static class Npy
         long byteCount = count * size;
         if (Remaining(stream) is { } available && available < byteCount)
             throw new InvalidDataException($"file ends inside the data ({available} of {byteCount} bytes for shape {NpyHeader.Format(shape)}).");
-        return size == 4
-            ? new NpyArray(shape, Reorder(ReadData<float>(stream, count), shape, header.FortranOrder), null)
-            : new NpyArray(shape, null, Reorder(ReadData<double>(stream, count), shape, header.FortranOrder));
+        bool fortran = header.FortranOrder;
+        return header.Descr switch
+        {
+            "<f4" => new NpyArray(shape, Reorder(ReadData<float>(stream, count), shape, fortran), null, null),
+            "<f8" => new NpyArray(shape, null, Reorder(ReadData<double>(stream, count), shape, fortran), null),
+            "<i4" => new NpyArray(shape, null, null, Reorder(Array.ConvertAll(ReadData<int>(stream, count), v => (long)v), shape, fortran)),
+            _ => new NpyArray(shape, null, null, Reorder(ReadData<long>(stream, count), shape, fortran)), // "<i8", the last the size switch lets through
+        };
     }
+
+    /// <summary>The dtypes the reader takes, for its messages.</summary>
+    private const string Supported = "float32 ('<f4'), float64 ('<f8'), int32 ('<i4') and int64 ('<i8')";
 
     /// <summary>Writes a 2-D float32 array (C order) atomically.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or invalid.</exception>
@@ -142,6 +152,31 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(data);
         StagedFiles.WriteAtomically(path, s => Write(s, data));
+    }
+
+    /// <summary>Writes a 1-D integer array atomically, as int64 ('&lt;i8', numpy's default integer dtype).</summary>
+    /// <inheritdoc cref="Write(string, float[,])" path="/exception"/>
+    public static void Write(string path, int[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        StagedFiles.WriteAtomically(path, s => Write(s, data));
+    }
+
+    /// <summary>Writes a 1-D integer array (format 1.0) to a stream, as int64 ('&lt;i8', numpy's default integer dtype).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="data"/> is null.</exception>
+    public static void Write(Stream stream, int[] data)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(data);
+        WriteHeader(stream, [data.Length], "<i8");
+        var wide = new long[Math.Min(data.Length, ChunkBytes / sizeof(long))];
+        for (int at = 0; at < data.Length; at += wide.Length)
+        {
+            int len = Math.Min(wide.Length, data.Length - at);
+            for (int i = 0; i < len; i++)
+                wide[i] = data[at + i];
+            stream.Write(MemoryMarshal.AsBytes(wide.AsSpan(0, len)));
+        }
     }
 
     /// <summary>Writes a 2-D float32 array (C order, format 1.0) to a stream.</summary>

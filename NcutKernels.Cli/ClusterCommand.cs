@@ -1,0 +1,81 @@
+// ClusterCommand: `ncut cluster` — .npy features in, C-way NCUT cluster labels (int64 .npy) and optionally the k-way scores out.
+using System.Numerics;
+using NcutKernels.IO;
+using NcutKernels.Runtime;
+using NcutKernels.Spectral;
+
+namespace NcutKernels.Cli;
+
+/// <summary>
+/// Clusters n × d features into C clusters with <see cref="SpectralClustering"/>: the embedding as <c>ncut embed</c> computes it
+/// (the same options; --n-eig defaults to C), then a k-way rotation (--kway, default axis alignment). Writes the labels (int64,
+/// length n, values 0..C−1) and with --scores the n × C scores U·R (float32; float64 on --device cpu with float64 input).
+/// </summary>
+internal static class ClusterCommand
+{
+    private static readonly HashSet<string> Known = ["input", "clusters", "labels", "scores", "kway", .. EmbedCommand.EmbeddingOptionNames];
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new CliArgs(args, Known, flags: EmbedCommand.Flags);
+        string input = a.Required("input"), labelsPath = a.Required("labels");
+        string? scoresPath = a.String("scores");
+        int clusters = a.Int("clusters") ?? throw new UsageException("missing required option --clusters");
+        var method = a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign;
+        var (options, nystrom, kind) = EmbedCommand.EmbeddingSettings(a, stdout, stderr, defaultEigenvectors: clusters);
+
+        if (clusters < 2)
+            throw new UsageException($"--clusters: {clusters} is below 2; clustering needs at least 2 clusters");
+        if (clusters > options.EigenvectorCount)
+            throw new UsageException($"--clusters {clusters} is more than --n-eig {options.EigenvectorCount}: the k-way discretization needs at least as many eigenvectors as clusters");
+        using var outputs = OutputPaths.Files([("--input", input)], [("--labels", labelsPath), ("--scores", scoresPath)]);
+        var array = Npy.Read(input);
+        if (array.Shape.Length != 2)
+            throw new InvalidDataException($"{input}: features must be a 2-D array (n × d), got shape ({string.Join(", ", array.Shape)}).");
+        int n = array.Shape[0], d = array.Shape[1];
+        if (n <= options.EigenvectorCount)
+            throw new InvalidDataException($"{input}: has {n} points; clustering with --n-eig {options.EigenvectorCount} (default: --clusters) needs more than {options.EigenvectorCount}.");
+        using var device = ComputeDevice.Create(kind, stdout);
+        using var clustering = new SpectralClustering(device, clusters, new SpectralClusteringOptions
+        {
+            Ncut = options,
+            Nystrom = nystrom,
+            Kway = new KwayOptions { ClusterCount = clusters, Method = method, Seed = options.Seed },
+        });
+        try
+        {
+            if (EmbedCommand.KeepsFloat64(array.IsDouble, device.Kind))
+                Cluster(clustering, array.Doubles!, n, d, scoresPath, outputs);
+            else
+            {
+                if (array.IsDouble)
+                    stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
+                var singles = array.Singles ?? (array.Doubles is { } doubles ? Array.ConvertAll(doubles, v => (float)v) : Array.ConvertAll(array.Int64s!, v => (float)v));
+                Cluster(clustering, singles, n, d, scoresPath, outputs);
+            }
+        }
+        catch (OutOfMemoryException e) when (e is not InsufficientMemoryException)
+        {
+            throw new InsufficientMemoryException(EmbedCommand.MemoryMessage(n, d, clustering.Embedding.Path, device.Kind), e);
+        }
+        EmbedCommand.PrintPath(clustering.Embedding, n, stdout);
+        var labels = clustering.Labels;
+        outputs.Write(labelsPath, s => Npy.Write(s, labels));
+        outputs.Commit();
+        var sizes = new int[clusters];
+        foreach (int label in labels)
+            sizes[label]++;
+        stdout.WriteLine($"ncut: {clusters} clusters ({method.ToString().ToLowerInvariant()} on {options.EigenvectorCount} eigenvectors), sizes {string.Join(" ", sizes)}");
+        stdout.WriteLine($"ncut: wrote {string.Join(", ", outputs.Targets)}");
+        return ExitCode.Success;
+    }
+
+    /// <summary>Fits the clustering on x (row-major n × d) and stages the scores when asked.</summary>
+    private static void Cluster<T>(SpectralClustering clustering, T[] x, int n, int d, string? scoresPath, StagedFiles outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var scores = clustering.FitTransform<T>(x, n, d);
+        if (scoresPath is not null)
+            outputs.Write(scoresPath, s => EmbedCommand.WriteMatrix(s, scores));
+    }
+}
