@@ -13,21 +13,36 @@ namespace NcutKernels.Cli;
 /// </summary>
 internal static class ClusterCommand
 {
-    private static readonly HashSet<string> Known = ["input", "clusters", "labels", "scores", "kway", .. EmbedCommand.EmbeddingOptionNames];
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The command: the input, the outputs, the cluster count and k-way method, and the <see cref="EmbeddingOptions"/> (--n-eig defaults to --clusters).</summary>
+    public static NcutCommand Create()
     {
-        var a = new CliArgs(args, Known, flags: EmbedCommand.Flags);
-        string input = a.Required("input"), labelsPath = a.Required("labels");
-        string? scoresPath = a.String("scores");
-        int clusters = a.Int("clusters") ?? throw new UsageException("missing required option --clusters");
-        var method = a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign;
-        var (options, nystrom, kind) = EmbedCommand.EmbeddingSettings(a, stdout, stderr, defaultEigenvectors: clusters);
+        var input = CliOption.Text("--input", "X.npy", "the n × d features, float32, float64 or integer .npy", null);
+        var clusters = CliOption.Int("--clusters", "C", "clusters, at most --n-eig", 2, int.MaxValue, null);
+        var labels = CliOption.Text("--labels", "L.npy", "the cluster of each row written, int64 0..C−1, length n", null);
+        var scores = CliOption.Text("--scores", "S.npy", "the n × C k-way scores U·R written", "not written");
+        var kway = CliOption.Enum("--kway", "how the eigenvectors become clusters", KwayMethod.AxisAlign);
+        var embedding = new EmbeddingOptions("--clusters");
+        var command = new NcutCommand("cluster",
+            ".npy features in, C-way NCUT cluster labels out: the embedding as `ncut embed` computes it, then a k-way rotation",
+            ["ncut cluster --input X.npy --clusters C --labels L.npy [--scores S.npy] [options]"])
+            { input, clusters, labels, scores, kway };
+        embedding.AddTo(command);
+        command.SetAction((result, stdout, stderr) =>
+        {
+            int c = result.GetValue(clusters);
+            var settings = embedding.Settings(result, stdout, stderr, defaultEigenvectors: c);
+            if (c > settings.Options.EigenvectorCount)
+                throw new MisuseException($"--clusters {c} is more than --n-eig {settings.Options.EigenvectorCount}: the k-way discretization needs at least as many eigenvectors as clusters");
+            return Run(result.GetValue(input)!, result.GetValue(labels)!, result.GetValue(scores), c, result.GetValue(kway), settings, stdout);
+        });
+        return command;
+    }
 
-        if (clusters < 2)
-            throw new UsageException($"--clusters: {clusters} is below 2; clustering needs at least 2 clusters");
-        if (clusters > options.EigenvectorCount)
-            throw new UsageException($"--clusters {clusters} is more than --n-eig {options.EigenvectorCount}: the k-way discretization needs at least as many eigenvectors as clusters");
+    /// <summary>Clusters the features in <paramref name="input"/>, writing the labels (and scores) only when all succeed.</summary>
+    private static int Run(string input, string labelsPath, string? scoresPath, int clusters, KwayMethod method,
+        (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) settings, TextWriter stdout)
+    {
+        var (options, nystrom, kind) = settings;
         using var outputs = OutputPaths.Files([("--input", input)], [("--labels", labelsPath), ("--scores", scoresPath)]);
         var array = Npy.Read(input);
         if (array.Shape.Length != 2)

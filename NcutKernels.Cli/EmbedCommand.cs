@@ -9,21 +9,47 @@ namespace NcutKernels.Cli;
 
 internal static class EmbedCommand
 {
-    /// <summary>The options that say how to embed (graph, path, device), shared by every command that fits an embedding from .npy features.</summary>
-    internal static readonly string[] EmbeddingOptionNames =
-        ["n-eig", "affinity", "sigma", "quantile", "device", "seed", "path", "propagation", "sampling", "distance-precision", "classic-landmarks", "accuracy-check"];
-
-    private static readonly HashSet<string> Known =
-        ["input", "output", "eigenvalues", "vjp", "eigenvalue-vjp", "grad-output", .. EmbeddingOptionNames];
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The command: the input, the outputs, the <see cref="EmbeddingOptions"/> and the gradient options.</summary>
+    public static NcutCommand Create()
     {
-        var a = new CliArgs(args, Known, flags: Flags);
-        string input = a.Required("input"), output = a.Required("output");
-        string? eigenvaluesPath = a.String("eigenvalues"), vjp = a.String("vjp"), eigenVjp = a.String("eigenvalue-vjp"), gradOutput = a.String("grad-output");
-        var (options, nystrom, kind) = EmbeddingSettings(a, stdout, stderr);
-        if ((vjp is not null || eigenVjp is not null) != (gradOutput is not null))
-            throw new UsageException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
+        var input = CliOption.Text("--input", "X.npy", "the n × d features, float32 or float64 .npy", null);
+        var output = CliOption.Text("--output", "U.npy", "the n × k eigenvectors written", null);
+        var eigenvalues = CliOption.Text("--eigenvalues", "L.npy", "the k eigenvalues written, float64", "not written");
+        var embedding = new EmbeddingOptions();
+        var vjp = CliOption.Text("--vjp", "dU.npy", "upstream adjoint dU (n × k) back-propagated to --grad-output", "none");
+        var eigenVjp = CliOption.Text("--eigenvalue-vjp", "dL.npy", "upstream adjoint dλ (k) back-propagated to --grad-output", "none");
+        var gradOutput = CliOption.Text("--grad-output", "dX.npy", "dX (n × d) written, with --vjp and/or --eigenvalue-vjp", "none");
+        var command = new NcutCommand("embed",
+            $".npy features in, top-k eigenvectors (and eigenvalues) out: exact up to {new NystromOptions().ExactThreshold} points, "
+            + "Nyström landmarks + propagation above; gradients on both",
+            [
+                "ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [options]",
+                "ncut embed --input X.npy --n-eig K --output U.npy --grad-output dX.npy [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [options]",
+            ])
+            { input, output, eigenvalues };
+        embedding.AddTo(command);
+        command.Add(vjp);
+        command.Add(eigenVjp);
+        command.Add(gradOutput);
+        command.SetAction((result, stdout, stderr) =>
+        {
+            var request = new Paths(result.GetValue(input)!, result.GetValue(output)!, result.GetValue(eigenvalues), result.GetValue(vjp),
+                result.GetValue(eigenVjp), result.GetValue(gradOutput));
+            if ((request.Vjp is not null || request.EigenVjp is not null) != (request.GradOutput is not null))
+                throw new MisuseException("--grad-output goes with --vjp and/or --eigenvalue-vjp (and they need it)");
+            return Run(request, embedding.Settings(result, stdout, stderr), stdout);
+        });
+        return command;
+    }
+
+    /// <summary>The files an embed reads and writes (null: not given).</summary>
+    private sealed record Paths(string Input, string Output, string? Eigenvalues, string? Vjp, string? EigenVjp, string? GradOutput);
+
+    /// <summary>Embeds the features of <paramref name="paths"/> with <paramref name="settings"/>, writing every output only when all succeed.</summary>
+    private static int Run(Paths paths, (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) settings, TextWriter stdout)
+    {
+        var (input, output, eigenvaluesPath, vjp, eigenVjp, gradOutput) = paths;
+        var (options, nystrom, kind) = settings;
         using var outputs = OutputPaths.Files([("--input", input), ("--vjp", vjp), ("--eigenvalue-vjp", eigenVjp)],
             [("--output", output), ("--eigenvalues", eigenvaluesPath), ("--grad-output", gradOutput)]);
         var array = Npy.Read(input);
@@ -56,36 +82,6 @@ internal static class EmbedCommand
         return ExitCode.Success;
     }
 
-    /// <summary>
-    /// The <see cref="EmbeddingOptionNames"/> (and --strict) as library settings: --n-eig is required unless the command gives
-    /// <paramref name="defaultEigenvectors"/>; the library's log goes to <paramref name="stdout"/>, its warnings to <paramref name="stderr"/>.
-    /// </summary>
-    internal static (NcutOptions Options, NystromOptions Nystrom, DeviceKind Device) EmbeddingSettings(CliArgs a, TextWriter stdout, TextWriter stderr,
-        int? defaultEigenvectors = null)
-    {
-        var options = new NcutOptions
-        {
-            EigenvectorCount = a.Int("n-eig") ?? defaultEigenvectors ?? throw new UsageException("missing required option --n-eig"),
-            Affinity = a.Enum<AffinityKind>("affinity") ?? AffinityKind.Rbf,
-            Sigma = a.Double("sigma"),
-            Quantile = a.Double("quantile"),
-            Seed = a.Int("seed") ?? 0,
-            Log = stdout,
-            OnWarning = Warnings(stderr),
-            Strict = a.Flag("strict"),
-        };
-        var nystrom = new NystromOptions
-        {
-            Path = a.Enum<EmbeddingPath>("path") ?? EmbeddingPath.Auto,
-            Propagation = a.Enum<NystromPropagation>("propagation"),
-            Sampling = a.Enum<LandmarkSampling>("sampling") ?? new NystromOptions().Sampling,
-            DistancePrecision = a.Enum<DistancePrecision>("distance-precision") ?? new NystromOptions().DistancePrecision,
-            ClassicLandmarks = a.Int("classic-landmarks"),
-            AccuracyCheckRows = a.Int("accuracy-check") ?? 0,
-        };
-        return (options, nystrom, ParseDevice(a.String("device")));
-    }
-
     /// <summary>What to compute and where it goes.</summary>
     private sealed record Request(string Output, string? Vjp, string? EigenVjp, string? GradOutput, StagedFiles Outputs, TextWriter Stdout);
 
@@ -106,7 +102,6 @@ internal static class EmbedCommand
         ? $"embedding {n} × {d} features on the exact path on {device}: its n × n affinity alone takes {(double)n * n * 4 / (1 << 30):F1} GiB in float32"
         : $"embedding {n} × {d} features on {device}";
 
-    /// <summary>The line that says which path the fit took (and, for Nyström, its landmarks, propagation and timings).</summary>
     internal static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
         ? $"ncut: path exact ({n} points, all in the graph)"
         : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Propagation} propagation)" +
@@ -163,7 +158,6 @@ internal static class EmbedCommand
         return m;
     }
 
-    /// <summary>Writes m as a float32 or float64 .npy, its own element type.</summary>
     internal static void WriteMatrix<T>(Stream stream, T[,] m) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m is double[,] d)
@@ -182,19 +176,6 @@ internal static class EmbedCommand
     /// <summary>Whether float64 input is computed in float64: on the CPU backend only; other devices compute float32 (and the command says so).</summary>
     internal static bool KeepsFloat64(bool isDouble, DeviceKind device) => isDouble && device == DeviceKind.Cpu;
 
-    /// <summary>The options that take no value.</summary>
-    internal static readonly HashSet<string> Flags = ["strict"];
-
     /// <summary>Each library warning as one "ncut: warning: …" line on stderr.</summary>
     internal static Action<NcutWarning> Warnings(TextWriter stderr) => w => stderr.WriteLine($"ncut: warning: {w}");
-
-    /// <summary>auto | cuda | cpu (ilgpu-cpu for kernel debugging).</summary>
-    internal static DeviceKind ParseDevice(string? text) => text?.ToLowerInvariant() switch
-    {
-        null or "auto" => DeviceKind.Auto,
-        "cuda" => DeviceKind.Cuda,
-        "cpu" => DeviceKind.Cpu,
-        "ilgpu-cpu" => DeviceKind.IlgpuCpu,
-        _ => throw new UsageException($"--device: '{text}' is not one of auto|cuda|cpu"),
-    };
 }

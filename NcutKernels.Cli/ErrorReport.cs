@@ -32,16 +32,19 @@ internal static class ErrorReport
     public static (int Code, string Line) Describe(Exception error, string command)
     {
         var e = Unwrap(error);
-        string message = PrintableText.Excerpt(e.Message.ReplaceLineEndings(" ").Trim(), MaxMessageChars);
         return e switch
         {
-            OutOfMemoryException => (ExitCode.OutOfMemory, $"ncut: error: out of memory: {message} — {MemoryAdvice(command)}"),
-            Spectral.NcutReliabilityException => (ExitCode.Unreliable, $"ncut: error: {message}"),
+            OutOfMemoryException => (ExitCode.OutOfMemory, Line($"out of memory: {e.Message}", $" — {MemoryAdvice(command)}")),
+            Spectral.NcutReliabilityException => (ExitCode.Unreliable, Line(e.Message)),
             UsageException or ArgumentException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException
-                => (ExitCode.BadInput, $"ncut: error: {message}"),
-            _ => (ExitCode.Failure, $"ncut: error: {message} ({e.GetType().Name})"),
+                => (ExitCode.BadInput, Line(e.Message)),
+            _ => (ExitCode.Failure, Line(e.Message, $" ({e.GetType().Name})")),
         };
     }
+
+    /// <summary>"ncut: error: " and <paramref name="message"/> as one printable line (at most <see cref="MaxMessageChars"/> of it), then <paramref name="suffix"/>.</summary>
+    public static string Line(string message, string suffix = "") =>
+        $"ncut: error: {PrintableText.Excerpt(message.ReplaceLineEndings(" ").Trim(), MaxMessageChars)}{suffix}";
 
     /// <summary>What to try when a command runs out of memory.</summary>
     private static string MemoryAdvice(string command) => command switch

@@ -5,10 +5,16 @@ namespace NcutKernels.Cli;
 
 internal static class InfoCommand
 {
-    public static int Run(TextWriter stdout)
+    /// <summary>The command: no options; prints <see cref="ComputeDevice.Probe"/>'s lines.</summary>
+    public static NcutCommand Create()
     {
-        foreach (var line in ComputeDevice.Probe())
-            stdout.WriteLine(line);
-        return ExitCode.Success;
+        var command = new NcutCommand("info", "the devices found, which one --device auto picks, and why", ["ncut info"]);
+        command.SetAction((_, stdout, _) =>
+        {
+            foreach (var line in ComputeDevice.Probe())
+                stdout.WriteLine(line);
+            return ExitCode.Success;
+        });
+        return command;
     }
 }

@@ -1,6 +1,4 @@
-// PictureSize: the display-size bound of the pictures `ncut trace` draws (--display-size) and fitting sizes into it.
-using System.Globalization;
-
+// PictureSize: the display-size bound of the pictures `ncut trace` draws (--display-size, see TraceOptions) and fitting sizes into it.
 namespace NcutKernels.Cli;
 
 /// <summary>
@@ -17,19 +15,6 @@ internal static class PictureSize
 
     /// <summary>The largest bound accepted.</summary>
     public const int Max = 8192;
-
-    /// <summary>The option's name on the command line (without the dashes).</summary>
-    public const string Option = "display-size";
-
-    /// <summary>Reads --display-size (default <see cref="Default"/>).</summary>
-    /// <exception cref="UsageException">Not an integer, or outside <see cref="Min"/>..<see cref="Max"/>.</exception>
-    public static int Parse(CliArgs a)
-    {
-        int size = a.Int(Option) ?? Default;
-        return size is >= Min and <= Max
-            ? size
-            : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--{Option}: {size} is outside {Min}..{Max} pixels"));
-    }
 
     /// <summary>
     /// <paramref name="width"/> × <paramref name="height"/> scaled down, aspect ratio kept, until the longer side is at most

@@ -1,7 +1,8 @@
-// Program: the `ncut` command line tool (demo, trace, embed, cluster, info).
+// Program: the `ncut` command line tool (demo, trace, embed, cluster, info), parsed by System.CommandLine.
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Globalization;
 using NcutKernels.Cli;
-using NcutKernels.IO;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -9,81 +10,89 @@ return Commands.Run(args, Console.Out, Console.Error);
 
 namespace NcutKernels.Cli
 {
-    /// <summary>Dispatches the sub-commands; every failure becomes one line on stderr and an exit code (see <see cref="ExitCode"/>).</summary>
+    /// <summary>
+    /// Parses the command line and runs the command it names; every failure becomes one stderr line and an exit code
+    /// (see <see cref="ExitCode"/>), a misuse of the command line that line followed by the command's usage.
+    /// </summary>
     public static class Commands
     {
-        /// <summary>The usage text: printed on stdout for --help, on stderr when no command is given.</summary>
-        public const string Usage = """
-            usage:
-              ncut demo [--out DIR] [trace options]   (trace on the shipped photos in ReferenceData/images)
-              ncut trace --image A.jpg [--image B.jpg ...] --out DIR [--clusters C] [--n-eig K] [--top T]
-                         [--tiles N] [--layer layer2|layer3|layer4] [--kway axisalign|sphericalkmeans]
-                         [--affinity cosine|rbf] [--sigma S | --quantile Q] [--model ResNet18.onnx]
-                         [--device auto|cuda|cpu] [--seed N] [--strict]
-                         [--display-size PX]   (pictures' longer side, 64..8192 pixels, default 1024)
-                         (images up to 16384 pixels a side and 64 megapixels; DIR's parent folder must exist)
-              ncut trace --features F.npy [--image A.jpg ...] --out DIR [trace options but --tiles, --layer, --model]
-                         (F: B × H × W × C float32/float64 features; images: none, or one per item in batch order)
-              ncut trace --onnx MODEL.onnx --onnx-output NAME --image A.jpg [--image B.jpg ...] --out DIR
-                         [--input-size S] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]
-                         [--channel-order rgb|bgr] [--pixel-range 1|255] [--drop-tokens R]
-                         [trace options but --tiles, --layer, --model]
-                         (NAME: an N × C × h × w or N × T × C output; default input size: the model's, else 224;
-                         tokens: the fewest leading tokens, up to 16, are dropped that leave a square grid)
-              ncut embed --input X.npy --n-eig K --output U.npy [--eigenvalues L.npy] [--affinity rbf|cosine]
-                         [--sigma S | --quantile Q] [--device auto|cuda|cpu] [--seed N]
-                         [--path auto|exact|nystrom] [--propagation classic|renormalized|ncutpytorch]
-                         [--sampling uniform|farthestpoint] [--distance-precision tf32x3|fp32|tf32]
-                         [--classic-landmarks S] [--accuracy-check ROWS]
-                         [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy] [--strict]
-                         (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
-              ncut cluster --input X.npy --clusters C --labels L.npy [--scores S.npy] [--kway axisalign|sphericalkmeans]
-                         [--n-eig K] [embed's graph, path and device options] [--strict]
-                         (L: int64 labels 0..C-1, one per row; S: n × C k-way scores; --n-eig defaults to C, C ≤ K < n)
-              ncut info
-            outputs are checked before any work and appear only when the command succeeds (written under temporary
-            names, then renamed into place); no output may overwrite an input or another output.
-            results the library knows to be unreliable (eigenvectors not determined at the precision used, an unreliable
-            gradient, a failed --accuracy-check) print "ncut: warning: …" on stderr with the remedy; --strict makes them errors.
-            exit codes: 0 done; 1 unexpected failure (the message names the exception type); 2 bad usage or input;
-                        3 out of memory; 4 an unreliable result refused by --strict
-            """;
+        /// <summary>What the tool does, the first line of `ncut --help`.</summary>
+        private const string Description = "Normalized Cut spectral clustering on the GPU (CUDA) or the CPU: channel tracing of image features, embeddings of .npy features";
 
-        /// <summary>Runs one command; returns the process exit code. Whatever fails in the command becomes one stderr line, never an exception.</summary>
+        /// <summary>The end of `ncut --help`: how outputs are written, warnings, exit codes.</summary>
+        private static readonly string[] Notes =
+        [
+            "outputs are checked before any work and appear only when the command succeeds (written under temporary",
+            "names, then renamed into place); no output may overwrite an input or another output.",
+            "results the library knows to be unreliable (eigenvectors not determined at the precision used, an unreliable",
+            "gradient, a failed --accuracy-check) print \"ncut: warning: …\" on stderr with the remedy; --strict makes them errors.",
+            "a misuse of the command line prints \"ncut: error: …\" on stderr, then the command's usage.",
+            "exit codes: 0 done; 1 unexpected failure (the message names the exception type); 2 bad usage or input;",
+            "            3 out of memory; 4 an unreliable result refused by --strict",
+        ];
+
+        /// <summary>
+        /// Runs one command line; returns the process exit code. No arguments: the usage on stderr, exit code 2; `--help`
+        /// or `-h` (after a command: its help) and `help [COMMAND]`: the help on stdout, exit code 0. A command line that
+        /// does not parse, or whose options do not go together, prints "ncut: error: …" and the command's usage on stderr
+        /// (exit code 2); whatever fails while the command runs becomes one stderr line (<see cref="ErrorReport"/>), never an exception.
+        /// </summary>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
         {
             ArgumentNullException.ThrowIfNull(args);
             ArgumentNullException.ThrowIfNull(stdout);
             ArgumentNullException.ThrowIfNull(stderr);
+            var root = Create();
             if (args.Length == 0)
             {
-                stderr.WriteLine(Usage);
+                CommandHelp.Write(root, stderr);
                 return ExitCode.BadInput;
             }
-            if (args[0] is "-h" or "--help" or "help")
-            {
-                stdout.WriteLine(Usage);
-                return ExitCode.Success;
-            }
+            // Response files (@file) are off: an argument starting with @ is a path like any other.
+            var result = root.Parse(args[0] == "help" ? [.. args[1..], "--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            var command = result.CommandResult.Command;
+            // --help wins over any mistake beside it, as System.CommandLine's own help does.
+            if (result.Action is not CommandHelp.PrintAction && ParseErrors.Message(result) is { } mistake)
+                return Misuse(mistake, command, stderr);
             try
             {
-                return args[0] switch
+                // No default exception handler and no Ctrl+C handling: exceptions come here, and the exit code is the action's.
+                return result.Invoke(new InvocationConfiguration
                 {
-                    "demo" => DemoCommand.Run(args[1..], stdout, stderr),
-                    "trace" => TraceCommand.Run(args[1..], stdout, stderr),
-                    "embed" => EmbedCommand.Run(args[1..], stdout, stderr),
-                    "cluster" => ClusterCommand.Run(args[1..], stdout, stderr),
-                    "info" => InfoCommand.Run(stdout),
-                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, cluster, info)"),
-                };
+                    Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+                });
+            }
+            catch (MisuseException e)
+            {
+                return Misuse(e.Message, command, stderr);
             }
             catch (Exception e)
             {
-                var (code, line) = ErrorReport.Describe(e, args[0]);
+                var (code, line) = ErrorReport.Describe(e, command.Name);
                 stderr.WriteLine(line);
                 return code;
             }
+        }
+
+        /// <summary>The tool: its commands, and -h/--help on every one of them.</summary>
+        internal static NcutCommand Create()
+        {
+            NcutCommand[] commands = [DemoCommand.Create(), TraceCommand.Create(), EmbedCommand.Create(), ClusterCommand.Create(), InfoCommand.Create()];
+            var root = new NcutCommand("ncut", Description,
+                [.. commands.SelectMany(c => c.Synopsis), "ncut COMMAND --help   (the command's options, with their ranges and defaults)"], Notes);
+            foreach (var command in commands)
+                root.Add(command);
+            root.Add(new HelpOption("--help", "-h") { Description = "print this help", Recursive = true, Action = new CommandHelp.PrintAction() });
+            return root;
+        }
+
+        /// <summary>Prints "ncut: error: <paramref name="message"/>" and the usage of <paramref name="command"/> on <paramref name="stderr"/>; returns exit code 2.</summary>
+        private static int Misuse(string message, Command command, TextWriter stderr)
+        {
+            stderr.WriteLine(ErrorReport.Line(message));
+            CommandHelp.Write(command, stderr);
+            return ExitCode.BadInput;
         }
     }
 }

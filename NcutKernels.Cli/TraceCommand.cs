@@ -11,10 +11,6 @@ namespace NcutKernels.Cli;
 
 internal static class TraceCommand
 {
-    private static readonly HashSet<string> Known =
-        ["image", "out", "clusters", "n-eig", "top", "tiles", "layer", "model", "device", "kway", "seed", "affinity", "sigma", "quantile", PictureSize.Option,
-         .. FeatureSource.Options];
-
     /// <summary>The kinds of picture written per image, as file-name suffixes.</summary>
     private static readonly string[] PictureKinds = ["segments", "channels", "eigenvectors"];
 
@@ -42,43 +38,39 @@ internal static class TraceCommand
         };
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// The command: --image (repeatable) and --out, the <see cref="TraceOptions"/> and the <see cref="FeatureSourceOptions"/>;
+    /// every option is read and checked before any work.
+    /// </summary>
+    public static NcutCommand Create()
     {
-        var a = new CliArgs(args, Known, repeatable: new HashSet<string> { "image" }, flags: EmbedCommand.Flags);
-        var images = a.Strings("image");
-        if (images.Count == 0 && a.String("features") is null)
-            throw new UsageException("missing required option --image (repeat it for several images), or --features F.npy");
-        return Run(Parse(a, images, a.Required("out")), stdout, stderr);
-    }
-
-    /// <summary>Reads the options common to trace and demo.</summary>
-    internal static Settings Parse(CliArgs a, IReadOnlyList<string> images, string outDir)
-    {
-        int clusters = a.Int("clusters") ?? 4, k = a.Int("n-eig") ?? 10, top = a.Int("top") ?? 6;
-        int? tiles = a.Int("tiles");
-        if (k is < 2 or > 100)
-            throw new UsageException($"--n-eig: {k} is outside 2..100");
-        if (clusters < 2 || clusters > k)
-            throw new UsageException($"--clusters: {clusters} must be in 2..n-eig ({k})");
-        if (top is < 1 or > 64)
-            throw new UsageException($"--top: {top} is outside 1..64");
-        if (tiles is < 1 or > 8)
-            throw new UsageException($"--tiles: {tiles} is outside 1..8 crops along the shorter side");
-        foreach (var image in images)
+        var images = CliOption.Repeatable("--image", "A.jpg", "an image; repeat for several, one NCUT over all in order", "required but with --features");
+        var outDir = CliOption.Text("--out", "DIR", "the output folder; its parent must exist", null);
+        var trace = new TraceOptions();
+        var sources = new FeatureSourceOptions();
+        var command = new NcutCommand("trace",
+            "patch features (ResNet-18, an ONNX model's output, or a .npy tensor) → k-way NCUT with gradients → the channels behind each segment, "
+            + "as PNGs, channels.csv, trace.json and report.html",
+            [
+                "ncut trace --image A.jpg [--image B.jpg ...] --out DIR [options]",
+                "ncut trace --features F.npy [--image A.jpg ...] --out DIR [options but --tiles, --layer, --model]",
+                "ncut trace --onnx MODEL.onnx --onnx-output NAME --image A.jpg [--image B.jpg ...] --out DIR [options but --tiles, --layer, --model]",
+            ],
+            [
+                $"images: up to {ImageFile.MaxSide} pixels a side and {ImageFile.MaxPixels / 1_000_000} megapixels; with --features, none or one per item in batch order.",
+                "--input-size, --mean, --std, --channel-order, --pixel-range and --drop-tokens apply only with --onnx.",
+            ]) { images, outDir };
+        trace.AddTo(command);
+        sources.AddTo(command);
+        command.SetAction((result, stdout, stderr) =>
         {
-            try
-            {
-                ImageFile.Check(image);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
-            {
-                throw new UsageException($"--image: {e.Message}");
-            }
-        }
-        return new Settings(images, Path.GetFullPath(outDir), clusters, k, top, tiles, a.Enum<ResNetLayer>("layer") ?? ResNetLayer.Layer3,
-            a.String("model"), EmbedCommand.ParseDevice(a.String("device")), a.Enum<KwayMethod>("kway") ?? KwayMethod.AxisAlign, a.Int("seed") ?? 0,
-            a.Enum<AffinityKind>("affinity") ?? DefaultAffinity, a.Double("sigma"), a.Double("quantile"), a.Flag("strict"), PictureSize.Parse(a),
-            FeatureSource.Parse(a));
+            var source = sources.Source(result, trace);
+            IReadOnlyList<string> paths = result.GetValue(images) ?? [];
+            if (paths.Count == 0 && source is not NpySource)
+                throw new MisuseException("missing required option --image (repeat it for several images), or --features F.npy");
+            return Run(trace.Settings(result, paths, result.GetValue(outDir)!, source), stdout, stderr);
+        });
+        return command;
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-// CliErrorTests: no exception ever reaches an `ncut` user — library failures, out-of-memory and unexpected errors become one line and a documented exit code; enum options take names only.
+// CliErrorTests: no exception ever reaches an `ncut` user — library failures, out-of-memory and unexpected errors become one line and a documented exit code; enum options take names only (else a misuse: the error, then the usage).
 using NcutKernels.Cli;
 using NcutKernels.IO;
 using NUnit.Framework;
@@ -67,10 +67,7 @@ public class CliErrorTests
     [TestCase("--distance-precision", "1")]
     public void EnumOption_NumbersAndCombinations_AreRefused(string option, string value)
     {
-        var (code, stdout, stderr) = Run("embed", "--input", _input, "--n-eig", "2", "--output", P("enum-u.npy"), "--device", "cpu", option, value);
-        Assert.That(code, Is.EqualTo(ExitCode.BadInput));
-        AssertOneErrorLine(stderr, option, $"'{value}' is not one of");
-        Assert.That(stdout, Is.Empty);
+        AssertMisuse(["embed", "--input", _input, "--n-eig", "2", "--output", P("enum-u.npy"), "--device", "cpu", option, value], option, $"'{value}' is not one of");
     }
 
     [TestCase("--kway", "1")]
@@ -78,9 +75,7 @@ public class CliErrorTests
     [TestCase("--affinity", "0")]
     public void TraceEnumOption_NumbersAreRefused(string option, string value)
     {
-        var (code, _, stderr) = Run("trace", "--image", DemoImage, "--out", P("trace-enum"), option, value);
-        Assert.That(code, Is.EqualTo(ExitCode.BadInput));
-        AssertOneErrorLine(stderr, option, $"'{value}'");
+        AssertMisuse(["trace", "--image", DemoImage, "--out", P("trace-enum"), option, value], option, $"'{value}'");
         Assert.That(Directory.Exists(P("trace-enum")), Is.False);
     }
 

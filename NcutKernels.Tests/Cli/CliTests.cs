@@ -108,32 +108,41 @@ public class CliTests
     [TestCase("embed --output {out} --n-eig 3 --device cpu", "--input", TestName = "Embed_MissingInput")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --bogus-option 1", "--bogus-option", TestName = "Embed_UnknownOption")]
     [TestCase("embed --input {in} --output {out} --n-eig three", "--n-eig", TestName = "Embed_NEigNotANumber")]
-    [TestCase("embed --input {in} --output {out} --n-eig 120 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigEqualToN")]
-    [TestCase("embed --input {in} --output {out} --n-eig 500 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigAboveN")]
-    [TestCase("embed --input {missing} --output {out} --n-eig 3 --device cpu", "no-such-file.npy", TestName = "Embed_NonexistentInput")]
-    [TestCase("embed --input {garbage} --output {out} --n-eig 3 --device cpu", "garbage.npy", TestName = "Embed_MalformedNpy")]
-    [TestCase("embed --input {cube} --output {out} --n-eig 3 --device cpu", "2-D", TestName = "Embed_ThreeDimensionalArray")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --device bogus", "bogus", TestName = "Embed_BogusDevice")]
-    [TestCase("embed --input {in} --output {out} --n-eig 3 --device cpu --sigma -1", "Sigma", TestName = "Embed_NegativeSigma")]
+    [TestCase("embed --input {in} --output {out} --n-eig 3 --device cpu --sigma -1", "--sigma", TestName = "Embed_NegativeSigma")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --device cpu --sigma 1 --quantile 0.3", "not both", TestName = "Embed_SigmaAndQuantile")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --n-eig 4", "twice", TestName = "Embed_RepeatedOption")]
     [TestCase("embed --input {in} --output {out} --n-eig", "needs a value", TestName = "Embed_OptionWithoutValue")]
     [TestCase("embed --input {in} --output {out} --n-eig 3 --affinity laplace", "laplace", TestName = "Embed_UnknownAffinity")]
     [TestCase("frobnicate", "frobnicate", TestName = "UnknownCommand")]
+    public void Misuse_ReturnsTwo_WithTheErrorThenTheUsage(string commandLine, string mentions)
+    {
+        string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
+        AssertMisuse(Args(commandLine, output), mentions);
+        Assert.That(File.Exists(output), Is.False, "no output written on error");
+    }
+
+    [TestCase("embed --input {in} --output {out} --n-eig 120 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigEqualToN")]
+    [TestCase("embed --input {in} --output {out} --n-eig 500 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigAboveN")]
+    [TestCase("embed --input {missing} --output {out} --n-eig 3 --device cpu", "no-such-file.npy", TestName = "Embed_NonexistentInput")]
+    [TestCase("embed --input {garbage} --output {out} --n-eig 3 --device cpu", "garbage.npy", TestName = "Embed_MalformedNpy")]
+    [TestCase("embed --input {cube} --output {out} --n-eig 3 --device cpu", "2-D", TestName = "Embed_ThreeDimensionalArray")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, string mentions)
     {
         string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
-        var args = commandLine.Split(' ').Select(a => a
-            .Replace("{in}", _input)
-            .Replace("{out}", output)
-            .Replace("{missing}", Path.Combine(_dir, "no-such-file.npy"))
-            .Replace("{garbage}", Path.Combine(_dir, "garbage.npy"))
-            .Replace("{cube}", Path.Combine(_dir, "cube.npy"))).ToArray();
-        var (code, _, stderr) = Run(args);
+        var (code, _, stderr) = Run(Args(commandLine, output));
         Assert.That(code, Is.EqualTo(2));
         AssertOneErrorLine(stderr, mentions);
         Assert.That(File.Exists(output), Is.False, "no output written on error");
     }
+
+    /// <summary>The words of <paramref name="commandLine"/> with {in}, {out}, {missing}, {garbage} and {cube} replaced by their paths.</summary>
+    private string[] Args(string commandLine, string output) => commandLine.Split(' ').Select(a => a
+        .Replace("{in}", _input)
+        .Replace("{out}", output)
+        .Replace("{missing}", Path.Combine(_dir, "no-such-file.npy"))
+        .Replace("{garbage}", Path.Combine(_dir, "garbage.npy"))
+        .Replace("{cube}", Path.Combine(_dir, "cube.npy"))).ToArray();
 
     [Test]
     public void Embed_HugeShapeHeader_ReturnsTwo_WithOneErrorLine()

@@ -123,24 +123,34 @@ public class ClusterCommandTests : CpuFixture
     [TestCase("--clusters 0 --n-eig 2", "--clusters", "below 2")]
     [TestCase("--clusters three", "--clusters", "'three'")]
     [TestCase("--clusters 3 --kway bogus", "--kway", "axisalign|sphericalkmeans")]
-    [TestCase("--clusters 3 --n-eig 300", "300 points", "--n-eig 300")]
     [TestCase("--clusters 3 --path bogus", "--path")]
     [TestCase("--clusters 3 --output {labels}", "--output")]
-    public void BadUsage_ReturnsTwo_NamingTheOption(string options, params string[] mentions)
+    public void Misuse_ReturnsTwo_NamingTheOption_ThenTheUsage(string options, params string[] mentions)
     {
         string labels = P("refused.npy");
-        var args = new[] { "cluster", "--input", P("x64.npy"), "--labels", labels, "--device", "cpu" }
-            .Concat(options.Split(' ').Select(o => o.Replace("{labels}", labels))).ToArray();
-        AssertRefused(args, P("no-folder"), mentions);
+        AssertMisuse(ClusterArgs(options, labels), mentions);
         Assert.That(File.Exists(labels), Is.False, "no labels written");
     }
+
+    [Test]
+    public void MoreEigenvectorsThanPoints_IsRefusedInOneLine_NamingBoth()
+    {
+        string labels = P("refused.npy");
+        AssertRefused(ClusterArgs("--clusters 3 --n-eig 300", labels), P("no-folder"), "300 points", "--n-eig 300");
+        Assert.That(File.Exists(labels), Is.False, "no labels written");
+    }
+
+    /// <summary>`cluster` of x64.npy on the CPU into <paramref name="labels"/>, with <paramref name="options"/> ({labels}: that path).</summary>
+    private string[] ClusterArgs(string options, string labels) =>
+        new[] { "cluster", "--input", P("x64.npy"), "--labels", labels, "--device", "cpu" }
+            .Concat(options.Split(' ').Select(o => o.Replace("{labels}", labels))).ToArray();
 
     [Test]
     public void MissingOrClashingOutputs_AreRefused_NamingThem()
     {
         string labels = P("clash.npy");
-        AssertRefused(["cluster", "--input", P("x64.npy"), "--clusters", "3"], P("no-folder"), "--labels");
-        AssertRefused(["cluster", "--input", P("x64.npy"), "--labels", labels], P("no-folder"), "--clusters");
+        AssertMisuse(["cluster", "--input", P("x64.npy"), "--clusters", "3"], "--labels");
+        AssertMisuse(["cluster", "--input", P("x64.npy"), "--labels", labels], "--clusters");
         AssertRefused(["cluster", "--input", P("x64.npy"), "--clusters", "3", "--labels", P("x64.npy")], P("no-folder"), "--labels", "--input");
         AssertRefused(["cluster", "--input", P("x64.npy"), "--clusters", "3", "--labels", labels, "--scores", labels], P("no-folder"), "--labels", "--scores");
         AssertRefused(["cluster", "--input", P("missing.npy"), "--clusters", "3", "--labels", labels], P("no-folder"), "missing.npy");
@@ -151,9 +161,7 @@ public class ClusterCommandTests : CpuFixture
     [Test]
     public void Usage_ListsTheCommand()
     {
-        Assert.That(Commands.Usage, Does.Contain("ncut cluster --input X.npy --clusters C --labels L.npy"));
-        var (code, _, stderr) = Run("clusters");
-        Assert.That(code, Is.EqualTo(ExitCode.BadInput));
-        AssertOneErrorLine(stderr, "unknown command 'clusters'", "embed, cluster, info");
+        Assert.That(Run("--help").stdout, Does.Contain("ncut cluster --input X.npy --clusters C --labels L.npy"));
+        AssertMisuse(["clusters"], "unknown command 'clusters'", "embed, cluster, info");
     }
 }

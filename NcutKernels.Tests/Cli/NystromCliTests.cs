@@ -80,17 +80,11 @@ public class NystromCliTests
     [TestCase("--propagation bogus", "--propagation")]
     [TestCase("--sampling bogus", "--sampling")]
     [TestCase("--distance-precision fp16", "--distance-precision")]
-    public void BadInput_ReturnsTwo_WithOneErrorLine(string extra, string mentions)
+    public void Misuse_ReturnsTwo_WithTheErrorThenTheUsage(string extra, string mentions)
     {
         string input = Write("blobs-bad.npy", TestData.Blobs(100, 3, 2, separation: 5, seed: 34));
         string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
-        var args = new[] { "embed", "--input", input, "--n-eig", "2", "--output", output, "--device", "cpu" }
-            .Concat(extra.Split(' ').Select(a => a.Replace("{in}", input).Replace("{out}", Path.Combine(_dir, "grad.npy")))).ToArray();
-        var (code, _, stderr) = Run(args);
-        Assert.That(code, Is.EqualTo(2));
-        var lines = stderr.TrimEnd('\r', '\n').Split('\n');
-        Assert.That(lines, Has.Length.EqualTo(1), stderr);
-        Assert.That(lines[0], Does.StartWith("ncut: error:").And.Contain(mentions));
+        AssertMisuse(["embed", "--input", input, "--n-eig", "2", "--output", output, "--device", "cpu", .. extra.Split(' ')], mentions);
         Assert.That(File.Exists(output), Is.False, "no output written on error");
     }
 

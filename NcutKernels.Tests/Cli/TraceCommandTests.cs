@@ -94,26 +94,35 @@ public class TraceCommandTests
 
     [TestCase("trace --out {dir}", "--image")]
     [TestCase("trace --image {demo}", "--out")]
-    [TestCase("trace --image {missing} --out {dir}", "no-such.jpg")]
     [TestCase("trace --image {demo} --out {dir} --clusters 5 --n-eig 4", "--clusters")]
     [TestCase("trace --image {demo} --out {dir} --top 0", "--top")]
     [TestCase("trace --image {demo} --out {dir} --tiles 9", "--tiles")]
     [TestCase("trace --image {demo} --out {dir} --layer layer9", "layer9")]
     [TestCase("trace --image {demo} --out {dir} --kway bogus", "bogus")]
-    [TestCase("trace --image {demo} --out {dir} --model {missing} --device cpu", "no-such.jpg")]
     [TestCase("trace --image {demo} --out {dir} --out {dir}", "twice")]
     [TestCase("demo --out {dir} --n-eig 1", "--n-eig")]
+    public void Misuse_ReturnsTwo_WithTheErrorThenTheUsage(string commandLine, string mentions)
+    {
+        string outDir = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N"));
+        AssertMisuse(Args(commandLine, outDir), mentions);
+        Assert.That(Directory.Exists(outDir), Is.False, "no output folder on error");
+    }
+
+    [TestCase("trace --image {missing} --out {dir}", "no-such.jpg")]
+    [TestCase("trace --image {demo} --out {dir} --model {missing} --device cpu", "no-such.jpg")]
     public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, string mentions)
     {
         string outDir = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N"));
-        var args = commandLine.Split(' ').Select(a => a
-            .Replace("{demo}", DemoImage)
-            .Replace("{dir}", outDir)
-            .Replace("{missing}", Path.Combine(_dir, "no-such.jpg"))).ToArray();
-        var (code, _, stderr) = Run(args);
+        var (code, _, stderr) = Run(Args(commandLine, outDir));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr.TrimEnd('\n').Split('\n'), Has.Length.EqualTo(1), stderr);
         Assert.That(stderr, Does.Contain(mentions));
         Assert.That(Directory.Exists(outDir) && Directory.EnumerateFiles(outDir, "*.png").Any(), Is.False, "no pictures written on error");
     }
+
+    /// <summary>The words of <paramref name="commandLine"/> with {demo}, {dir} and {missing} replaced by their paths.</summary>
+    private string[] Args(string commandLine, string outDir) => commandLine.Split(' ').Select(a => a
+        .Replace("{demo}", DemoImage)
+        .Replace("{dir}", outDir)
+        .Replace("{missing}", Path.Combine(_dir, "no-such.jpg"))).ToArray();
 }

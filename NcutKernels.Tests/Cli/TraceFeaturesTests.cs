@@ -29,7 +29,6 @@ public class TraceFeaturesTests
         WriteNpy(P("matrix.npy"), "<f4", [Items * Side * Side, Channels], NpyBytes.Bytes(values));
         WriteNpy(P("empty.npy"), "<f4", [Items, 0, Side, Channels], []);
         WriteNpy(P("one-row.npy"), "<f4", [1, 1, 1, Channels], NpyBytes.Bytes(new float[Channels]));
-        WriteNpy(P("int64.npy"), "<i8", [Items, Side, Side, Channels], NpyBytes.Bytes(values.Select(v => (long)v).ToArray()));
     }
 
     [OneTimeTearDown]
@@ -126,6 +125,13 @@ public class TraceFeaturesTests
     [TestCase("--features {f32} --model {missing}", "--model")]
     [TestCase("--features {f32} --onnx {missing}", "--features", "--onnx")]
     [TestCase("--features {f32} --mean 1,2,3", "--mean")]
+    public void Misuse_ReturnsTwo_WithTheErrorNamingIt_ThenTheUsage(string options, params string[] mentions)
+    {
+        string outDir = P("bad-" + Guid.NewGuid().ToString("N"));
+        AssertMisuse(TraceArgs(options, outDir), mentions);
+        Assert.That(Directory.Exists(outDir), Is.False, "no output folder on error");
+    }
+
     [TestCase("--features {f32} --image {demo}", "--image", "1 image given", "2 items")]
     [TestCase("--features {f32} --image {demo} --image {demo} --image {demo}", "--image", "3 images given", "2 items")]
     [TestCase("--features {matrix}", "--features", "4-D", "(72, 16)")]
@@ -133,16 +139,17 @@ public class TraceFeaturesTests
     [TestCase("--features {empty}", "--features", "(2, 0, 6, 16)", "at least 1")]
     [TestCase("--features {one-row}", "--features", "at least 2")]
     [TestCase("--features {missing}", "--features", "no-such.npy")]
-    [TestCase("--features {int64}", "--features", "integers", "float32 or float64")]
     [TestCase("--features {f32} --n-eig 80", "--n-eig", "72")]
     public void BadInput_ReturnsTwo_WithOneErrorLineNamingIt(string options, params string[] mentions)
     {
         string outDir = P("bad-" + Guid.NewGuid().ToString("N"));
-        var args = new[] { "trace" }.Concat(options.Split(' ').Select(a => a
-                .Replace("{f32}", P("f32.npy")).Replace("{matrix}", P("matrix.npy")).Replace("{nan}", P("nan.npy"))
-                .Replace("{empty}", P("empty.npy")).Replace("{one-row}", P("one-row.npy")).Replace("{int64}", P("int64.npy")).Replace("{missing}", P("no-such.npy"))
-                .Replace("{demo}", DemoImage)))
-            .Concat(["--device", "cpu", "--out", outDir]).ToArray();
-        AssertRefused(args, outDir, mentions);
+        AssertRefused(TraceArgs(options, outDir), outDir, mentions);
     }
+
+    /// <summary>`trace` with <paramref name="options"/> (the {placeholders} replaced by their paths), on the CPU, into <paramref name="outDir"/>.</summary>
+    private string[] TraceArgs(string options, string outDir) => new[] { "trace" }.Concat(options.Split(' ').Select(a => a
+            .Replace("{f32}", P("f32.npy")).Replace("{matrix}", P("matrix.npy")).Replace("{nan}", P("nan.npy"))
+            .Replace("{empty}", P("empty.npy")).Replace("{one-row}", P("one-row.npy")).Replace("{int64}", P("int64.npy")).Replace("{missing}", P("no-such.npy"))
+            .Replace("{demo}", DemoImage)))
+        .Concat(["--device", "cpu", "--out", outDir]).ToArray();
 }

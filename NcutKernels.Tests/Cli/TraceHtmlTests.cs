@@ -1,4 +1,5 @@
 // TraceHtmlTests: report.html on a made-up trace — self-contained (no URL but data: and in-page links), a map per top channel, escaped text, spectrum and diagnostics.
+using System.CommandLine;
 using System.Text.RegularExpressions;
 using NcutKernels.Cli;
 using NcutKernels.Solvers;
@@ -27,8 +28,10 @@ public class TraceHtmlTests
         var images = HostileNames.Select(n => Path.Combine(_dir, n)).ToArray();
         foreach (var path in images)
             File.WriteAllBytes(path, TestPng.Create(40, 30, 30));
-        var settings = TraceCommand.Parse(new CliArgs(["--top", $"{Top}", "--clusters", "3", "--n-eig", "4"], new HashSet<string> { "top", "clusters", "n-eig" }),
-            images, Path.Combine(_dir, "out"));
+        var options = new TraceOptions();
+        var command = new Command("trace");
+        options.AddTo(command);
+        var settings = options.Settings(command.Parse(["--top", $"{Top}", "--clusters", "3", "--n-eig", "4"]), images, Path.Combine(_dir, "out"), source: null);
         _layout = new FeatureLayout([(4, 5), (3, 6)]);
         var rng = new Random(7);
         var features = new float[_layout.Rows, Channels];

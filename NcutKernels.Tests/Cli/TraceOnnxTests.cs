@@ -125,6 +125,13 @@ public class TraceOnnxTests
     [TestCase("--onnx {cnn} --onnx-output features --drop-tokens 1 --image {demo}", "--drop-tokens", "N × C × h × w")]
     [TestCase("--onnx {garbage} --onnx-output features --image {demo}", "--onnx", "garbage.onnx", "not a model ONNX Runtime can load")]
     [TestCase("--onnx {missing} --onnx-output features --image {demo}", "--onnx", "no-such.onnx")]
+    public void BadInput_ReturnsTwo_WithOneErrorLineNamingIt(string options, params string[] mentions)
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "garbage.onnx"), [0x08, 0x07, 0xFF, 0xFF, 0xFF]);
+        string outDir = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N"));
+        AssertRefused(TraceArgs(options, outDir), outDir, mentions);
+    }
+
     [TestCase("--onnx {cnn} --image {demo}", "--onnx-output")]
     [TestCase("--onnx {cnn} --onnx-output features", "--image")]
     [TestCase("--onnx {cnn} --onnx-output features --layer layer2 --image {demo}", "--layer", "--onnx")]
@@ -135,14 +142,16 @@ public class TraceOnnxTests
     [TestCase("--onnx {cnn} --onnx-output features --std 1,0,1 --image {demo}", "--std", "1,0,1")]
     [TestCase("--onnx {cnn} --onnx-output features --input-size 0 --image {demo}", "--input-size", "0")]
     [TestCase("--input-size 32 --image {demo}", "--input-size", "--onnx")]
-    public void BadInput_ReturnsTwo_WithOneErrorLineNamingIt(string options, params string[] mentions)
+    public void Misuse_ReturnsTwo_WithTheErrorNamingIt_ThenTheUsage(string options, params string[] mentions)
     {
-        File.WriteAllBytes(Path.Combine(_dir, "garbage.onnx"), [0x08, 0x07, 0xFF, 0xFF, 0xFF]);
         string outDir = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N"));
-        var args = new[] { "trace" }.Concat(options.Split(' ').Select(a => a
-                .Replace("{cnn}", Model("tiny_cnn.onnx")).Replace("{vit}", Model("tiny_vit.onnx")).Replace("{garbage}", Path.Combine(_dir, "garbage.onnx"))
-                .Replace("{missing}", Path.Combine(_dir, "no-such.onnx")).Replace("{demo}", DemoImage)))
-            .Concat(["--device", "cpu", "--out", outDir]).ToArray();
-        AssertRefused(args, outDir, mentions);
+        AssertMisuse(TraceArgs(options, outDir), mentions);
+        Assert.That(Directory.Exists(outDir), Is.False, "no output folder on error");
     }
+
+    /// <summary>`trace` with <paramref name="options"/> ({cnn}, {vit}, {garbage}, {missing} and {demo} replaced by their paths), on the CPU, into <paramref name="outDir"/>.</summary>
+    private string[] TraceArgs(string options, string outDir) => new[] { "trace" }.Concat(options.Split(' ').Select(a => a
+            .Replace("{cnn}", Model("tiny_cnn.onnx")).Replace("{vit}", Model("tiny_vit.onnx")).Replace("{garbage}", Path.Combine(_dir, "garbage.onnx"))
+            .Replace("{missing}", Path.Combine(_dir, "no-such.onnx")).Replace("{demo}", DemoImage)))
+        .Concat(["--device", "cpu", "--out", outDir]).ToArray();
 }

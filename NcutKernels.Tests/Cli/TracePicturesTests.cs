@@ -58,10 +58,7 @@ public class TracePicturesTests
     {
         string outDir = Path.Combine(_dir, "out");
         var args = command == "trace" ? new[] { "trace", "--image", DemoImage, "--display-size", value, "--out", outDir } : ["demo", "--display-size", value, "--out", outDir];
-        var (code, stdout, stderr) = Run(args);
-        Assert.That(code, Is.EqualTo(ExitCode.BadInput));
-        AssertOneErrorLine(stderr, "--display-size", value);
-        Assert.That(stdout, Is.Empty, "refused before any work");
+        AssertMisuse(args, "--display-size", value);
         Assert.That(Directory.Exists(outDir), Is.False);
     }
 
