@@ -126,6 +126,32 @@ public class SpectralClusteringTests : CpuFixture
         Assert.That(clustering.Transform(TestData.ToFloat(fresh)), Has.Length.EqualTo(40 * c), "a float32 transform of a float64 fit");
     }
 
+    [TestCase(KwayMethod.AxisAlign)]
+    [TestCase(KwayMethod.SphericalKMeans)]
+    public void ARotationStoppedAtItsCap_IsAWarning_AndUnderStrictAnErrorThatLeavesNoFit(KwayMethod method)
+    {
+        const int n = 300, c = 4;
+        var x = TestData.Blobs(n, 6, c, separation: 0.5, seed: 13);   // overlapping blobs: the rotation needs more than one step
+        var warnings = new List<NcutWarning>();
+        SpectralClusteringOptions Capped(bool strict) => new()
+        {
+            Ncut = new NcutOptions { EigenvectorCount = c, OnWarning = warnings.Add, Strict = strict },
+            Kway = new KwayOptions { ClusterCount = c, Method = method, MaxIterations = 1 },
+        };
+        using (var clustering = new SpectralClustering(Cpu, c, Capped(strict: false)))
+        {
+            Assert.That(clustering.Fit(x).Labels, Has.Length.EqualTo(n));
+            Assert.That(clustering.Kway.Converged, Is.False, "one iteration does not converge here");
+        }
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0].Source, Is.EqualTo("k-way rotation"));
+        Assert.That(warnings[0].Remedy, Does.Contain("MaxIterations"));
+        using var strict = new SpectralClustering(Cpu, c, Capped(strict: true));
+        var e = Assert.Throws<NcutReliabilityException>(() => strict.Fit(x));
+        Assert.That(e!.Warning.Source, Is.EqualTo("k-way rotation"));
+        Assert.That(strict.IsFitted, Is.False);
+    }
+
     [Test]
     public void Constructor_RefusesBadSettings_NamingThem()
     {

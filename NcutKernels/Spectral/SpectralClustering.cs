@@ -183,10 +183,14 @@ public sealed class SpectralClustering : IDisposable
     private T[,] Discretize<T>(T[,] u) where T : unmanaged, IFloatingPointIeee754<T>
     {
         _kway.Fit(u);
-        var scores = _kway.Transform(u);
-        _labels = KwayNcut.Labels(scores);
         _embedding.Options.Log?.WriteLine(
             $"clustering: {Clusters}-way {_kway.Options.Method}: {_kway.Iterations} iterations{(_kway.Converged ? "" : ", stopped at the iteration cap")}");
+        if (!_kway.Converged)
+            _embedding.Options.Warn(new NcutWarning("k-way rotation",
+                $"{_kway.Options.Method} stopped at its iteration cap ({_kway.Iterations} iterations) before converging; the labels may change with more iterations",
+                "raise KwayOptions.MaxIterations"));
+        var scores = _kway.Transform(u);
+        _labels = KwayNcut.Labels(scores);
         return scores;
     }
 
