@@ -105,7 +105,7 @@ internal static class EmbedCommand
         ? $"embedding {n} × {d} features on the exact path on {device}: its n × n affinity alone takes {(double)n * n * 4 / (1 << 30):F1} GiB in float32"
         : $"embedding {n} × {d} features on {device}";
 
-    private static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
+    internal static void PrintPath(NystromNcut embedding, int n, TextWriter stdout) => stdout.WriteLine(embedding.Path == EmbeddingPath.Exact
         ? $"ncut: path exact ({n} points, all in the graph)"
         : $"ncut: path nystrom ({n} points, {embedding.LandmarkIndices.Length} landmarks by {embedding.Nystrom.Sampling} sampling, {embedding.Propagation} propagation)" +
           (embedding.Timings is { } t ? $"; {t}" : ""));

@@ -1,4 +1,4 @@
-// Program: the `ncut` command line tool (demo, trace, embed, info).
+// Program: the `ncut` command line tool (demo, trace, embed, fit, transform, info).
 using System.Globalization;
 using NcutKernels.Cli;
 using NcutKernels.IO;
@@ -37,6 +37,11 @@ namespace NcutKernels.Cli
                          [--classic-landmarks S] [--accuracy-check ROWS]
                          [--vjp dU.npy] [--eigenvalue-vjp dL.npy] [--grad-output dX.npy] [--strict]
                          (auto: exact up to 8192 points, Nyström landmarks + propagation above; gradients on both)
+              ncut fit --input X.npy --n-eig K --fit FIT [embed's options but --output, --eigenvalues and the gradient ones]
+                         (saves the fit: landmarks, eigenpairs and propagation, in a versioned file)
+              ncut transform --fit FIT --input SHARD.npy --output U.npy [--device auto|cuda|cpu]
+                         (embeds any rows of the fit's d columns; on the Nyström path the fit's own rows get
+                         what embed gives them; float32 output, float64 kept on --device cpu)
               ncut info
             outputs are checked before any work and appear only when the command succeeds (written under temporary
             names, then renamed into place); no output may overwrite an input or another output.
@@ -70,8 +75,10 @@ namespace NcutKernels.Cli
                     "demo" => DemoCommand.Run(args[1..], stdout, stderr),
                     "trace" => TraceCommand.Run(args[1..], stdout, stderr),
                     "embed" => EmbedCommand.Run(args[1..], stdout, stderr),
+                    "fit" => FitCommand.Run(args[1..], stdout, stderr),
+                    "transform" => TransformCommand.Run(args[1..], stdout, stderr),
                     "info" => InfoCommand.Run(stdout),
-                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, info)"),
+                    _ => throw new UsageException($"unknown command '{args[0]}' (demo, trace, embed, fit, transform, info)"),
                 };
             }
             catch (Exception e)

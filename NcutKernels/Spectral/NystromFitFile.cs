@@ -106,7 +106,7 @@ internal sealed record NystromFitFile(EmbeddingPath Path, AffinityKind Affinity,
         Span<byte> magic = stackalloc byte[8];
         r.Read(magic, "magic bytes");
         if (!magic.SequenceEqual(Magic))
-            throw new InvalidDataException(magic[..6].SequenceEqual("\x93NUMPY"u8)
+            throw new InvalidDataException(magic[..6].SequenceEqual((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'])
                 ? "a .npy file, not an ncut fit file (`ncut fit … --fit FIT` writes one)."
                 : "not an ncut fit file (bad magic bytes).");
         uint version = r.UInt32("format version");
@@ -138,7 +138,7 @@ internal sealed record NystromFitFile(EmbeddingPath Path, AffinityKind Affinity,
         Check(path == EmbeddingPath.Nystrom || m == n, $"an exact fit with {m} landmarks of {n} points");
         Check(a >= 1 && a <= m, $"{a} propagation anchors for {m} landmarks");
         Check(propagation == NystromPropagation.Classic ? neighbours == a : neighbours >= 1 && neighbours <= a, $"{neighbours} neighbours for {a} anchors");
-        Check(Math.Abs(exponent) <= 1100 && double.IsFinite(maxAbs) && maxAbs >= 0, $"feature scale 2^{exponent}, max|x| {maxAbs}");
+        Check(exponent is >= -1100 and <= 1100 && double.IsFinite(maxAbs) && maxAbs >= 0, $"feature scale 2^{exponent}, max|x| {maxAbs}");
         Check(double.IsFinite(sigma) && sigma > 0, $"σ = {sigma}");
         Check(double.IsFinite(propagationSigma) && propagationSigma > 0, $"propagation σ = {propagationSigma}");
         Check(propagation == NystromPropagation.Classic ? double.IsFinite(residual) && residual >= 0 : double.IsNaN(residual), $"subset residual {residual}");

@@ -80,6 +80,9 @@ public sealed partial class NystromNcut
     /// <summary>σ of the landmark graph's affinity (given or chosen on the landmarks), in the features' units.</summary>
     public double Sigma => _fit is null ? double.NaN : _fit.Scale.ToUser(_fit.Sigma, Options.Affinity);
 
+    /// <summary>Columns d of the fitted features (0 before a fit): every transform takes rows of this many columns.</summary>
+    public int Columns => _fit?.Cols ?? 0;
+
     /// <summary>The rows of the fitted x that are landmarks, ascending (every row on the exact path).</summary>
     public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();
 
