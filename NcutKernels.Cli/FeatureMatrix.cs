@@ -38,6 +38,6 @@ internal sealed class FeatureMatrix
     /// <summary>The float64 data (the file held float64).</summary>
     public double[] Doubles => Array.Doubles ?? throw new InvalidOperationException($"{Path} holds float32 data.");
 
-    /// <summary>The data in float32: as read, or converted from float64.</summary>
-    public float[] Singles => Array.Singles ?? System.Array.ConvertAll(Array.Doubles!, v => (float)v);
+    /// <summary>The data in float32: as read, or a converted copy of float64 data.</summary>
+    public float[] ToSingles() => Array.Singles ?? System.Array.ConvertAll(Array.Doubles!, v => (float)v);
 }

@@ -25,7 +25,7 @@ internal static class FitCommand
         {
             if (x.Array.IsDouble)
                 stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; the fit is float32");
-            embedding.Fit<float>(x.Singles, x.Rows, x.Cols);
+            embedding.Fit<float>(x.ToSingles(), x.Rows, x.Cols);
         }
         EmbedCommand.PrintPath(embedding, x.Rows, stdout);
         outputs.Write(fit, embedding.Save);

@@ -31,7 +31,7 @@ internal static class TransformCommand
         {
             if (x.Array.IsDouble)
                 stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
-            var u = embedding.Transform<float>(x.Singles, x.Rows, x.Cols);
+            var u = embedding.Transform<float>(x.ToSingles(), x.Rows, x.Cols);
             outputs.Write(output, s => Npy.Write(s, u));
         }
         outputs.Commit();

@@ -30,8 +30,9 @@ namespace NcutKernels.Spectral;
 /// deterministic: the same seed and device give bit-identical output. A Nyström fit keeps its landmark features (m×d),
 /// eigenvectors and the propagation's anchors and values on the device (after an exact or differentiable fit the first
 /// transform puts them there), so transforms upload only their rows — a transform in another element type than the fit's
-/// converts a copy for that call: dispose the NystromNcut to free that memory (a new fit frees the previous one's). An
-/// instance is not thread-safe: fits and transforms change its state.
+/// converts a copy for that call: dispose the NystromNcut to free that memory (a new fit frees the previous one's).
+/// <see cref="Save(string)"/> writes the fit to a versioned file that <see cref="Load(ComputeDevice, string, TextWriter?)"/> reads in
+/// another process, on any device, for the same transforms. An instance is not thread-safe: fits and transforms change its state.
 /// </remarks>
 public sealed partial class NystromNcut
 {
