@@ -19,10 +19,10 @@ public class FitFileBenchmarks
     [ParamsSource(nameof(Kinds))]
     public DeviceKind Device { get; set; }
 
-    /// <summary>A fit's points and the rows of the shard it transforms.</summary>
+    /// <summary>A fit's points and the rows of the shard it transforms (shown as "fit points:shard rows").</summary>
     public readonly record struct FitCase(int FitPoints, int ShardRows)
     {
-        public override string ToString() => $"fit {FitPoints}, shard {ShardRows}";
+        public override string ToString() => $"{FitPoints}:{ShardRows}";
     }
 
     /// <summary>

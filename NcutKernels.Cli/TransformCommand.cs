@@ -16,9 +16,9 @@ internal static class TransformCommand
         var kind = EmbedCommand.ParseDevice(a.String("device"));
 
         using var outputs = OutputPaths.Files([("--fit", fit), ("--input", input)], [("--output", output)]);
-        var x = FeatureMatrix.Read(input);
         using var device = ComputeDevice.Create(kind, stdout);
         using var embedding = NystromNcut.Load(device, fit, stdout);
+        var x = FeatureMatrix.Read(input);
         if (x.Cols != embedding.Columns)
             throw new InvalidDataException($"{input}: {x.Cols} columns, but the fit {fit} was made on d = {embedding.Columns}.");
         bool wide = EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind);

@@ -139,8 +139,10 @@ internal sealed record NystromFitFile(EmbeddingPath Path, AffinityKind Affinity,
         Check(a >= 1 && a <= m, $"{a} propagation anchors for {m} landmarks");
         Check(propagation == NystromPropagation.Classic ? neighbours == a : neighbours >= 1 && neighbours <= a, $"{neighbours} neighbours for {a} anchors");
         Check(exponent is >= -1100 and <= 1100 && double.IsFinite(maxAbs) && maxAbs >= 0, $"feature scale 2^{exponent}, max|x| {maxAbs}");
-        Check(double.IsFinite(sigma) && sigma > 0, $"σ = {sigma}");
-        Check(double.IsFinite(propagationSigma) && propagationSigma > 0, $"propagation σ = {propagationSigma}");
+        // The smallest σ the fit's precision can use (1/(2σ²) overflows below it), as a fit checks it.
+        double minSigma = element == 4 ? FeatureScale.MinScaledSigma<float>() : FeatureScale.MinScaledSigma<double>();
+        Check(double.IsFinite(sigma) && sigma >= minSigma, $"σ = {sigma} (at least {minSigma:G3} in float{8 * element})");
+        Check(double.IsFinite(propagationSigma) && propagationSigma >= minSigma, $"propagation σ = {propagationSigma} (at least {minSigma:G3} in float{8 * element})");
         Check(propagation == NystromPropagation.Classic ? double.IsFinite(residual) && residual >= 0 : double.IsNaN(residual), $"subset residual {residual}");
         int c = ValueColumns(propagation, k);
         foreach (var (count, what) in new[] { ((long)m * d, "landmark features"), ((long)m * k, "eigenvectors"), ((long)a * c, "propagation values") })
