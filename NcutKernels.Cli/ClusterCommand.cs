@@ -44,10 +44,8 @@ internal static class ClusterCommand
     {
         var (options, nystrom, kind) = settings;
         using var outputs = OutputPaths.Files([("--input", input)], [("--labels", labelsPath), ("--scores", scoresPath)]);
-        var array = Npy.Read(input);
-        if (array.Shape.Length != 2)
-            throw new InvalidDataException($"{input}: features must be a 2-D array (n × d), got shape ({string.Join(", ", array.Shape)}).");
-        int n = array.Shape[0], d = array.Shape[1];
+        var x = FeatureMatrix.Read(input);
+        int n = x.Rows, d = x.Cols;
         if (n <= options.EigenvectorCount)
             throw new InvalidDataException($"{input}: has {n} points; clustering with --n-eig {options.EigenvectorCount} (default: --clusters) needs more than {options.EigenvectorCount}.");
         using var device = ComputeDevice.Create(kind, stdout);
@@ -59,14 +57,13 @@ internal static class ClusterCommand
         });
         try
         {
-            if (EmbedCommand.KeepsFloat64(array.IsDouble, device.Kind))
-                Cluster(clustering, array.Doubles!, n, d, scoresPath, outputs);
+            if (EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind))
+                Cluster(clustering, x.Doubles, n, d, scoresPath, outputs);
             else
             {
-                if (array.IsDouble)
+                if (x.Array.IsDouble)
                     stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
-                var singles = array.Singles ?? (array.Doubles is { } doubles ? Array.ConvertAll(doubles, v => (float)v) : Array.ConvertAll(array.Int64s!, v => (float)v));
-                Cluster(clustering, singles, n, d, scoresPath, outputs);
+                Cluster(clustering, x.ToSingles(), n, d, scoresPath, outputs);
             }
         }
         catch (OutOfMemoryException e) when (e is not InsufficientMemoryException)

@@ -49,7 +49,8 @@ internal static class ErrorReport
     /// <summary>What to try when a command runs out of memory.</summary>
     private static string MemoryAdvice(string command) => command switch
     {
-        "embed" or "cluster" => "try --path nystrom (landmarks instead of the n × n graph), fewer points, or a machine with more memory",
+        "embed" or "cluster" or "fit" => "try --path nystrom (landmarks instead of the n × n graph), fewer points, or a machine with more memory",
+        "transform" => "split the input into smaller shards, or try a machine with more memory",
         "trace" or "demo" => "try fewer or smaller images, --tiles 1, or a machine with more memory",
         _ => "free memory or try a machine with more memory",
     };

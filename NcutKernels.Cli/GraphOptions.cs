@@ -21,11 +21,14 @@ internal sealed class GraphOptions
             $"{NcutOptions.DefaultCosineSigma} for cosine, else by --quantile");
         Quantile = CliOption.OptionalDouble("--quantile", "Q", "the degree quantile whose rule picks σ", q => q is > 0 and < 1,
             "in (0, 1)", $"{NcutOptions.DefaultQuantile}");
-        Device = CliOption.Enum("--device", "where NCUT runs; auto: cuda when usable, else cpu; ilgpu-cpu: kernel debugging",
-            DeviceKind.Auto, DeviceNames);
+        Device = DeviceOption();
         Seed = CliOption.Int("--seed", "N", "seed of the eigen-solver and of σ's sample", int.MinValue, int.MaxValue, 0);
         Strict = CliOption.Flag("--strict", "an unreliable result is an error, exit code 4, not a warning");
     }
+
+    /// <summary>A --device option (auto|cuda|cpu|ilgpu-cpu, default auto), for commands that take it without the graph's options.</summary>
+    public static Option<DeviceKind> DeviceOption() =>
+        CliOption.Enum("--device", "where NCUT runs; auto: cuda when usable, else cpu; ilgpu-cpu: kernel debugging", DeviceKind.Auto, DeviceNames);
 
     /// <summary>--affinity.</summary>
     public Option<AffinityKind> Affinity { get; }

@@ -1,4 +1,4 @@
-// Program: the `ncut` command line tool (demo, trace, embed, cluster, info), parsed by System.CommandLine.
+// Program: the `ncut` command line tool (demo, trace, embed, fit, transform, cluster, info), parsed by System.CommandLine.
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Globalization;
@@ -78,7 +78,7 @@ namespace NcutKernels.Cli
         /// <summary>The tool: its commands, and -h/--help on every one of them.</summary>
         internal static NcutCommand Create()
         {
-            NcutCommand[] commands = [DemoCommand.Create(), TraceCommand.Create(), EmbedCommand.Create(), ClusterCommand.Create(), InfoCommand.Create()];
+            NcutCommand[] commands = [DemoCommand.Create(), TraceCommand.Create(), EmbedCommand.Create(), FitCommand.Create(), TransformCommand.Create(), ClusterCommand.Create(), InfoCommand.Create()];
             var root = new NcutCommand("ncut", Description,
                 [.. commands.SelectMany(c => c.Synopsis), "ncut COMMAND --help   (the command's options, with their ranges and defaults)"], Notes);
             foreach (var command in commands)

@@ -23,11 +23,17 @@ public class CliUsageTests
         ["--input", "--clusters", "--labels", "--scores", "--kway", "--n-eig", "--affinity", "--sigma", "--quantile", "--device", "--seed", "--path",
          "--propagation", "--sampling", "--distance-precision", "--classic-landmarks", "--accuracy-check", "--strict"];
 
+    private static readonly string[] FitOptions =
+        ["--input", "--fit", "--n-eig", "--affinity", "--sigma", "--quantile", "--device", "--seed", "--path", "--propagation", "--sampling",
+         "--distance-precision", "--classic-landmarks", "--accuracy-check", "--strict"];
+
     private static IEnumerable<TestCaseData> CommandOptions()
     {
         yield return new TestCaseData("demo", TraceOptions);
         yield return new TestCaseData("trace", TraceOptions.Concat(FeatureSourceOptions).ToArray());
         yield return new TestCaseData("embed", EmbedOptions);
+        yield return new TestCaseData("fit", FitOptions);
+        yield return new TestCaseData("transform", new[] { "--fit", "--input", "--output", "--device" });
         yield return new TestCaseData("cluster", ClusterOptions);
         yield return new TestCaseData("info", Array.Empty<string>());
     }
@@ -83,8 +89,8 @@ public class CliUsageTests
         Assert.That(code, Is.EqualTo(ExitCode.Success), stderr);
         var lines = stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         var listed = lines.SkipWhile(l => l != "commands:").Skip(1).TakeWhile(l => l.Length > 0).Select(l => l.Trim().Split(' ')[0]);
-        Assert.That(listed, Is.EqualTo(new[] { "demo", "trace", "embed", "cluster", "info" }));
-        foreach (var command in new[] { "demo", "trace", "embed", "cluster", "info" })
+        Assert.That(listed, Is.EqualTo(new[] { "demo", "trace", "embed", "fit", "transform", "cluster", "info" }));
+        foreach (var command in new[] { "demo", "trace", "embed", "fit", "transform", "cluster", "info" })
             Assert.That(lines, Has.Some.StartsWith($"  ncut {command}"), $"a usage line of {command}");
         Assert.That(stdout, Does.Contain("ncut COMMAND --help"));
     }

@@ -30,8 +30,9 @@ namespace NcutKernels.Spectral;
 /// deterministic: the same seed and device give bit-identical output. A Nyström fit keeps its landmark features (m×d),
 /// eigenvectors and the propagation's anchors and values on the device (after an exact or differentiable fit the first
 /// transform puts them there), so transforms upload only their rows — a transform in another element type than the fit's
-/// converts a copy for that call: dispose the NystromNcut to free that memory (a new fit frees the previous one's). An
-/// instance is not thread-safe: fits and transforms change its state.
+/// converts a copy for that call: dispose the NystromNcut to free that memory (a new fit frees the previous one's).
+/// <see cref="Save(string)"/> writes the fit to a versioned file that <see cref="Load(ComputeDevice, string, TextWriter?)"/> reads in
+/// another process, on any device, for the same transforms. An instance is not thread-safe: fits and transforms change its state.
 /// </remarks>
 public sealed partial class NystromNcut
 {
@@ -79,6 +80,9 @@ public sealed partial class NystromNcut
 
     /// <summary>σ of the landmark graph's affinity (given or chosen on the landmarks), in the features' units.</summary>
     public double Sigma => _fit is null ? double.NaN : _fit.Scale.ToUser(_fit.Sigma, Options.Affinity);
+
+    /// <summary>Columns d of the fitted features (0 before a fit): every transform takes rows of this many columns.</summary>
+    public int Columns => _fit?.Cols ?? 0;
 
     /// <summary>The rows of the fitted x that are landmarks, ascending (every row on the exact path).</summary>
     public int[] LandmarkIndices => _fit is null ? [] : (int[])_fit.Indices.Clone();

@@ -115,12 +115,19 @@ public sealed partial class NystromNcut
 
     /// <summary>
     /// The device-resident fit with its propagation prepared, in T, and the milliseconds that took: a Nyström fit's own (ready);
+    /// a loaded fit's, uploaded on the first transform in T with the plan and values the file holds (nothing recomputed);
     /// after an exact or differentiable fit, on the first transform, the host copies uploaded in T and the propagation prepared
     /// there (kept); and when the fit's element type is not T, a converted copy for this transform only (also returned as
     /// <c>converted</c>, for the caller to dispose), so the fit itself never loses precision.
     /// </summary>
     private (NystromResident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(NystromFit fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (_resident is null && fit.PreparedValues is not null)
+        {
+            var loaded = NystromResident<T>.Loaded(_device, fit, _propagator!);
+            _resident = loaded;
+            return (loaded, null, sw.Lap());
+        }
         if (_resident is null)
         {
             var created = new NystromResident<T>(DeviceMatrix<T>.Upload(_device, HostArrays.As<T>(fit.Features!), fit.Indices.Length, fit.Cols), null, null);

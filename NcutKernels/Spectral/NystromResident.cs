@@ -34,6 +34,37 @@ internal sealed class NystromResident<T>(DeviceMatrix<T> features, DeviceMatrix<
     public DeviceMatrix<T>? Anchors { get; private set; }
     public DeviceMatrix<T>? Values { get; private set; }
 
+    /// <summary>
+    /// A loaded fit's device side in T (<see cref="NystromFit.PreparedValues"/>): the landmark features uploaded, the anchors gathered
+    /// from them at the plan's positions (none when those are every landmark in order) and the saved values uploaded; no
+    /// eigenvectors (a prepared propagation does not read them).
+    /// </summary>
+    public static NystromResident<T> Loaded(ComputeDevice device, NystromFit fit, PropagationPlan plan)
+    {
+        int m = fit.Indices.Length, a = plan.Rows.Length;
+        var resident = new NystromResident<T>(DeviceMatrix<T>.Upload(device, HostArrays.As<T>(fit.Features!), m, fit.Cols), null, null);
+        DeviceMatrix<T>? anchors = null, values = null;
+        try
+        {
+            if (a != m || plan.Rows.Where((row, j) => row != j).Any())
+            {
+                anchors = DeviceMatrix<T>.Allocate(device, a, fit.Cols);
+                device.Backend.GatherRows(resident.Features.All, plan.Rows, anchors.All);
+            }
+            var host = HostArrays.As<T>(fit.PreparedValues!);
+            values = DeviceMatrix<T>.Upload(device, host, a, host.Length / a);
+            resident.SetPropagation(anchors, values);
+        }
+        catch
+        {
+            anchors?.Dispose();
+            values?.Dispose();
+            resident.Dispose();
+            throw;
+        }
+        return resident;
+    }
+
     /// <summary>The propagation's anchors (a×d): its own rows, or every landmark.</summary>
     public DeviceMatrix<T> AnchorMatrix => Anchors ?? Features;
 
