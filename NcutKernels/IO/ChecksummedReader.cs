@@ -13,9 +13,6 @@ namespace NcutKernels.IO;
 /// </summary>
 internal sealed class ChecksummedReader(Stream stream)
 {
-    /// <summary>Bytes per read call, and the chunk size while buffering a stream of unknown length.</summary>
-    private const int ChunkBytes = 1 << 24;
-
     private Crc32 _crc = new();
 
     /// <summary>Bytes left in a seekable stream; null when its length is unknown.</summary>
@@ -81,30 +78,7 @@ internal sealed class ChecksummedReader(Stream stream)
             throw new InvalidDataException($"the header declares {count} values of {what}, more than an array can hold ({System.Array.MaxLength}).");
         long total = count * size;
         Require(total, what);
-        int chunk = ChunkBytes / size;
-        if (stream.CanSeek)
-        {
-            var data = new T[count];
-            for (long at = 0; at < count; at += chunk)
-                Read(MemoryMarshal.AsBytes(data.AsSpan((int)at, (int)Math.Min(chunk, count - at))), what);
-            return data;
-        }
-        var chunks = new List<byte[]>();
-        for (long at = 0; at < total; at += ChunkBytes)
-        {
-            var buffer = new byte[Math.Min(ChunkBytes, total - at)];
-            Read(buffer, what);
-            chunks.Add(buffer);
-        }
-        var result = new T[count];
-        long offset = 0;
-        foreach (var c in chunks)
-        {
-            var values = MemoryMarshal.Cast<byte, T>(c);
-            values.CopyTo(result.AsSpan((int)offset, values.Length));
-            offset += values.Length;
-        }
-        return result;
+        return ChunkedArray.Read<T>(count, stream.CanSeek, (buffer, _) => Read(buffer, what));
     }
 
     /// <summary>Reads the stored CRC-32 (4 bytes, little-endian, not itself checksummed) and compares it with the bytes read so far.</summary>

@@ -7,9 +7,6 @@ namespace NcutKernels.IO;
 /// <summary>The writer twin of <see cref="ChecksummedReader"/>: fields and arrays little-endian, then <see cref="WriteChecksum"/>.</summary>
 internal sealed class ChecksummedWriter(Stream stream)
 {
-    /// <summary>Bytes per write call (a span of bytes cannot be longer than 2³¹ − 1).</summary>
-    private const int ChunkBytes = 1 << 24;
-
     private Crc32 _crc = new();
 
     public void Write(ReadOnlySpan<byte> bytes)
@@ -51,7 +48,7 @@ internal sealed class ChecksummedWriter(Stream stream)
     /// <summary>The values of <paramref name="data"/> (float, double or int), little-endian, in chunks.</summary>
     public void Array<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
-        int chunk = ChunkBytes / Marshal.SizeOf<T>();
+        int chunk = ChunkedArray.ChunkBytes / Marshal.SizeOf<T>();
         for (long at = 0; at < data.Length; at += chunk)
             Write(MemoryMarshal.AsBytes(data.Slice((int)at, (int)Math.Min(chunk, data.Length - at))));
     }

@@ -26,7 +26,6 @@ public static class Npy
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Bytes read per call, and the chunk size while buffering a stream of unknown length.</summary>
-    private const int ChunkBytes = 1 << 24;
 
     /// <summary>Reads a .npy file of 1 or 2 dimensions.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
@@ -169,7 +168,7 @@ public static class Npy
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(data);
         WriteHeader(stream, [data.Length], "<i8");
-        var wide = new long[Math.Min(data.Length, ChunkBytes / sizeof(long))];
+        var wide = new long[Math.Min(data.Length, ChunkedArray.ChunkBytes / sizeof(long))];
         for (int at = 0; at < data.Length; at += wide.Length)
         {
             int len = Math.Min(wide.Length, data.Length - at);
@@ -224,7 +223,7 @@ public static class Npy
     /// <summary>The payload in chunks (a span of bytes cannot be longer than 2³¹ − 1).</summary>
     private static void WritePayload<T>(Stream stream, ReadOnlySpan<T> data) where T : unmanaged
     {
-        int chunk = ChunkBytes / Marshal.SizeOf<T>();
+        int chunk = ChunkedArray.ChunkBytes / Marshal.SizeOf<T>();
         for (long at = 0; at < data.Length; at += chunk)
             stream.Write(MemoryMarshal.AsBytes(data.Slice((int)at, (int)Math.Min(chunk, data.Length - at))));
     }
@@ -249,33 +248,8 @@ public static class Npy
 
     private static T[] ReadData<T>(Stream s, long count) where T : unmanaged
     {
-        int size = Marshal.SizeOf<T>();
-        long total = count * size;
-        int chunk = ChunkBytes / size;
-        if (s.CanSeek)
-        {
-            var data = new T[count];
-            for (long at = 0; at < data.Length; at += chunk)
-                Fill(s, MemoryMarshal.AsBytes(data.AsSpan((int)at, (int)Math.Min(chunk, data.Length - at))), "data", at * size, total);
-            return data;
-        }
-        // Unknown length: take the bytes in chunks as they come, and allocate the array only once they are all there.
-        var chunks = new List<byte[]>();
-        for (long at = 0; at < total; at += ChunkBytes)
-        {
-            var buffer = new byte[Math.Min(ChunkBytes, total - at)];
-            Fill(s, buffer, "data", at, total);
-            chunks.Add(buffer);
-        }
-        var result = new T[count];
-        long offset = 0;
-        foreach (var c in chunks)
-        {
-            var values = MemoryMarshal.Cast<byte, T>(c);
-            values.CopyTo(result.AsSpan((int)offset, values.Length));
-            offset += values.Length;
-        }
-        return result;
+        long total = count * Marshal.SizeOf<T>();
+        return ChunkedArray.Read<T>(count, s.CanSeek, (buffer, before) => Fill(s, buffer, "data", before, total));
     }
 
     /// <summary>Fills <paramref name="buffer"/>, the part of <paramref name="what"/> after its first <paramref name="before"/> of <paramref name="total"/> bytes.</summary>
