@@ -105,6 +105,14 @@ public class ToolPackageTests
                      "ResNetPreprocess.onnx", "cat.jpg", "astronaut.jpg", "coffee.jpg", "demo.jpg", "DejaVuSans.ttf",
                      "third-party/onnxruntime-ThirdPartyNotices.txt", "third-party/SkiaSharp-THIRD-PARTY-NOTICES.txt" })
             Assert.That(notices, Does.Contain(shipped), $"THIRD-PARTY-NOTICES.md names {shipped}");
+        // Every managed assembly beside ncut that is not the project's own: named (as its package) in the notices.
+        var assemblies = zip.Entries.Select(e => e.FullName)
+            .Where(n => n.StartsWith(ToolFolder, StringComparison.Ordinal) && !n[ToolFolder.Length..].Contains('/') && n.EndsWith(".dll", StringComparison.Ordinal))
+            .Select(n => Path.GetFileNameWithoutExtension(n)).Except(["ncut", "NcutKernels"]).ToArray();
+        Assert.That(assemblies, Does.Contain("System.CommandLine"), "the list is read from the package");
+        foreach (string assembly in assemblies)
+            Assert.That(notices, Does.Contain(assembly.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal) ? "ONNX Runtime" : assembly),
+                $"THIRD-PARTY-NOTICES.md names the shipped {assembly}.dll");
         Assert.That(Text(ToolFolder + "Assets/fonts/DejaVuSans-LICENSE.txt"), Does.Contain("Bitstream Vera"));
     }
 
