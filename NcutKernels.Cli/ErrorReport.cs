@@ -36,7 +36,8 @@ internal static class ErrorReport
         {
             OutOfMemoryException => (ExitCode.OutOfMemory, Line($"out of memory: {e.Message}", $" — {MemoryAdvice(command)}")),
             Spectral.NcutReliabilityException => (ExitCode.Unreliable, Line(e.Message)),
-            UsageException or ArgumentException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException
+            ArgumentException a => (ExitCode.BadInput, Line(WithoutParameterName(a))),
+            UsageException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException
                 => (ExitCode.BadInput, Line(e.Message)),
             _ => (ExitCode.Failure, Line(e.Message, $" ({e.GetType().Name})")),
         };
@@ -45,6 +46,13 @@ internal static class ErrorReport
     /// <summary>"ncut: error: " and <paramref name="message"/> as one printable line (at most <see cref="MaxMessageChars"/> of it), then <paramref name="suffix"/>.</summary>
     public static string Line(string message, string suffix = "") =>
         $"ncut: error: {PrintableText.Excerpt(message.ReplaceLineEndings(" ").Trim(), MaxMessageChars)}{suffix}";
+
+    /// <summary>
+    /// The message of a library argument check without the " (Parameter 'name')" .NET adds to it: the message names the
+    /// bad value already, and the parameter is the library's, not an option the user typed.
+    /// </summary>
+    private static string WithoutParameterName(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     /// <summary>What to try when a command runs out of memory.</summary>
     private static string MemoryAdvice(string command) => command switch

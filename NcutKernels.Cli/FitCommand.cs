@@ -39,6 +39,10 @@ internal static class FitCommand
             embedding.Fit<float>(x.ToSingles(), x.Rows, x.Cols);
         }
         EmbedCommand.PrintPath(embedding, x.Rows, stdout);
+        if (embedding.Path == EmbeddingPath.Exact)
+            stdout.WriteLine(embedding.Propagation == NystromPropagation.Classic
+                ? "ncut: exact fit: `ncut transform` extends its eigenvectors (classic Nyström), which gives the fit's own rows back to the eigen-solve's accuracy, not bit for bit as `ncut embed` does; fit with --path nystrom for that"
+                : $"ncut: exact fit: `ncut transform` propagates its eigenvectors ({embedding.Propagation}), which smooths the fit's own rows instead of giving them back as `ncut embed` does; fit with --path nystrom for that");
         outputs.Write(fit, embedding.Save);
         outputs.Commit();
         stdout.WriteLine($"ncut: wrote {outputs.Targets[0]} ({embedding.Path} fit of {x.Rows} × {x.Cols}, {(wide ? "float64" : "float32")}, " +

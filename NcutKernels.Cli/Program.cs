@@ -17,7 +17,7 @@ namespace NcutKernels.Cli
     public static class Commands
     {
         /// <summary>What the tool does, the first line of `ncut --help`.</summary>
-        private const string Description = "Normalized Cut spectral clustering on the GPU (CUDA) or the CPU: channel tracing of image features, embeddings of .npy features";
+        private const string Description = "Normalized Cut spectral clustering on the GPU (CUDA) or the CPU: channel tracing of image features; embeddings, saved fits and clusters of .npy features";
 
         /// <summary>The end of `ncut --help`: how outputs are written, warnings, exit codes.</summary>
         private static readonly string[] Notes =

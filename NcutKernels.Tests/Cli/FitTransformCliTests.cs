@@ -61,7 +61,7 @@ public class FitTransformCliTests
         string fit = Out($"fit-{tag}.ncutfit"), embedded = Out($"embed-{tag}.npy"), all = Out($"all-{tag}.npy"), part = Out($"part-{tag}.npy");
         string[] options = ["--n-eig", "4", "--device", "cpu", "--path", "nystrom", "--seed", "7"];
         var fitted = CliProcess.Succeeds(["fit", "--input", input, "--fit", fit, .. options]);
-        Assert.That(fitted, Does.Contain("ncut: path nystrom (1200 points, 300 landmarks").And.Contain($"ncut: wrote {fit}"));
+        Assert.That(fitted, Does.Contain("ncut: path nystrom (1200 points, 300 landmarks").And.Contain($"ncut: wrote {fit}").And.Not.Contain("exact fit"));
         CliProcess.Succeeds("transform", "--fit", fit, "--input", input, "--output", all, "--device", "cpu");
         CliProcess.Succeeds("transform", "--fit", fit, "--input", shard, "--output", part, "--device", "cpu");
         CliProcess.Succeeds(["embed", "--input", input, "--output", embedded, .. options]);
@@ -109,7 +109,8 @@ public class FitTransformCliTests
         string[] options = ["--n-eig", "3", "--device", "cpu"];
         var (code, stdout, stderr) = Run(["fit", "--input", input, "--fit", fit, .. options]);
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain("ncut: path exact (500 points, all in the graph)"));
+        Assert.That(stdout, Does.Contain("ncut: path exact (500 points, all in the graph)")
+            .And.Contain("ncut: exact fit: `ncut transform` extends its eigenvectors").And.Contain("--path nystrom"), "the user is told");
         Assert.That(Run("transform", "--fit", fit, "--input", input, "--output", transformed, "--device", "cpu").code, Is.EqualTo(0));
         Assert.That(Run(["embed", "--input", input, "--output", embedded, "--eigenvalues", lambda, .. options]).code, Is.EqualTo(0));
         double bound = 10 * 1e-9 / Read(lambda).Doubles!.Min();
