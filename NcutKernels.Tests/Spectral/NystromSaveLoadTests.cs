@@ -101,6 +101,27 @@ public class NystromSaveLoadTests : CpuFixture
         Assert.That(Bytes(loaded), Is.EqualTo(first), "also after it has been uploaded by a transform");
     }
 
+    [TestCase(EmbeddingPath.Exact)]
+    [TestCase(EmbeddingPath.Nystrom)]
+    public void Float64Fit_TransformedInFloat32First_KeepsItsPrecision_AndSavesAsFloat64(EmbeddingPath path)
+    {
+        var (x, shard) = Data(400);
+        var settings = (new NcutOptions { EigenvectorCount = 3 }, new NystromOptions { Path = path });
+        using var reference = new NystromNcut(Cpu, settings.Item1, settings.Item2);
+        reference.Fit(x);
+        var expected = reference.Transform(shard);
+        var bytes = Bytes(reference);
+        using var loaded = NystromNcut.Load(Cpu, new MemoryStream(bytes));
+        using var fitted = new NystromNcut(Cpu, settings.Item1, settings.Item2);
+        fitted.Fit(x);
+        foreach (var (fit, what) in new[] { (loaded, "a loaded fit"), (fitted, "a fitted one") })
+        {
+            fit.Transform(TestData.ToFloat(shard));   // float32 first: a converted copy, the fit itself stays float64
+            Assert.That(fit.Transform(shard), Is.EqualTo(expected), $"{what}: float64 transforms unchanged");
+            Assert.That(Bytes(fit), Is.EqualTo(bytes), $"{what}: still saves the float64 fit");
+        }
+    }
+
     private static byte[] Bytes(NystromNcut fit)
     {
         using var stream = new MemoryStream();

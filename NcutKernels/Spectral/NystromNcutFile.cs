@@ -135,8 +135,7 @@ public sealed partial class NystromNcut
         ObjectDisposedException.ThrowIf(_disposed, this);
         _device.ThrowIfDisposed();
         var fit = _fit ?? throw new InvalidOperationException("Save needs a fit: call Fit or FitTransform first.");
-        bool wide = _resident is not null ? _resident is NystromResident<double> : fit.Features is double[] && _device.Kind == DeviceKind.Cpu;
-        return wide ? Snapshot<double>(fit) : Snapshot<float>(fit);
+        return FitIsDouble(fit) ? Snapshot<double>(fit) : Snapshot<float>(fit);
     }
 
     private NystromFitFile Snapshot<T>(NystromFit fit) where T : unmanaged, IFloatingPointIeee754<T>

@@ -122,6 +122,11 @@ public sealed partial class NystromNcut
     /// </summary>
     private (NystromResident<T> resident, IDisposable? converted, double ms) PrepareOnce<T>(NystromFit fit, Stopwatch sw) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The resident fit is made once, in the fit's own element type whatever T the first transform asks for, so that a
+        // transform in float32 first never takes float64 precision from later ones (or from Save).
+        double made = 0;
+        if (_resident is null && FitIsDouble(fit) != (typeof(T) == typeof(double)))
+            made = FitIsDouble(fit) ? PrepareOnce<double>(fit, sw).ms : PrepareOnce<float>(fit, sw).ms;
         if (_resident is null && fit.PreparedValues is not null)
         {
             var loaded = NystromResident<T>.Loaded(_device, fit, _propagator!);
@@ -148,8 +153,15 @@ public sealed partial class NystromNcut
         if (_resident is NystromResident<T> same)
             return (same, null, 0);
         var copy = _resident.Convert<T>(_device);
-        return (copy, copy, sw.Lap());
+        return (copy, copy, made + sw.Lap());
     }
+
+    /// <summary>
+    /// Whether the fit's own element type is float64: its device-resident part's once made, else its host features' (float64
+    /// only on <see cref="DeviceKind.Cpu"/>).
+    /// </summary>
+    private bool FitIsDouble(NystromFit fit) =>
+        _resident is not null ? _resident is NystromResident<double> : fit.Features is double[] && _device.Kind == DeviceKind.Cpu;
 
     private void EndTransform(int rows, double anchorsMs, double propagationMs)
     {
