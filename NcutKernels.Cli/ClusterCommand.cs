@@ -46,8 +46,7 @@ internal static class ClusterCommand
         using var outputs = OutputPaths.Files([("--input", input)], [("--labels", labelsPath), ("--scores", scoresPath)]);
         var x = FeatureMatrix.Read(input);
         int n = x.Rows, d = x.Cols;
-        if (n <= options.EigenvectorCount)
-            throw new InvalidDataException($"{input}: has {n} points; clustering with --n-eig {options.EigenvectorCount} (default: --clusters) needs more than {options.EigenvectorCount}.");
+        x.RequireMoreRowsThan(options.EigenvectorCount, origin: "default: --clusters");
         using var device = ComputeDevice.Create(kind, stdout);
         using var clustering = new SpectralClustering(device, clusters, new SpectralClusteringOptions
         {

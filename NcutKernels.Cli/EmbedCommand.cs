@@ -12,7 +12,7 @@ internal static class EmbedCommand
     /// <summary>The command: the input, the outputs, the <see cref="EmbeddingOptions"/> and the gradient options.</summary>
     public static NcutCommand Create()
     {
-        var input = CliOption.Text("--input", "X.npy", "the n × d features, float32 or float64 .npy", null);
+        var input = CliOption.Text("--input", "X.npy", "the n × d features, float32, float64 or integer .npy", null);
         var output = CliOption.Text("--output", "U.npy", "the n × k eigenvectors written", null);
         var eigenvalues = CliOption.Text("--eigenvalues", "L.npy", "the k eigenvalues written, float64", "not written");
         var embedding = new EmbeddingOptions();
@@ -52,9 +52,9 @@ internal static class EmbedCommand
         var (options, nystrom, kind) = settings;
         using var outputs = OutputPaths.Files([("--input", input), ("--vjp", vjp), ("--eigenvalue-vjp", eigenVjp)],
             [("--output", output), ("--eigenvalues", eigenvaluesPath), ("--grad-output", gradOutput)]);
-        var array = Npy.Read(input);
-        if (array.Shape.Length != 2)
-            throw new InvalidDataException($"{input}: features must be a 2-D array (n × d), got shape ({string.Join(", ", array.Shape)}).");
+        var x = FeatureMatrix.Read(input);
+        x.RequireMoreRowsThan(options.EigenvectorCount);
+        var array = x.Array;
         using var device = ComputeDevice.Create(kind, stdout);
         using var embedding = new NystromNcut(device, options, nystrom);
         var request = new Request(output, vjp, eigenVjp, gradOutput, outputs, stdout);

@@ -51,8 +51,14 @@ internal static class ErrorReport
     /// The message of a library argument check without the " (Parameter 'name')" .NET adds to it: the message names the
     /// bad value already, and the parameter is the library's, not an option the user typed.
     /// </summary>
-    private static string WithoutParameterName(ArgumentException e) =>
-        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+    private static string WithoutParameterName(ArgumentException e)
+    {
+        string message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+        // An out-of-range check's value, which .NET appends on a line of its own, is said by the message already.
+        return e is ArgumentOutOfRangeException { ActualValue: { } value } && message.EndsWith($"Actual value was {value}.", StringComparison.Ordinal)
+            ? message[..^$"Actual value was {value}.".Length].TrimEnd()
+            : message;
+    }
 
     /// <summary>What to try when a command runs out of memory.</summary>
     private static string MemoryAdvice(string command) => command switch

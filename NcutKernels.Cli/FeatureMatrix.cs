@@ -23,6 +23,17 @@ internal sealed class FeatureMatrix
         return new FeatureMatrix(path, array);
     }
 
+    /// <summary>
+    /// Throws an <see cref="InvalidDataException"/> naming the file and --n-eig unless there are more rows than the
+    /// <paramref name="eigenvectors"/> k an embedding computes (<paramref name="origin"/>: where k came from, when not --n-eig).
+    /// </summary>
+    public void RequireMoreRowsThan(int eigenvectors, string? origin = null)
+    {
+        if (Rows <= eigenvectors)
+            throw new InvalidDataException(
+                $"{Path}: has {Rows} points; --n-eig {eigenvectors}{(origin is null ? "" : $" ({origin})")} eigenvectors need more points than that.");
+    }
+
     /// <summary>The .npy file.</summary>
     public string Path { get; }
 

@@ -27,6 +27,7 @@ internal static class FitCommand
         var (options, nystrom, kind) = settings;
         using var outputs = OutputPaths.Files([("--input", input)], [("--fit", fit)]);
         var x = FeatureMatrix.Read(input);
+        x.RequireMoreRowsThan(options.EigenvectorCount);
         using var device = ComputeDevice.Create(kind, stdout);
         using var embedding = new NystromNcut(device, options, nystrom);
         bool wide = EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind);

@@ -52,8 +52,9 @@ namespace NcutKernels.Cli
             // Response files (@file) are off: an argument starting with @ is a path like any other.
             var result = root.Parse(args[0] == "help" ? [.. args[1..], "--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             var command = result.CommandResult.Command;
-            // --help wins over any mistake beside it, as System.CommandLine's own help does.
-            if (result.Action is not CommandHelp.PrintAction && ParseErrors.Message(result) is { } mistake)
+            // --help wins over any mistake beside it, as System.CommandLine's own help does, but for an unknown command's
+            // (`ncut nosuch --help`, `ncut help nosuch`): the tool's help would hide the typo.
+            if ((result.Action is not CommandHelp.PrintAction || command == root) && ParseErrors.Message(result) is { } mistake)
                 return Misuse(mistake, command, stderr);
             try
             {

@@ -122,12 +122,12 @@ public class CliTests
         Assert.That(File.Exists(output), Is.False, "no output written on error");
     }
 
-    [TestCase("embed --input {in} --output {out} --n-eig 120 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigEqualToN")]
-    [TestCase("embed --input {in} --output {out} --n-eig 500 --device cpu --sigma 2", "EigenvectorCount", TestName = "Embed_NEigAboveN")]
+    [TestCase("embed --input {in} --output {out} --n-eig 120 --device cpu --sigma 2", "--n-eig 120", "has 120 points", TestName = "Embed_NEigEqualToN")]
+    [TestCase("embed --input {in} --output {out} --n-eig 500 --device cpu --sigma 2", "--n-eig 500", "has 120 points", TestName = "Embed_NEigAboveN")]
     [TestCase("embed --input {missing} --output {out} --n-eig 3 --device cpu", "no-such-file.npy", TestName = "Embed_NonexistentInput")]
     [TestCase("embed --input {garbage} --output {out} --n-eig 3 --device cpu", "garbage.npy", TestName = "Embed_MalformedNpy")]
     [TestCase("embed --input {cube} --output {out} --n-eig 3 --device cpu", "2-D", TestName = "Embed_ThreeDimensionalArray")]
-    public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, string mentions)
+    public void BadInput_ReturnsTwo_WithOneErrorLine(string commandLine, params string[] mentions)
     {
         string output = Path.Combine(_dir, "bad-" + Guid.NewGuid().ToString("N") + ".npy");
         var (code, _, stderr) = Run(Args(commandLine, output));

@@ -107,6 +107,12 @@ public class CliUsageTests
         Assert.That(stdout, Is.EqualTo(Run("embed", "--help").stdout));
     }
 
+    [TestCase("help", "nosuch")]
+    [TestCase("nosuch", "--help")]
+    [TestCase("help", "embedd")]
+    public void HelpOfAnUnknownCommand_IsAMisuse_NamingIt(params string[] args) =>
+        AssertMisuse(args, $"unknown command '{args.Single(a => a is not ("help" or "--help"))}'");
+
     [TestCase("embed --input x.npy --output u.npy --n-eig 3 --verbose", "unknown option '--verbose'")]
     [TestCase("trace --image a.jpg --out dir --no-such-option 1", "unknown option '--no-such-option'")]
     [TestCase("demo --frobnicate", "unknown option '--frobnicate'")]

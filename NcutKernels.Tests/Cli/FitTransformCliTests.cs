@@ -201,7 +201,7 @@ public class FitTransformCliTests
         // A fit that fails (k ≥ n) leaves no fit file and no temporary file.
         string failed = Out("failed.ncutfit");
         var before = TempFolder.Entries(_dir);
-        Refused(["fit", "--input", wide, "--fit", failed, "--n-eig", "10", "--device", "cpu"], "EigenvectorCount");
+        Refused(["fit", "--input", wide, "--fit", failed, "--n-eig", "10", "--device", "cpu"], wide, "has 10 points", "--n-eig 10");
         Assert.That(TempFolder.Entries(_dir), Is.EqualTo(before), "nothing written");
     }
 

@@ -25,8 +25,6 @@ public static class Npy
 
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Bytes read per call, and the chunk size while buffering a stream of unknown length.</summary>
-
     /// <summary>Reads a .npy file of 1 or 2 dimensions.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
