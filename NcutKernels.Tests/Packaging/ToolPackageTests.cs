@@ -88,6 +88,11 @@ public class ToolPackageTests
             .Where(g => g.Count() > 1)
             .Select(g => string.Join(" = ", g.Select(e => e.FullName)));
         Assert.That(copies, Is.Empty, "every file once: no two entries with the same bytes");
+        Assert.That(names.Where(n => n.StartsWith(ToolFolder, StringComparison.Ordinal) && n.EndsWith(".xml", StringComparison.Ordinal)
+                && !n.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal)), Is.Empty,
+            "no API documentation the tool never reads");
+        Assert.That(names.Where(n => n.Count(c => c == '/') == ToolFolder.Count(c => c == '/') + 1 && n.EndsWith(".resources.dll", StringComparison.Ordinal)), Is.Empty,
+            "no satellite resource assemblies");
     }
 
     [Test]
