@@ -189,6 +189,7 @@ public class FitTransformCliTests
         Refused(["transform", "--fit", fit, "--input", wide, "--output", output, "--device", "cpu"], wide, "5 columns", fit, "d = 4");
         Refused(["transform", "--fit", fit, "--input", vector, "--output", output, "--device", "cpu"], vector, "2-D");
         Refused(["transform", "--fit", input, "--input", input, "--output", output, "--device", "cpu"], input, ".npy file, not an ncut fit file");
+        Refused(["transform", "--fit", fit, "--input", fit, "--output", output, "--device", "cpu"], fit, "an ncut fit file, not a .npy file");
         Refused(["transform", "--fit", Out("missing.ncutfit"), "--input", input, "--output", output, "--device", "cpu"], "missing.ncutfit");
         Refused(["transform", "--fit", fit, "--input", input, "--output", input], "--output", "would overwrite --input");
         Refused(["transform", "--fit", fit, "--input", input, "--output", fit], "--output", "would overwrite --fit");

@@ -23,8 +23,6 @@ public static class Npy
     /// <summary>The most dimensions the reader takes (numpy 1.x's own limit, NPY_MAXDIMS).</summary>
     public const int MaxRank = 32;
 
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     /// <summary>Reads a .npy file of 1 or 2 dimensions.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
@@ -75,8 +73,10 @@ public static class Npy
         CheckMaxRank(maxRank);
         var head = new byte[8];
         Fill(stream, head, "preamble", 0, head.Length);
-        if (!head.AsSpan(0, 6).SequenceEqual(Magic))
-            throw new InvalidDataException("not a .npy file (bad magic string).");
+        if (!head.AsSpan(0, 6).SequenceEqual(FileMagic.Npy))
+            throw new InvalidDataException(head.AsSpan().SequenceEqual(FileMagic.Fit)
+                ? "an ncut fit file, not a .npy file (`ncut transform --fit FIT` reads it)."
+                : "not a .npy file (bad magic string).");
         int major = head[6], minor = head[7];
         if (major is < 1 or > 3 || minor != 0)
             throw new InvalidDataException($"unsupported .npy format version {major}.{minor} (this reader takes 1.0, 2.0 and 3.0).");
@@ -206,10 +206,10 @@ public static class Npy
     private static void WriteHeader(Stream stream, int[] shape, string descr)
     {
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {NpyHeader.Format(shape)}, }}";
-        int total = Magic.Length + 2 + 2 + dict.Length + 1;
+        int total = FileMagic.Npy.Length + 2 + 2 + dict.Length + 1;
         int pad = (64 - total % 64) % 64;
         string header = dict + new string(' ', pad) + "\n";
-        stream.Write(Magic);
+        stream.Write(FileMagic.Npy);
         stream.WriteByte(1);
         stream.WriteByte(0);
         Span<byte> length = stackalloc byte[2];

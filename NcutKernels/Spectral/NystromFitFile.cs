@@ -16,7 +16,7 @@ internal sealed record NystromFitFile(EmbeddingPath Path, AffinityKind Affinity,
     double[] Vectors, double[]? Degrees, PropagationPlan Plan, Array Values)
 {
     /// <summary>The first eight bytes of every fit file: 0x93 then "NCUTFIT" in ASCII.</summary>
-    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'C', (byte)'U', (byte)'T', (byte)'F', (byte)'I', (byte)'T'];
+    public static ReadOnlySpan<byte> Magic => FileMagic.Fit;
 
     /// <summary>The format version this code writes and the newest it reads.</summary>
     public const uint Version = 1;
@@ -106,7 +106,7 @@ internal sealed record NystromFitFile(EmbeddingPath Path, AffinityKind Affinity,
         Span<byte> magic = stackalloc byte[8];
         r.Read(magic, "magic bytes");
         if (!magic.SequenceEqual(Magic))
-            throw new InvalidDataException(magic[..6].SequenceEqual((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'])
+            throw new InvalidDataException(magic[..6].SequenceEqual(FileMagic.Npy)
                 ? "a .npy file, not an ncut fit file (`ncut fit … --fit FIT` writes one)."
                 : "not an ncut fit file (bad magic bytes).");
         uint version = r.UInt32("format version");
