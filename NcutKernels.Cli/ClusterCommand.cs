@@ -56,14 +56,10 @@ internal static class ClusterCommand
         });
         try
         {
-            if (EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind))
+            if (x.InFloat64(device.Kind, stdout))
                 Cluster(clustering, x.Doubles, n, d, scoresPath, outputs);
             else
-            {
-                if (x.Array.IsDouble)
-                    stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
                 Cluster(clustering, x.ToSingles(), n, d, scoresPath, outputs);
-            }
         }
         catch (OutOfMemoryException e) when (e is not InsufficientMemoryException)
         {

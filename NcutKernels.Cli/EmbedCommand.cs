@@ -60,14 +60,10 @@ internal static class EmbedCommand
         var request = new Request(output, vjp, eigenVjp, gradOutput, outputs, stdout);
         try
         {
-            if (KeepsFloat64(array.IsDouble, device.Kind))
+            if (x.InFloat64(device.Kind, stdout))
                 Embed(embedding, array.ToMatrix<double>(), request);
             else
-            {
-                if (array.IsDouble)
-                    stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
                 Embed(embedding, array.Singles is not null ? ToMatrix(array.Singles, array.Shape) : array.ToMatrix<float>(), request);
-            }
         }
         catch (OutOfMemoryException e) when (e is not InsufficientMemoryException)
         {

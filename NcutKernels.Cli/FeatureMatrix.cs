@@ -1,5 +1,6 @@
 // FeatureMatrix: the n × d features that `ncut fit`, `transform` and `cluster` read — a 2-D float32, float64 or integer .npy, handed to the library as row-major data.
 using NcutKernels.IO;
+using NcutKernels.Runtime;
 
 namespace NcutKernels.Cli;
 
@@ -32,6 +33,18 @@ internal sealed class FeatureMatrix
         if (Rows <= eigenvectors)
             throw new InvalidDataException(
                 $"{Path}: has {Rows} points; --n-eig {eigenvectors}{(origin is null ? "" : $" ({origin})")} eigenvectors need more points than that.");
+    }
+
+    /// <summary>
+    /// Whether the data is computed in float64 on <paramref name="device"/> (<see cref="EmbedCommand.KeepsFloat64"/>); when float64
+    /// data is computed in float32 instead, a line on <paramref name="stdout"/> says so, ending with <paramref name="result"/>.
+    /// </summary>
+    public bool InFloat64(DeviceKind device, TextWriter stdout, string result = "outputs are float32")
+    {
+        bool keep = EmbedCommand.KeepsFloat64(Array.IsDouble, device);
+        if (Array.IsDouble && !keep)
+            stdout.WriteLine($"ncut: float64 input computed in float32 on {device}; {result}");
+        return keep;
     }
 
     /// <summary>The .npy file.</summary>

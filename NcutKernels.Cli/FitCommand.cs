@@ -30,15 +30,11 @@ internal static class FitCommand
         x.RequireMoreRowsThan(options.EigenvectorCount);
         using var device = ComputeDevice.Create(kind, stdout);
         using var embedding = new NystromNcut(device, options, nystrom);
-        bool wide = EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind);
+        bool wide = x.InFloat64(device.Kind, stdout, "the fit is float32");
         if (wide)
             embedding.Fit<double>(x.Doubles, x.Rows, x.Cols);
         else
-        {
-            if (x.Array.IsDouble)
-                stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; the fit is float32");
             embedding.Fit<float>(x.ToSingles(), x.Rows, x.Cols);
-        }
         EmbedCommand.PrintPath(embedding, x.Rows, stdout);
         if (embedding.Path == EmbeddingPath.Exact)
             stdout.WriteLine(embedding.Propagation == NystromPropagation.Classic

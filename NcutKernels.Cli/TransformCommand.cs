@@ -1,5 +1,5 @@
 // TransformCommand: `ncut transform` — a saved fit and a .npy shard in, the shard's embedding out (what `ncut embed` gives those rows on the fit's Nyström path).
-using NcutKernels.IO;
+using System.Numerics;
 using NcutKernels.Runtime;
 using NcutKernels.Spectral;
 
@@ -32,21 +32,15 @@ internal static class TransformCommand
         var x = FeatureMatrix.Read(input);
         if (x.Cols != embedding.Columns)
             throw new InvalidDataException($"{input}: {x.Cols} columns, but the fit {fit} was made on d = {embedding.Columns}.");
-        bool wide = EmbedCommand.KeepsFloat64(x.Array.IsDouble, device.Kind);
+        bool wide = x.InFloat64(device.Kind, stdout);
         if (wide)
-        {
-            var u = embedding.Transform<double>(x.Doubles, x.Rows, x.Cols);
-            outputs.Write(output, s => Npy.Write(s, u));
-        }
+            Stage(embedding.Transform<double>(x.Doubles, x.Rows, x.Cols));
         else
-        {
-            if (x.Array.IsDouble)
-                stdout.WriteLine($"ncut: float64 input computed in float32 on {device.Kind}; outputs are float32");
-            var u = embedding.Transform<float>(x.ToSingles(), x.Rows, x.Cols);
-            outputs.Write(output, s => Npy.Write(s, u));
-        }
+            Stage(embedding.Transform<float>(x.ToSingles(), x.Rows, x.Cols));
         outputs.Commit();
         stdout.WriteLine($"ncut: wrote {outputs.Targets[0]} ({x.Rows} × {embedding.Options.EigenvectorCount}, {(wide ? "float64" : "float32")})");
         return ExitCode.Success;
+
+        void Stage<T>(T[,] u) where T : unmanaged, IFloatingPointIeee754<T> => outputs.Write(output, s => EmbedCommand.WriteMatrix(s, u));
     }
 }
