@@ -100,13 +100,8 @@ internal sealed class ChecksummedReader(Stream stream)
 
     private void Fill(Span<byte> buffer, string what)
     {
-        int read = 0;
-        while (read < buffer.Length)
-        {
-            int r = stream.Read(buffer[read..]);
-            if (r == 0)
-                throw new InvalidDataException($"file ends inside the {what} ({read} of {buffer.Length} bytes; truncated file?).");
-            read += r;
-        }
+        int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        if (read < buffer.Length)
+            throw new InvalidDataException($"file ends inside the {what} ({read} of {buffer.Length} bytes; truncated file?).");
     }
 }

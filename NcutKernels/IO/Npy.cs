@@ -253,14 +253,9 @@ public static class Npy
     /// <summary>Fills <paramref name="buffer"/>, the part of <paramref name="what"/> after its first <paramref name="before"/> of <paramref name="total"/> bytes.</summary>
     private static void Fill(Stream s, Span<byte> buffer, string what, long before, long total)
     {
-        int read = 0;
-        while (read < buffer.Length)
-        {
-            int r = s.Read(buffer[read..]);
-            if (r == 0)
-                throw new InvalidDataException($"file ends inside the {what} ({before + read} of {total} bytes).");
-            read += r;
-        }
+        int read = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        if (read < buffer.Length)
+            throw new InvalidDataException($"file ends inside the {what} ({before + read} of {total} bytes).");
     }
 
     private static void CheckMaxRank(int maxRank)
