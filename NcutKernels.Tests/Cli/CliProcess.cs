@@ -18,19 +18,8 @@ internal static class CliProcess
     }
 
     /// <summary>Runs `dotnet ncut.dll args…` (3 minutes at most) and returns its exit code, stdout and stderr.</summary>
-    public static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [Tool, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"ncut {string.Join(' ', args)} did not finish in 3 minutes.");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static (int code, string stdout, string stderr) Run(params string[] args) =>
+        ChildProcess.Run(new ProcessStartInfo("dotnet", [Tool, .. args]), TimeSpan.FromMinutes(3));
 
     /// <summary>As <see cref="Run"/>, asserting exit code 0.</summary>
     public static string Succeeds(params string[] args)

@@ -126,19 +126,13 @@ public class NpyIntegerTests
         Assert.That(output.Trim(), Is.EqualTo($"int64 ({Extremes.Length},) {string.Join(' ', Extremes)}"));
     }
 
-    /// <summary>Runs `python -c code`: its exit code (−1 when it cannot start) and stdout + stderr.</summary>
+    /// <summary>Runs `python -c code` (a minute at most): its exit code (−1 when it cannot start) and stdout + stderr.</summary>
     private static (int Code, string Output) RunPython(string python, string code)
     {
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(code);
         try
         {
-            using var process = Process.Start(info)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, stdout + stderr.Result);
+            var (exit, stdout, stderr) = ChildProcess.Run(new ProcessStartInfo(python, ["-c", code]), TimeSpan.FromMinutes(1));
+            return (exit, stdout + stderr);
         }
         catch (System.ComponentModel.Win32Exception)
         {

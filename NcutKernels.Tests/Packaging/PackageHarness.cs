@@ -26,26 +26,14 @@ internal static class PackageHarness
     /// </summary>
     public static string Run(string program, string? directory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo(program, args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = directory ?? Environment.CurrentDirectory,
-        };
+        var start = new ProcessStartInfo(program, args) { WorkingDirectory = directory ?? Environment.CurrentDirectory };
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(' ', args)} did not finish in 3 minutes.");
-        }
-        Assert.That(process.ExitCode, Is.EqualTo(0), $"{program} {string.Join(' ', args)} failed:\n{output.Result}\n{errors.Result}");
-        return output.Result;
+        var (code, output, errors) = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+        Assert.That(code, Is.EqualTo(0), $"{program} {string.Join(' ', args)} failed:\n{output}\n{errors}");
+        return output;
     }
 
     /// <summary>
